@@ -1,0 +1,53 @@
+# cbportal: `make run` serves the app on http://localhost:3000 with demo data;
+# `make test` runs every test, browser ones included. Both install what is missing.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+BUN := .tools/bin/bun
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export PATH := $(CURDIR)/.tools/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := false
+export REFLEX_BUN_PATH := $(CURDIR)/$(BUN)
+
+.PHONY: run dev test test-fast deps migrate demo bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $@
+
+$(BUN):
+	npm install -g --prefix ./.tools bun@1.4.5
+
+$(CHROMIUM):
+	$(SUDO) apt-get install -y chromium || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
+
+deps: $(VENV)/.installed $(BUN)
+
+migrate: deps
+	$(PY) -m cbportal.cli migrate
+
+demo: migrate
+	$(PY) -m cbportal.cli demo --if-empty
+
+run: demo
+	$(VENV)/bin/reflex run --env prod --single-port
+
+dev: demo
+	$(VENV)/bin/reflex run
+
+test: deps $(CHROMIUM)
+	$(PY) -m pytest -q -p no:cacheprovider
+
+test-fast: deps
+	$(PY) -m pytest -q -p no:cacheprovider -m "not e2e"
+
+bench: migrate
+	$(PY) -m benchmarks.run_all
+
+clean:
+	rm -rf .web .states var

@@ -1,0 +1,1 @@
+"""cbportal: support tickets and recurring billing for digital-product marketplaces."""

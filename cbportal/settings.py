@@ -1,0 +1,120 @@
+"""Settings from the environment, with embedded defaults for a laptop.
+
+| variable | default | meaning |
+| DATABASE_URL | sqlite:///./var/cbportal.db | SQLite file or postgresql+psycopg://... |
+| CBPORTAL_PAYMENTS | sandbox | `sandbox` or `stripe` (needs STRIPE_API_KEY) |
+| CBPORTAL_MAIL | folder | `folder` (./var/mail/*.eml) or `smtp` (SMTP_HOST, SMTP_PORT...) |
+| CBPORTAL_TEST_MODE | 0 | 1 = stored test clock and /api/v1/test routes, loopback only |
+| CBPORTAL_SECRET | dev secret in ./var | signs customer links |
+| CBPORTAL_WORKER | 1 | 1 = run the worker inside the app process |
+| REFLEX_REDIS_URL | (none) | Redis for Reflex state when several app processes run |
+Bad settings fail at start with a clear message (`SettingsError`).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+def _flag(name: str, default: str) -> bool:
+    raw = os.environ.get(name, default).strip().lower()
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off", ""):
+        return False
+    raise SettingsError(f"{name} must be 1 or 0, not {raw!r}")
+
+
+def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = os.environ.get(name, default).strip().lower()
+    if value not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    payments: str
+    mail: str
+    test_mode: bool
+    run_worker: bool
+    var_dir: Path
+    mail_dir: Path
+    secret: str
+    stripe_api_key: str | None
+    stripe_api_base: str | None
+    smtp_host: str
+    smtp_port: int
+    smtp_user: str | None
+    smtp_password: str | None
+    mail_from: str
+    redis_url: str | None
+    base_url: str
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _secret(var_dir: Path) -> str:
+    if os.environ.get("CBPORTAL_SECRET"):
+        return os.environ["CBPORTAL_SECRET"]
+    path = var_dir / "secret.key"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def load_settings() -> Settings:
+    var_dir = Path(os.environ.get("CBPORTAL_VAR_DIR", ROOT / "var")).resolve()
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{var_dir / 'cbportal.db'}"
+    if database_url.startswith("postgresql://") or database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+    if not (database_url.startswith("sqlite") or database_url.startswith("postgresql+psycopg://")):
+        raise SettingsError(f"DATABASE_URL must be sqlite:///path or postgresql://..., not {database_url!r}")
+    payments = _choice("CBPORTAL_PAYMENTS", "sandbox", ("sandbox", "stripe"))
+    stripe_key = os.environ.get("STRIPE_API_KEY") or None
+    if payments == "stripe" and not stripe_key:
+        raise SettingsError("CBPORTAL_PAYMENTS=stripe needs STRIPE_API_KEY")
+    mail = _choice("CBPORTAL_MAIL", "folder", ("folder", "smtp"))
+    smtp_port_raw = os.environ.get("SMTP_PORT", "25")
+    if not smtp_port_raw.isdigit():
+        raise SettingsError(f"SMTP_PORT must be a port number, not {smtp_port_raw!r}")
+    if mail == "smtp" and not os.environ.get("SMTP_HOST"):
+        raise SettingsError("CBPORTAL_MAIL=smtp needs SMTP_HOST")
+    return Settings(
+        database_url=database_url,
+        payments=payments,
+        mail=mail,
+        test_mode=_flag("CBPORTAL_TEST_MODE", "0"),
+        run_worker=_flag("CBPORTAL_WORKER", "1"),
+        var_dir=var_dir,
+        mail_dir=Path(os.environ.get("CBPORTAL_MAIL_DIR", var_dir / "mail")).resolve(),
+        secret=_secret(var_dir),
+        stripe_api_key=stripe_key,
+        stripe_api_base=os.environ.get("STRIPE_API_BASE") or None,
+        smtp_host=os.environ.get("SMTP_HOST", "localhost"),
+        smtp_port=int(smtp_port_raw),
+        smtp_user=os.environ.get("SMTP_USER") or None,
+        smtp_password=os.environ.get("SMTP_PASSWORD") or None,
+        mail_from=os.environ.get("CBPORTAL_MAIL_FROM", "cbportal <noreply@cbportal.test>"),
+        redis_url=os.environ.get("REFLEX_REDIS_URL") or None,
+        base_url=os.environ.get("CBPORTAL_BASE_URL", "http://localhost:3000").rstrip("/"),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,26 @@
+"""Reflex configuration for cbportal.
+
+One port (CBPORTAL_PORT, default 3000) serves pages, `/_event` and `/api/v1` in
+production. Auto setters stay off (Reflex's default since 0.9): every state change
+goes through a handler that checks the user. REFLEX_REDIS_URL shares state across
+several app processes.
+"""
+
+import os
+
+import reflex as rx
+from reflex.plugins.sitemap import SitemapPlugin
+
+PORT = int(os.environ.get("CBPORTAL_PORT", "3000"))
+
+config = rx.Config(
+    app_name="cbportal",
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    frontend_port=PORT,
+    backend_port=PORT,
+    api_url=os.environ.get("CBPORTAL_BASE_URL", f"http://localhost:{PORT}"),
+    redis_url=os.environ.get("REFLEX_REDIS_URL") or None,
+    plugins=[rx.plugins.RadixThemesPlugin()],
+    disable_plugins=[SitemapPlugin],
+)
