@@ -33,18 +33,41 @@ def make_engine(url: str, **kw) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
             # IMMEDIATE: one writer at a time, taken at BEGIN, so read-then-write
-            # transactions never deadlock on lock upgrade (SQLite's row locks).
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # transactions never fail on lock upgrade (SQLite's stand-in for row
+            # locks). Read-only sessions (`reader`) begin deferred and never wait.
+            if conn.get_execution_options().get("cbportal_read_only"):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kw)
 
 
+_engine_override: Engine | None = None
+
+
 @lru_cache(maxsize=1)
-def get_engine() -> Engine:
+def _settings_engine() -> Engine:
     from cbportal.settings import get_settings
 
     return make_engine(get_settings().database_url)
+
+
+def get_engine() -> Engine:
+    """The process's engine (from DATABASE_URL), or the one a test put in place."""
+    return _engine_override or _settings_engine()
+
+
+def use_engine(engine: Engine | None) -> None:
+    """Point this process at another engine (tests, tools); None goes back to DATABASE_URL."""
+    global _engine_override
+    _engine_override = engine
+
+
+def reader(engine: Engine) -> Session:
+    """A session for reads only: on SQLite it does not take the write lock."""
+    return Session(engine.execution_options(cbportal_read_only=True))
 
 
 @contextmanager

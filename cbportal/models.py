@@ -495,3 +495,22 @@ class TestClock(SQLModel, table=True):
     __test__ = False  # not a pytest test class
     id: int = Field(default=1, primary_key=True)
     now: datetime = instant()
+
+
+class SandboxCharge(SQLModel, table=True):
+    """The sandbox gateway's own ledger: what an external processor would hold.
+
+    Written on its own connection, like a remote system; keyed by idempotency key
+    so a replayed call returns the first answer instead of charging twice.
+    """
+    __tablename__ = "sandbox_charge"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(max_length=120, unique=True)
+    kind: str = Field(max_length=8)               # charge | refund
+    method_ref: str = Field(max_length=120)
+    charge_ref: Optional[str] = Field(default=None, max_length=120)  # refunds: what they refund
+    amount_cents: int
+    currency: str = Field(max_length=3)
+    outcome: str = Field(max_length=24)
+    metadata_json: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = instant()

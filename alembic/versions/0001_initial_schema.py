@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 00:46:55.220441
+Create Date: 2026-11-23 01:10:30.890519
 """
 from typing import Sequence, Union
 
@@ -37,6 +37,20 @@ def upgrade() -> None:
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
     sa.Column('created_at', cbportal.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
+    )
+    op.create_table('sandbox_charge',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('idempotency_key', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('method_ref', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('charge_ref', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+    sa.Column('amount_cents', sa.Integer(), nullable=False),
+    sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('metadata_json', sa.JSON(), nullable=False),
+    sa.Column('created_at', cbportal.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('idempotency_key')
     )
     op.create_table('test_clock',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -498,6 +512,7 @@ def downgrade() -> None:
 
     op.drop_table('app_user')
     op.drop_table('test_clock')
+    op.drop_table('sandbox_charge')
     op.drop_table('master_account')
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_customer_email'))

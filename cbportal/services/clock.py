@@ -52,7 +52,9 @@ class StoredClock:
         self.engine = engine
 
     def now(self) -> datetime:
-        with Session(self.engine) as session:
+        from cbportal.db import reader
+
+        with reader(self.engine) as session:
             row = session.get(TestClock, 1)
             return row.now if row else TEST_CLOCK_START
 
@@ -67,3 +69,22 @@ class StoredClock:
             raise ClockMovedBackwards(f"the test clock is at {row.now.isoformat()}; it only moves forward")
         row.now = to
         session.add(row)
+
+
+_clock_override: Clock | None = None
+
+
+def get_clock() -> Clock:
+    """The clock of this process: the stored test clock in test mode, else the system clock."""
+    if _clock_override is not None:
+        return _clock_override
+    from cbportal.db import get_engine
+    from cbportal.settings import get_settings
+
+    return StoredClock(get_engine()) if get_settings().test_mode else SystemClock()
+
+
+def use_clock(clock: Clock | None) -> None:
+    """Put another clock in place for this process (tests); None restores the default."""
+    global _clock_override
+    _clock_override = clock

@@ -1,0 +1,37 @@
+"""Request plumbing shared by the routes: database session, clock, acting user."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from cbportal.db import get_engine
+from cbportal.services import auth
+from cbportal.services.clock import Clock, get_clock
+
+
+def db_session() -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back on error."""
+    with Session(get_engine()) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def clock() -> Clock:
+    return get_clock()
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def actor(request: Request, session: Session = Depends(db_session)) -> auth.Actor:
+    return auth.actor_for_api_key(session, raw=bearer_token(request))

@@ -1,0 +1,113 @@
+"""Routes: products (create, staff approve, read)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
+
+from cbportal.api.deps import actor, clock, db_session
+from cbportal.api.errors import ERROR_RESPONSES
+from cbportal.models import VendorAccount
+from cbportal.services import products
+from cbportal.services.auth import Actor
+from cbportal.services.errors import NotFound
+
+router = APIRouter(tags=["products"], responses=ERROR_RESPONSES)
+
+
+class Frequency(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    unit: Literal["day", "week", "month"]
+    count: int = Field(ge=1, le=365)
+
+
+class FrequencyOut(Frequency):
+    label: str
+
+
+class Recurring(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rebill_price_cents: int = Field(ge=1, le=10_000_000)
+    frequency: Frequency
+    rebills: int | None = Field(default=None, ge=1, le=1000)
+    trial_days: int | None = Field(default=None, ge=1, le=365)
+
+
+class RecurringOut(BaseModel):
+    rebill_price_cents: int
+    frequency: FrequencyOut
+    rebills: int | None
+    trial_days: int | None
+
+
+class ProductCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sku: str = Field(min_length=1, max_length=64)
+    account: str = Field(max_length=40)
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=5000)
+    kind: Literal["digital", "physical"]
+    currency: str = Field(default="USD", min_length=3, max_length=3)
+    initial_price_cents: int = Field(ge=0, le=10_000_000)
+    commission_initial_pct: float = Field(ge=0, le=100)
+    commission_rebill_pct: float = Field(default=0, ge=0, le=100)
+    ship_to: list[str] | None = Field(default=None, max_length=250)
+    recurring: Recurring | None = None
+
+
+class ProductOut(BaseModel):
+    sku: str
+    account: str
+    title: str
+    description: str
+    kind: str
+    currency: str
+    initial_price_cents: int
+    commission_initial_pct: float
+    commission_rebill_pct: float
+    ship_to: list[str]
+    status: Literal["pending", "approved", "rejected"]
+    recurring: RecurringOut | None
+
+
+def _view(session: Session, product) -> dict:
+    return products.product_view(product, session.get(VendorAccount, product.account_id).nickname)
+
+
+@router.post("/products", status_code=201, response_model=ProductOut)
+def create_product(body: ProductCreate, session: Session = Depends(db_session), who: Actor = Depends(actor),
+                   clk=Depends(clock)):
+    data = body.model_dump(exclude={"recurring"})
+    terms = None
+    if body.recurring:
+        r = body.recurring
+        terms = products.RecurringTerms(rebill_price_cents=r.rebill_price_cents, unit=r.frequency.unit,
+                                        count=r.frequency.count, rebills=r.rebills, trial_days=r.trial_days)
+    data["commission_initial_pct"] = str(round(body.commission_initial_pct, 4))
+    data["commission_rebill_pct"] = str(round(body.commission_rebill_pct, 4))
+    product = products.create_product(session, now=clk.now(), actor=who, recurring=terms, **data)
+    return _view(session, product)
+
+
+@router.post("/products/{sku}/approve", response_model=ProductOut)
+def approve_product(sku: str, session: Session = Depends(db_session), who: Actor = Depends(actor),
+                    clk=Depends(clock)):
+    return _view(session, products.decide_product(session, now=clk.now(), actor=who, sku=sku, approve=True))
+
+
+@router.post("/products/{sku}/reject", response_model=ProductOut)
+def reject_product(sku: str, session: Session = Depends(db_session), who: Actor = Depends(actor),
+                   clk=Depends(clock)):
+    return _view(session, products.decide_product(session, now=clk.now(), actor=who, sku=sku, approve=False))
+
+
+@router.get("/products/{sku}", response_model=ProductOut)
+def get_product(sku: str, session: Session = Depends(db_session), who: Actor = Depends(actor)):
+    product = products.get_product(session, sku)
+    account = session.get(VendorAccount, product.account_id)
+    if not who.can_see_account(account):
+        raise NotFound(f"no product {sku!r}", "product_not_found")
+    return _view(session, product)

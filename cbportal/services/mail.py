@@ -1,0 +1,146 @@
+"""Email (RULES R4): written to the outbox in the caller's transaction, rendered from
+Jinja2 templates (text and HTML, user text escaped), delivered from the outbox to a
+folder of .eml files or over SMTP, with retries and backoff so nothing is lost."""
+
+from __future__ import annotations
+
+import smtplib
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import Engine, update
+from sqlmodel import Session, select
+
+from cbportal.models import EmailOutbox
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
+BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
+MAX_BACKOFF = timedelta(hours=6)
+BATCH = 50
+
+_html_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+_text_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False, keep_trailing_newline=True)
+
+
+def render(template: str, **context) -> tuple[str, str]:
+    """(text, html) of `template`.txt / `template`.html with `context`."""
+    text = _text_env.get_template(f"{template}.txt").render(**context)
+    html = _html_env.get_template(f"{template}.html").render(**context)
+    return text, html
+
+
+def queue(session: Session, *, now: datetime, kind: str, to: str, subject: str, template: str = "base",
+          account_id: int | None = None, order_id: int | None = None, ticket_id: int | None = None,
+          **context) -> EmailOutbox:
+    """Write one email to the outbox, in the caller's transaction (R4)."""
+    text, html = render(template, **context)
+    row = EmailOutbox(kind=kind, to_addr=to, subject=subject, body_text=text, body_html=html,
+                      account_id=account_id, order_id=order_id, ticket_id=ticket_id,
+                      created_at=now, next_attempt_at=now)
+    session.add(row)
+    return row
+
+
+def backoff(attempts: int) -> timedelta:
+    return BACKOFF[attempts - 1] if attempts <= len(BACKOFF) else MAX_BACKOFF
+
+
+def to_message(row: EmailOutbox, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = row.to_addr
+    message["Subject"] = row.subject
+    message["Date"] = format_datetime(row.created_at)
+    message["Message-ID"] = make_msgid(idstring=f"cbp{row.id}", domain="cbportal.test")
+    message["X-Cbportal-Kind"] = row.kind
+    message.set_content(row.body_text)
+    message.add_alternative(row.body_html, subtype="html")
+    return message
+
+
+class FolderTransport:
+    """One .eml file per message under a folder (the laptop default)."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def send(self, message: EmailMessage, row: EmailOutbox) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = f"{row.created_at:%Y%m%dT%H%M%S}-{row.id:08d}-{row.kind}.eml"
+        tmp = self.folder / f".{name}.tmp"
+        tmp.write_bytes(bytes(message))
+        tmp.replace(self.folder / name)
+
+
+class SmtpTransport:
+    def __init__(self, host: str, port: int, user: str | None = None, password: str | None = None):
+        self.host, self.port, self.user, self.password = host, port, user, password
+
+    def send(self, message: EmailMessage, row: EmailOutbox) -> None:
+        with smtplib.SMTP(self.host, self.port, timeout=10) as smtp:
+            if self.user:
+                smtp.starttls()
+                smtp.login(self.user, self.password or "")
+            smtp.send_message(message)
+
+
+def transport_from_settings():
+    from cbportal.settings import get_settings
+
+    s = get_settings()
+    if s.mail == "smtp":
+        return SmtpTransport(s.smtp_host, s.smtp_port, s.smtp_user, s.smtp_password)
+    return FolderTransport(s.mail_dir)
+
+
+def next_due(session: Session) -> datetime | None:
+    return session.exec(select(EmailOutbox.next_attempt_at).where(EmailOutbox.sent_at.is_(None))
+                        .order_by(EmailOutbox.next_attempt_at).limit(1)).first()
+
+
+def deliver_due(engine: Engine, *, now: datetime, transport=None, sender: str | None = None) -> int:
+    """Send every outbox email due by `now`; each is claimed by pushing its next attempt
+    forward (compare-and-set), so two workers never send the same message at once."""
+    from cbportal.settings import get_settings
+
+    transport = transport or transport_from_settings()
+    sender = sender or get_settings().mail_from
+    sent = 0
+    while True:
+        with Session(engine) as session:
+            ids = list(session.exec(select(EmailOutbox.id).where(
+                EmailOutbox.sent_at.is_(None), EmailOutbox.next_attempt_at <= now)
+                .order_by(EmailOutbox.next_attempt_at, EmailOutbox.id).limit(BATCH)))
+        if not ids:
+            return sent
+        progressed = False
+        for outbox_id in ids:
+            with Session(engine) as session:
+                row = session.get(EmailOutbox, outbox_id)
+                if row is None or row.sent_at is not None or row.next_attempt_at > now:
+                    continue
+                lease_until = now + backoff(row.attempts + 1)
+                claimed = session.execute(update(EmailOutbox).where(
+                    EmailOutbox.id == outbox_id, EmailOutbox.sent_at.is_(None),
+                    EmailOutbox.attempts == row.attempts).values(
+                    attempts=row.attempts + 1, next_attempt_at=lease_until)).rowcount
+                session.commit()
+                if not claimed:
+                    continue
+                progressed = True
+                session.refresh(row)
+                try:
+                    transport.send(to_message(row, sender), row)
+                except Exception as error:  # delivery failed: keep it, retry after the backoff
+                    row.last_error = f"{type(error).__name__}: {error}"[:2000]
+                else:
+                    row.sent_at = now
+                    row.last_error = None
+                    sent += 1
+                session.add(row)
+                session.commit()
+        if not progressed:
+            return sent

@@ -1,0 +1,30 @@
+"""API test client on the migrated test database, with test mode routes mounted."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cbportal import db
+from cbportal.api.app import build_api
+from cbportal.services import clock as clock_module
+from cbportal.services import testmode
+
+
+@pytest.fixture
+def client(engine):
+    db.use_engine(engine)
+    clock_module.use_clock(clock_module.StoredClock(engine))
+    try:
+        with TestClient(build_api(test_mode=True), raise_server_exceptions=False) as c:
+            yield c
+    finally:
+        db.use_engine(None)
+        clock_module.use_clock(None)
+
+
+@pytest.fixture
+def staff_key(client):
+    return client.post("/api/v1/test/reset").json()["staff_api_key"]
+
+
+def bearer(key):
+    return {"Authorization": f"Bearer {key}"}
