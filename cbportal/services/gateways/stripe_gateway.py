@@ -14,6 +14,11 @@ INVALID_CARD_CODES = {"expired_card", "incorrect_number", "invalid_number", "inv
 KEY_FIELD = "cbp_key"
 
 
+def _meta(obj) -> dict:
+    metadata = getattr(obj, "metadata", None)
+    return metadata.to_dict() if metadata else {}
+
+
 def _decline_outcome(error: stripe.StripeError) -> str:
     codes = {getattr(error, "code", None), (getattr(error, "json_body", None) or {}).get("error", {}).get("decline_code")}
     return Outcome.INVALID_CARD if codes & INVALID_CARD_CODES else Outcome.INSUFFICIENT_FUNDS
@@ -80,10 +85,10 @@ class StripeGateway:
         bounded by the 100 most recent and should use the Search API at scale.
         """
         for intent in self.client.v1.payment_intents.list(params={"limit": 100}):
-            if (intent.metadata or {}).get(KEY_FIELD) == idempotency_key:
+            if _meta(intent).get(KEY_FIELD) == idempotency_key:
                 ok = intent.status == "succeeded"
                 return GatewayResult(outcome=Outcome.PAID if ok else Outcome.INSUFFICIENT_FUNDS, ref=intent.id)
         for refund in self.client.v1.refunds.list(params={"limit": 100}):
-            if (refund.metadata or {}).get(KEY_FIELD) == idempotency_key:
+            if _meta(refund).get(KEY_FIELD) == idempotency_key:
                 return GatewayResult(outcome=Outcome.REFUNDED, ref=refund.id)
         return None
