@@ -19,8 +19,9 @@ config = rx.Config(
     show_built_with_reflex=False,
     frontend_port=PORT,
     backend_port=PORT,
+    backend_host="127.0.0.1" if os.environ.get("CBPORTAL_TEST_MODE") == "1" else "0.0.0.0",
     api_url=os.environ.get("CBPORTAL_BASE_URL", f"http://localhost:{PORT}"),
     redis_url=os.environ.get("REFLEX_REDIS_URL") or None,
-    plugins=[rx.plugins.RadixThemesPlugin()],
+    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],
     disable_plugins=[SitemapPlugin],
 )

@@ -1,11 +1,55 @@
-"""The Reflex app: pages, the REST API mounted on the backend, the in-process worker."""
+"""The Reflex app: pages, the REST API (/api/v1) on the backend, the in-process worker."""
+
+import asyncio
+import contextlib
+import ipaddress
 
 import reflex as rx
 
+from cbportal import routes
+from cbportal.api.app import build_api
+from cbportal.pages.home import home
+from cbportal.pages.login import login
+from cbportal.pages.portal import portal
+from cbportal.pages.staff import staff
+from cbportal.pages.vendor import vendor
+from cbportal.settings import SettingsError, get_settings
+from cbportal.state.session import SessionState
+from cbportal.state.staff import StaffHomeState
+from cbportal.state.vendor import VendorHomeState
 
-def index() -> rx.Component:
-    return rx.text("cbportal")
+settings = get_settings()  # bad settings fail here, at start, with a clear message
+if settings.test_mode:
+    from reflex.config import get_config
+
+    host = get_config().backend_host
+    if host not in ("localhost",) and not ipaddress.ip_address(host).is_loopback:
+        raise SettingsError("CBPORTAL_TEST_MODE=1 binds to loopback only; set REFLEX_BACKEND_HOST=127.0.0.1")
 
 
-app = rx.App()
-app.add_page(index, route="/")
+@contextlib.asynccontextmanager
+async def worker_task():
+    """Run the worker inside the app process (the laptop default; CBPORTAL_WORKER=0 turns it off)."""
+    if not settings.run_worker:
+        yield
+        return
+    from cbportal.db import get_engine
+    from cbportal.services.clock import get_clock
+    from cbportal.services.worker import run_forever
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_forever(get_engine(), get_clock(), stop=stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=5)
+
+
+app = rx.App(api_transformer=build_api())
+app.register_lifespan_task(worker_task)
+app.add_page(home, route=routes.HOME, title="cbportal", on_load=SessionState.load_user)
+app.add_page(login, route=routes.LOGIN, title="Log in · cbportal", on_load=SessionState.load_user)
+app.add_page(portal, route=routes.PORTAL, title="Find your order · cbportal", on_load=SessionState.load_user)
+app.add_page(vendor, route=routes.VENDOR, title="Vendor dashboard · cbportal", on_load=VendorHomeState.load)
+app.add_page(staff, route=routes.STAFF, title="Staff · cbportal", on_load=StaffHomeState.load)

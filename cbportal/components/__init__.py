@@ -1,0 +1,1 @@
+"""Small shared widgets and the page template."""

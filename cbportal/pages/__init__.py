@@ -1,0 +1,1 @@
+"""One module per route: layout only, bound to state classes."""

@@ -1,0 +1,30 @@
+"""Staff area home: the approval queue."""
+
+import reflex as rx
+
+from cbportal.components.layout import page
+from cbportal.state.staff import PendingRow, StaffHomeState
+
+
+def pending_row(row: PendingRow) -> rx.Component:
+    return rx.table.row(rx.table.cell(row["sku"]), rx.table.cell(row["account"]), rx.table.cell(row["title"]))
+
+
+def staff() -> rx.Component:
+    return page(
+        rx.heading("Staff", size="7"),
+        rx.cond(
+            StaffHomeState.loaded,
+            rx.vstack(
+                rx.text(StaffHomeState.account_count, " vendor accounts"),
+                rx.heading("Products awaiting approval", size="4"),
+                rx.cond(StaffHomeState.pending.length() > 0,
+                        rx.table.root(rx.table.header(rx.table.row(
+                            rx.table.column_header_cell("SKU"), rx.table.column_header_cell("Account"),
+                            rx.table.column_header_cell("Title"))),
+                            rx.table.body(rx.foreach(StaffHomeState.pending, pending_row)), width="100%"),
+                        rx.text("Nothing waits for approval.", color_scheme="gray")),
+                spacing="4", width="100%"),
+            rx.hstack(rx.spinner(), rx.text("Loading…")),
+        ),
+    )

@@ -1,0 +1,72 @@
+"""Reading orders (API.md order shape): the view with bills, attempts and subscription,
+and the customer's lookup by receipt + email. Creating orders and rebills come with
+the billing work (RULES R5, R6)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from cbportal.models import Bill, Customer, Order, PaymentAttempt, Product, Subscription, VendorAccount
+from cbportal.services.auth import Actor
+from cbportal.models import Role
+from cbportal.services.calendar import frequency_label
+from cbportal.services.errors import NotFound
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def order_view(session: Session, order: Order) -> dict:
+    product = session.get(Product, order.product_id)
+    account = session.get(VendorAccount, order.account_id)
+    customer = session.get(Customer, order.customer_id)
+    bills = list(session.exec(select(Bill).where(Bill.order_id == order.id).order_by(Bill.seq)))
+    attempts: dict[int, list] = {}
+    if bills:
+        for a in session.exec(select(PaymentAttempt).where(PaymentAttempt.bill_id.in_([b.id for b in bills]),
+                                                           PaymentAttempt.kind == "charge")
+                              .order_by(PaymentAttempt.at, PaymentAttempt.id)):
+            attempts.setdefault(a.bill_id, []).append({"at": _iso(a.at), "outcome": str(a.outcome)})
+    sub = session.exec(select(Subscription).where(Subscription.order_id == order.id)).first()
+    return {
+        "receipt": order.receipt, "sku": product.sku, "title": product.title, "account": account.nickname,
+        "customer_email": customer.email, "customer_name": customer.name, "currency": order.currency,
+        "created_at": _iso(order.created_at), "status": str(order.status),
+        "bills": [{"seq": b.seq, "kind": str(b.kind), "scheduled_date": b.scheduled_date.isoformat(),
+                   "amount_cents": b.amount_cents, "net_cents": b.net_cents,
+                   "commission_cents": b.commission_cents, "vendor_cents": b.vendor_cents,
+                   "status": str(b.status), "paid_at": _iso(b.paid_at), "refunded_cents": b.refunded_cents,
+                   "attempts": attempts.get(b.id, [])} for b in bills],
+        "subscription": None if sub is None else {
+            "status": str(sub.status), "next_bill_date": _iso(sub.next_bill_date),
+            "payments_remaining": sub.payments_remaining,
+            "frequency": {"unit": str(sub.frequency_unit), "count": sub.frequency_count,
+                          "label": frequency_label(str(sub.frequency_unit), sub.frequency_count)},
+            "rebill_price_cents": sub.rebill_price_cents, "canceled_at": _iso(sub.canceled_at)},
+        "vendor_contact": {"email": account.ticket_email, "phone": account.contact_phone, "url": account.contact_url},
+    }
+
+
+def by_receipt(session: Session, receipt: str) -> Order | None:
+    return session.exec(select(Order).where(Order.receipt == (receipt or "").strip().upper())).first()
+
+
+def customer_lookup(session: Session, *, receipt: str, email: str) -> Order:
+    """The order if the email is the customer's; the same 404 for a wrong receipt or email."""
+    order = by_receipt(session, receipt)
+    if order:
+        customer = session.get(Customer, order.customer_id)
+        if customer.email.lower() == (email or "").strip().lower():
+            return order
+    raise NotFound("no order matches that receipt and email", "order_not_found")
+
+
+def vendor_order(session: Session, *, actor: Actor, receipt: str) -> Order:
+    """An order of one of the actor's accounts (Manage Orders); 404 for anyone else's."""
+    order = by_receipt(session, receipt)
+    account = session.get(VendorAccount, order.account_id) if order else None
+    if not order or not actor.can_see_account(account):
+        raise NotFound(f"no order {receipt!r}", "order_not_found")
+    actor.require(Role.MANAGE_ORDERS)
+    return order

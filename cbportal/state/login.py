@@ -1,0 +1,35 @@
+"""Login for vendor users and staff (hashed passwords, server-side sessions)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from cbportal import routes
+from cbportal.db import session_scope
+from cbportal.services import auth
+from cbportal.services.clock import get_clock
+from cbportal.services.errors import ServiceError
+from cbportal.state.session import SessionState
+
+
+class LoginState(SessionState):
+    error: str = ""
+    busy: bool = False
+
+    @rx.event
+    def submit(self, form: dict):
+        self.error = ""
+        email, password = str(form.get("email", "")), str(form.get("password", ""))
+        if not email or not password:
+            self.error = "Enter your email and password."
+            return
+        try:
+            with session_scope() as session:
+                token = auth.login(session, now=get_clock().now(), email=email, password=password)
+        except ServiceError as error:
+            self.error = error.message.capitalize() + "."
+            return
+        self.token = token
+        actor = self._actor()
+        self._show(actor)
+        return rx.redirect(routes.STAFF if actor and actor.is_staff else routes.VENDOR)

@@ -1,0 +1,39 @@
+"""The signed-in user. The browser keeps only an opaque random session token
+(LocalStorage); every handler resolves it against the database (`_actor`)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from cbportal import routes
+from cbportal.db import get_engine, reader, session_scope
+from cbportal.services import auth
+from cbportal.services.clock import get_clock
+
+
+class SessionState(rx.State):
+    token: str = rx.LocalStorage("", name="cbp_session")
+    user_name: str = ""
+    user_kind: str = ""          # "", "staff", "owner", "clerk"
+
+    def _actor(self) -> auth.Actor | None:
+        """Who is signed in, checked against the database on every call."""
+        with reader(get_engine()) as session:
+            return auth.actor_for_session(session, now=get_clock().now(), token=self.token)
+
+    def _show(self, actor: auth.Actor | None) -> None:
+        self.user_name = actor.name if actor else ""
+        self.user_kind = actor.label if actor else ""
+
+    @rx.event
+    def load_user(self):
+        self._show(self._actor())
+
+    @rx.event
+    def logout(self):
+        if self.token:
+            with session_scope() as session:
+                auth.logout(session, now=get_clock().now(), token=self.token)
+        self.token = ""
+        self._show(None)
+        return rx.redirect(routes.HOME)
