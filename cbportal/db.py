@@ -35,7 +35,7 @@ def make_engine(url: str, **kw) -> Engine:
             # IMMEDIATE: one writer at a time, taken at BEGIN, so read-then-write
             # transactions never fail on lock upgrade (SQLite's stand-in for row
             # locks). Read-only sessions (`reader`) begin deferred and never wait.
-            if conn.get_execution_options().get("cbportal_read_only"):
+            if conn.get_execution_options().get("cbportal_deferred"):
                 conn.exec_driver_sql("BEGIN")
             else:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -67,7 +67,7 @@ def use_engine(engine: Engine | None) -> None:
 
 def reader(engine: Engine) -> Session:
     """A session for reads only: on SQLite it does not take the write lock."""
-    return Session(engine.execution_options(cbportal_read_only=True))
+    return Session(engine.execution_options(cbportal_deferred=True))
 
 
 @contextmanager

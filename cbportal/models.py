@@ -329,9 +329,11 @@ class Bill(SQLModel, table=True):
 class PaymentAttempt(SQLModel, table=True):
     """Every charge or refund, recorded with its idempotency key before the gateway call (R6)."""
     __tablename__ = "payment_attempt"
-    __table_args__ = (CheckConstraint("amount_cents >= 0", name="ck_payment_attempt_amount"),)
+    __table_args__ = (CheckConstraint("amount_cents >= 0", name="ck_payment_attempt_amount"),
+                      Index("ix_payment_attempt_pending", "outcome", "at"))
     id: Optional[int] = Field(default=None, primary_key=True)
     bill_id: int = Field(foreign_key="bill.id", index=True)
+    ticket_id: Optional[int] = Field(default=None, foreign_key="ticket.id", index=True)  # refunds of a ticket
     kind: AttemptKind = enum_col(AttemptKind.CHARGE)
     idempotency_key: str = Field(max_length=120, unique=True)
     amount_cents: int

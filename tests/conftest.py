@@ -84,7 +84,9 @@ def engine(request, tmp_path_factory, _engines):
 
 @pytest.fixture
 def session(engine):
-    with Session(engine) as s:
+    """The test's own session. On SQLite it begins deferred, so a test that reads after a
+    commit does not hold the write lock the worker under test needs."""
+    with Session(engine.execution_options(cbportal_deferred=True)) as s:
         yield s
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 01:10:30.890519
+Create Date: 2026-11-23 01:26:16.100639
 """
 from typing import Sequence, Union
 
@@ -319,25 +319,6 @@ def upgrade() -> None:
         batch_op.create_index('ix_subscription_due', ['status', 'next_bill_date'], unique=False)
         batch_op.create_index('ix_subscription_dunning_due', ['status', 'dunning_next_date'], unique=False)
 
-    op.create_table('payment_attempt',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('bill_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=24), nullable=False),
-    sa.Column('idempotency_key', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-    sa.Column('amount_cents', sa.Integer(), nullable=False),
-    sa.Column('outcome', sa.String(length=24), nullable=False),
-    sa.Column('gateway', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('gateway_ref', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
-    sa.Column('at', cbportal.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('finished_at', cbportal.types.UTCDateTime(timezone=True), nullable=True),
-    sa.CheckConstraint('amount_cents >= 0', name='ck_payment_attempt_amount'),
-    sa.ForeignKeyConstraint(['bill_id'], ['bill.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('idempotency_key')
-    )
-    with op.batch_alter_table('payment_attempt', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_payment_attempt_bill_id'), ['bill_id'], unique=False)
-
     op.create_table('ticket',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
@@ -397,6 +378,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_email_outbox_order_id'), ['order_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_email_outbox_ticket_id'), ['ticket_id'], unique=False)
 
+    op.create_table('payment_attempt',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('bill_id', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=24), nullable=False),
+    sa.Column('idempotency_key', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('amount_cents', sa.Integer(), nullable=False),
+    sa.Column('outcome', sa.String(length=24), nullable=False),
+    sa.Column('gateway', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('gateway_ref', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+    sa.Column('at', cbportal.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', cbportal.types.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint('amount_cents >= 0', name='ck_payment_attempt_amount'),
+    sa.ForeignKeyConstraint(['bill_id'], ['bill.id'], ),
+    sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('idempotency_key')
+    )
+    with op.batch_alter_table('payment_attempt', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_payment_attempt_bill_id'), ['bill_id'], unique=False)
+        batch_op.create_index('ix_payment_attempt_pending', ['outcome', 'at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_payment_attempt_ticket_id'), ['ticket_id'], unique=False)
+
     op.create_table('ticket_comment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('ticket_id', sa.Integer(), nullable=False),
@@ -437,6 +441,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_ticket_comment_ticket_id'))
 
     op.drop_table('ticket_comment')
+    with op.batch_alter_table('payment_attempt', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_payment_attempt_ticket_id'))
+        batch_op.drop_index('ix_payment_attempt_pending')
+        batch_op.drop_index(batch_op.f('ix_payment_attempt_bill_id'))
+
+    op.drop_table('payment_attempt')
     with op.batch_alter_table('email_outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_email_outbox_ticket_id'))
         batch_op.drop_index(batch_op.f('ix_email_outbox_order_id'))
@@ -451,10 +461,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_ticket_account_status')
 
     op.drop_table('ticket')
-    with op.batch_alter_table('payment_attempt', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_payment_attempt_bill_id'))
-
-    op.drop_table('payment_attempt')
     with op.batch_alter_table('subscription', schema=None) as batch_op:
         batch_op.drop_index('ix_subscription_dunning_due')
         batch_op.drop_index('ix_subscription_due')

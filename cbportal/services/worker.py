@@ -43,16 +43,23 @@ def register(source: DueSource) -> None:
         SOURCES.insert(len(SOURCES) - 1, source)  # email last: it sends what the others wrote
 
 
+def all_sources() -> list[DueSource]:
+    """Every registered source; importing the areas registers them."""
+    import cbportal.services.ticket_processing  # noqa: F401
+
+    return SOURCES
+
+
 def next_due(engine: Engine, sources: list[DueSource] | None = None) -> datetime | None:
     with Session(engine) as session:
-        dues = [d for s in (sources or SOURCES) if (d := s.next_due(session)) is not None]
+        dues = [d for s in (sources or all_sources()) if (d := s.next_due(session)) is not None]
     return min(dues) if dues else None
 
 
 def run_due(engine: Engine, now: datetime, sources: list[DueSource] | None = None) -> int:
     """Run everything due by `now`, source by source; returns how many items were done."""
     done = 0
-    for source in sources or SOURCES:
+    for source in sources or all_sources():
         try:
             done += source.run_due(engine, now)
         except Exception:  # one failing area must not stop the others

@@ -1,0 +1,27 @@
+"""Links in emails (RULES R4): the customer's are signed (HMAC of what they open and
+the customer's email), the vendor's ask for login and then land on the ticket."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+
+def _sign(secret: str, message: str) -> str:
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def ticket_signature(secret: str, ticket_id: int, email: str) -> str:
+    return _sign(secret, f"ticket:{ticket_id}:{email.lower()}")
+
+
+def check_ticket_signature(secret: str, ticket_id: int, email: str, signature: str) -> bool:
+    return hmac.compare_digest(ticket_signature(secret, ticket_id, email), signature or "")
+
+
+def customer_ticket_url(base_url: str, secret: str, ticket_id: int, email: str) -> str:
+    return f"{base_url}/portal/ticket/{ticket_id}?email={email}&sig={ticket_signature(secret, ticket_id, email)}"
+
+
+def vendor_ticket_url(base_url: str, ticket_id: int) -> str:
+    return f"{base_url}/vendor/tickets/{ticket_id}"
