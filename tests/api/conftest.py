@@ -10,7 +10,10 @@ from cbportal.services import testmode
 
 
 @pytest.fixture
-def client(engine):
+def client(engine, tmp_path, monkeypatch):
+    from cbportal.services import mail
+
+    monkeypatch.setattr(mail, "transport_from_settings", lambda: mail.FolderTransport(tmp_path / "mail"))
     db.use_engine(engine)
     clock_module.use_clock(clock_module.StoredClock(engine))
     try:

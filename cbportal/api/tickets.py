@@ -1,0 +1,222 @@
+"""Routes: tickets, for vendors and their systems (API key) and for customers
+(receipt or ticket id + the order's email). RULES R3, R4."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
+
+from cbportal.api.deps import actor, clock, db_session
+from cbportal.api.errors import ERROR_RESPONSES
+from cbportal.models import Opener, Party, Role, VendorAccount
+from cbportal.services import orders, tickets
+from cbportal.services.auth import Actor
+from cbportal.services.errors import NotFound
+
+router = APIRouter(tags=["tickets"], responses=ERROR_RESPONSES)
+
+TicketTypeIn = Literal["tech_support", "refund", "cancel"]
+Reason = Literal["customer_request", "not_as_described", "technical_issue", "duplicate_purchase", "other"]
+Email = Field(min_length=3, max_length=254)
+Body = Field(min_length=1, max_length=10_000)
+
+
+class Comment(BaseModel):
+    author: Literal["customer", "vendor", "staff", "system"]
+    body: str
+    at: datetime
+
+
+class Event(BaseModel):
+    kind: str
+    at: datetime
+    actor: str
+
+
+class TicketOut(BaseModel):
+    id: int
+    receipt: str
+    type: TicketTypeIn
+    status: Literal["open", "closed"]
+    opened_by: str
+    opened_at: datetime
+    process_at: datetime | None
+    closed_at: datetime | None
+    close_reason: Literal["customer", "vendor", "processed", "inactivity", "staff"] | None
+    escalated: bool
+    reason: str | None
+    comments: list[Comment]
+    events: list[Event]
+
+
+class VendorOpen(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    receipt: str = Field(min_length=1, max_length=32)
+    type: TicketTypeIn
+    reason: Reason = "customer_request"
+    comment: str | None = Field(default=None, max_length=10_000)
+    on_behalf_of_customer: bool = False
+
+
+class CustomerOpen(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    receipt: str = Field(min_length=1, max_length=32)
+    email: str = Email
+    type: TicketTypeIn
+    comment: str | None = Field(default=None, max_length=10_000)
+
+
+class CommentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    body: str = Body
+
+
+class CustomerCommentIn(CommentIn):
+    email: str = Email
+
+
+class CloseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    customer_consent: bool = False
+
+
+class CustomerEmail(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Email
+
+
+class ChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: TicketTypeIn
+    customer_consent: bool = False
+
+
+class CustomerChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Email
+    type: TicketTypeIn
+
+
+class EscalateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Email
+    comment: str = Body
+
+
+class ReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["uphold", "refund"]
+    flag_vendor: bool = False
+    comment: str | None = Field(default=None, max_length=10_000)
+
+
+def _acting(who: Actor) -> tickets.Acting:
+    return tickets.Acting(Party.STAFF if who.is_staff else Party.VENDOR, who)
+
+
+def _view(session: Session, ticket) -> dict:
+    session.flush()
+    return tickets.ticket_view(session, ticket)
+
+
+# --- vendor, clerk, staff (API key) -----------------------------------------------------
+
+@router.post("/tickets", status_code=201, response_model=TicketOut)
+def open_ticket(body: VendorOpen, session: Session = Depends(db_session), who: Actor = Depends(actor),
+                clk=Depends(clock)):
+    order = orders.by_receipt(session, body.receipt)
+    account = session.get(VendorAccount, order.account_id) if order else None
+    if not order or not who.can_see_account(account):
+        raise NotFound(f"no order {body.receipt!r}", "order_not_found")
+    if who.is_staff:
+        acting, opener = tickets.Acting(Party.STAFF, who), Opener.STAFF   # phone request: customer timing
+    else:
+        who.require(Role.MANAGE_TICKETS)
+        acting = tickets.Acting(Party.VENDOR, who)
+        opener = Opener.API if who.via_api else (Opener.VENDOR if who.is_owner else Opener.CLERK)
+    ticket = tickets.open_ticket(session, now=clk.now(), order=order, type=body.type, who=acting, opener=opener,
+                                 reason=None if who.is_staff else body.reason, comment=body.comment)
+    return _view(session, ticket)
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketOut)
+def get_ticket(ticket_id: int, session: Session = Depends(db_session), who: Actor = Depends(actor)):
+    return _view(session, tickets.vendor_ticket(session, actor=who, ticket_id=ticket_id))
+
+
+@router.post("/tickets/{ticket_id}/comments", response_model=TicketOut)
+def vendor_comment(ticket_id: int, body: CommentIn, session: Session = Depends(db_session),
+                   who: Actor = Depends(actor), clk=Depends(clock)):
+    ticket = tickets.vendor_ticket(session, actor=who, ticket_id=ticket_id)
+    return _view(session, tickets.reply(session, now=clk.now(), ticket=ticket, who=_acting(who), body=body.body))
+
+
+@router.post("/tickets/{ticket_id}/close", response_model=TicketOut)
+def vendor_close(ticket_id: int, body: CloseIn, session: Session = Depends(db_session), who: Actor = Depends(actor),
+                 clk=Depends(clock)):
+    ticket = tickets.vendor_ticket(session, actor=who, ticket_id=ticket_id)
+    return _view(session, tickets.close(session, now=clk.now(), ticket=ticket, who=_acting(who),
+                                        customer_consent=body.customer_consent))
+
+
+@router.post("/tickets/{ticket_id}/change-type", response_model=TicketOut)
+def vendor_change(ticket_id: int, body: ChangeIn, session: Session = Depends(db_session),
+                  who: Actor = Depends(actor), clk=Depends(clock)):
+    ticket = tickets.vendor_ticket(session, actor=who, ticket_id=ticket_id)
+    return _view(session, tickets.change_type(session, now=clk.now(), ticket=ticket, who=_acting(who),
+                                              type=body.type, customer_consent=body.customer_consent))
+
+
+@router.post("/tickets/{ticket_id}/review", response_model=TicketOut)
+def staff_review(ticket_id: int, body: ReviewIn, session: Session = Depends(db_session),
+                 who: Actor = Depends(actor), clk=Depends(clock)):
+    who.require_staff()
+    ticket = tickets.get_ticket(session, ticket_id)
+    return _view(session, tickets.review(session, now=clk.now(), actor=who, ticket=ticket, decision=body.decision,
+                                         flag_vendor=body.flag_vendor, comment=body.comment))
+
+
+# --- customers (receipt / ticket + email) -------------------------------------------------
+
+@router.post("/customer/tickets", status_code=201, response_model=TicketOut)
+def customer_open(body: CustomerOpen, session: Session = Depends(db_session), clk=Depends(clock)):
+    order = orders.customer_lookup(session, receipt=body.receipt, email=body.email)
+    ticket = tickets.open_ticket(session, now=clk.now(), order=order, type=body.type, who=tickets.CUSTOMER,
+                                 opener=Opener.CUSTOMER, comment=body.comment)
+    return _view(session, ticket)
+
+
+@router.post("/customer/tickets/{ticket_id}/view", response_model=TicketOut)
+def customer_view(ticket_id: int, body: CustomerEmail, session: Session = Depends(db_session)):
+    return _view(session, tickets.customer_ticket(session, ticket_id=ticket_id, email=body.email))
+
+
+@router.post("/customer/tickets/{ticket_id}/comments", response_model=TicketOut)
+def customer_comment(ticket_id: int, body: CustomerCommentIn, session: Session = Depends(db_session),
+                     clk=Depends(clock)):
+    ticket = tickets.customer_ticket(session, ticket_id=ticket_id, email=body.email)
+    return _view(session, tickets.reply(session, now=clk.now(), ticket=ticket, who=tickets.CUSTOMER, body=body.body))
+
+
+@router.post("/customer/tickets/{ticket_id}/close", response_model=TicketOut)
+def customer_close(ticket_id: int, body: CustomerEmail, session: Session = Depends(db_session), clk=Depends(clock)):
+    ticket = tickets.customer_ticket(session, ticket_id=ticket_id, email=body.email)
+    return _view(session, tickets.close(session, now=clk.now(), ticket=ticket, who=tickets.CUSTOMER))
+
+
+@router.post("/customer/tickets/{ticket_id}/change-type", response_model=TicketOut)
+def customer_change(ticket_id: int, body: CustomerChangeIn, session: Session = Depends(db_session),
+                    clk=Depends(clock)):
+    ticket = tickets.customer_ticket(session, ticket_id=ticket_id, email=body.email)
+    return _view(session, tickets.change_type(session, now=clk.now(), ticket=ticket, who=tickets.CUSTOMER,
+                                              type=body.type))
+
+
+@router.post("/customer/tickets/{ticket_id}/escalate", response_model=TicketOut)
+def customer_escalate(ticket_id: int, body: EscalateIn, session: Session = Depends(db_session), clk=Depends(clock)):
+    ticket = tickets.customer_ticket(session, ticket_id=ticket_id, email=body.email)
+    return _view(session, tickets.escalate(session, now=clk.now(), ticket=ticket, comment=body.comment))
