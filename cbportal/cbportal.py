@@ -8,15 +8,22 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.api.app import build_api
+from cbportal.pages.customer_ticket import customer_ticket
 from cbportal.pages.home import home
 from cbportal.pages.login import login
 from cbportal.pages.portal import portal
 from cbportal.pages.staff import staff
+from cbportal.pages.staff_emails import staff_emails
 from cbportal.pages.vendor import vendor
+from cbportal.pages.vendor_ticket import vendor_ticket
+from cbportal.pages.vendor_tickets import vendor_tickets
 from cbportal.settings import SettingsError, get_settings
+from cbportal.state.customer_ticket import CustomerTicketState
 from cbportal.state.session import SessionState
+from cbportal.state.staff_emails import StaffEmailsState
 from cbportal.state.staff import StaffHomeState
 from cbportal.state.vendor import VendorHomeState
+from cbportal.state.vendor_tickets import VendorTicketState, VendorTicketsState
 
 settings = get_settings()  # bad settings fail here, at start, with a clear message
 if settings.test_mode:
@@ -53,3 +60,8 @@ app.add_page(login, route=routes.LOGIN, title="Log in · cbportal", on_load=Sess
 app.add_page(portal, route=routes.PORTAL, title="Find your order · cbportal", on_load=SessionState.load_user)
 app.add_page(vendor, route=routes.VENDOR, title="Vendor dashboard · cbportal", on_load=VendorHomeState.load)
 app.add_page(staff, route=routes.STAFF, title="Staff · cbportal", on_load=StaffHomeState.load)
+app.add_page(customer_ticket, route=routes.PORTAL_TICKET, title="Your ticket · cbportal",
+             on_load=[SessionState.load_user, CustomerTicketState.load])
+app.add_page(vendor_tickets, route=routes.VENDOR_TICKETS, title="Tickets · cbportal", on_load=VendorTicketsState.load)
+app.add_page(vendor_ticket, route=routes.VENDOR_TICKET, title="Ticket · cbportal", on_load=VendorTicketState.load)
+app.add_page(staff_emails, route=routes.STAFF_EMAILS, title="Email samples · cbportal", on_load=StaffEmailsState.load)

@@ -18,6 +18,7 @@ def navbar() -> rx.Component:
         rx.hstack(
             nav_link("Customer portal", routes.PORTAL),
             nav_link("Vendor dashboard", routes.VENDOR),
+            nav_link("Tickets", routes.VENDOR_TICKETS),
             nav_link("Staff", routes.STAFF),
             spacing="5",
         ),
@@ -38,6 +39,7 @@ def navbar() -> rx.Component:
 
 def page(*children: rx.Component) -> rx.Component:
     return rx.box(
+        rx.script(src="/countdown.js"),
         navbar(),
         rx.container(rx.vstack(*children, spacing="5", width="100%"), size="3", padding_y="2em"),
         width="100%",

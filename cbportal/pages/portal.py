@@ -3,7 +3,48 @@
 import reflex as rx
 
 from cbportal.components.layout import page
-from cbportal.state.portal import BillRow, PortalState
+from cbportal.state.portal import BillRow, PortalState, TicketLink
+
+EXPLAIN = {
+    "tech_support": "Ask the vendor for help. Nothing is refunded or canceled.",
+    "refund": "Your latest payment is refunded after 24 business hours (weekend hours do not count; 19 days "
+              "for physical products) unless you close the ticket or change it first. A subscription is "
+              "canceled too. The vendor may contact you to help in the meantime.",
+    "cancel": "Your subscription is canceled after 24 business hours (weekend hours do not count); nothing is "
+              "refunded. You can close the ticket before then.",
+}
+
+
+def ticket_link(row: TicketLink) -> rx.Component:
+    return rx.link(row["label"], href=row["url"])
+
+
+def type_option(value: str, label: str) -> rx.Component:
+    return rx.hstack(rx.radio_group.item(value=value, id=f"type-{value}", aria_label=label),
+                     rx.el.label(label, html_for=f"type-{value}"), align="center", spacing="2")
+
+
+def open_ticket_form() -> rx.Component:
+    options = [("tech_support", "Technical support"), ("refund", "Refund")]
+    return rx.card(rx.vstack(
+        rx.heading("Need help, a refund or a cancelation?", size="4"),
+        rx.cond(PortalState.tickets.length() > 0,
+                rx.vstack(rx.text("Your tickets on this order:", weight="medium"),
+                          rx.foreach(PortalState.tickets, ticket_link), spacing="1")),
+        rx.form(rx.vstack(
+            rx.radio_group.root(
+                rx.hstack(*[type_option(v, label) for v, label in options],
+                          rx.cond(PortalState.has_subscription, type_option("cancel", "Cancel subscription")),
+                          spacing="5"),
+                value=PortalState.open_type, on_change=PortalState.choose_type, name="type"),
+            rx.callout(rx.match(PortalState.open_type, ("refund", EXPLAIN["refund"]), ("cancel", EXPLAIN["cancel"]),
+                                EXPLAIN["tech_support"]), color_scheme="gray"),
+            rx.text_area(name="comment", placeholder="Tell the vendor what is going on", aria_label="Message",
+                         width="100%"),
+            rx.cond(PortalState.open_error != "", rx.callout(PortalState.open_error, color_scheme="red", role="alert")),
+            rx.button("Open ticket", type="submit"),
+            spacing="3", width="100%"), on_submit=PortalState.open_ticket, reset_on_submit=False, width="100%"),
+        spacing="3", width="100%"), width="100%")
 
 
 def bill_row(row: BillRow) -> rx.Component:
@@ -38,4 +79,5 @@ def portal() -> rx.Component:
                 rx.text("Vendor contact: ", PortalState.contact, color_scheme="gray"),
                 spacing="3", width="100%"), width="100%"),
         ),
+        rx.cond(PortalState.found, open_ticket_form()),
     )

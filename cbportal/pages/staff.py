@@ -17,6 +17,7 @@ def staff() -> rx.Component:
             StaffHomeState.loaded,
             rx.vstack(
                 rx.text(StaffHomeState.account_count, " vendor accounts"),
+                rx.link("Email samples", href="/staff/emails"),
                 rx.heading("Products awaiting approval", size="4"),
                 rx.cond(StaffHomeState.pending.length() > 0,
                         rx.table.root(rx.table.header(rx.table.row(

@@ -36,3 +36,21 @@ def staff_summary(session: Session, *, actor: Actor) -> dict:
                            .where(Product.status == ProductStatus.PENDING).order_by(Product.created_at)).all()
     return {"pending": [{"sku": p.sku, "account": a.nickname, "title": p.title} for p, a in pending],
             "accounts": session.exec(select(func.count()).select_from(VendorAccount)).one()}
+
+
+def ticket_list(session: Session, *, actor: Actor, status: str = "open", limit: int = 200) -> list[dict]:
+    """The actor's accounts' tickets, soonest processing first (Manage Tickets)."""
+    from cbportal.models import Role
+
+    if not actor.is_staff:
+        actor.require(Role.MANAGE_TICKETS)
+    ids = [a.id for a in accounts_of(session, actor)]
+    query = (select(Ticket, Order, VendorAccount).join(Order, Ticket.order_id == Order.id)
+             .join(VendorAccount, Ticket.account_id == VendorAccount.id).where(Ticket.account_id.in_(ids)))
+    if status in ("open", "closed"):
+        query = query.where(Ticket.status == status)
+    query = query.order_by(Ticket.status.desc(), Ticket.process_at.is_(None), Ticket.process_at, Ticket.id.desc())
+    return [{"id": t.id, "receipt": o.receipt, "account": a.nickname, "type": str(t.type), "status": str(t.status),
+             "opened_by": str(t.opened_by), "process_at": t.process_at.isoformat() if t.process_at else "",
+             "opened_at": t.opened_at.isoformat()[:16].replace("T", " ")}
+            for t, o, a in session.exec(query.limit(limit))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from urllib.parse import urlencode
 
 
 def _sign(secret: str, message: str) -> str:
@@ -20,8 +21,9 @@ def check_ticket_signature(secret: str, ticket_id: int, email: str, signature: s
 
 
 def customer_ticket_url(base_url: str, secret: str, ticket_id: int, email: str) -> str:
-    return f"{base_url}/portal/ticket/{ticket_id}?email={email}&sig={ticket_signature(secret, ticket_id, email)}"
+    query = urlencode({"id": ticket_id, "email": email, "sig": ticket_signature(secret, ticket_id, email)})
+    return f"{base_url}/portal/ticket?{query}"
 
 
 def vendor_ticket_url(base_url: str, ticket_id: int) -> str:
-    return f"{base_url}/vendor/tickets/{ticket_id}"
+    return f"{base_url}/vendor/ticket?id={ticket_id}"

@@ -70,3 +70,13 @@ def vendor_order(session: Session, *, actor: Actor, receipt: str) -> Order:
         raise NotFound(f"no order {receipt!r}", "order_not_found")
     actor.require(Role.MANAGE_ORDERS)
     return order
+
+
+def vendor_ticket_order(session: Session, *, actor: Actor, receipt: str) -> Order:
+    """An order of the actor's accounts to open a ticket on (Manage Tickets); 404 for anyone else's."""
+    order = by_receipt(session, receipt)
+    account = session.get(VendorAccount, order.account_id) if order else None
+    if not order or not actor.can_see_account(account):
+        raise NotFound(f"no order {receipt!r} in your accounts", "order_not_found")
+    actor.require(Role.MANAGE_TICKETS)
+    return order

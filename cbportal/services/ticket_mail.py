@@ -36,7 +36,14 @@ def _when(instant: datetime | None, tz: str | None) -> str:
 
 
 def send(session: Session, *, now: datetime, kind: str, ticket: Ticket, extra: str = "") -> None:
-    """Write `kind` about `ticket` to both parties (R4)."""
+    """Write `kind` about `ticket` to both parties (R4), in the caller's transaction."""
+    for message in compose(session, kind=kind, ticket=ticket, extra=extra):
+        mail.queue(session, now=now, kind=kind, template="ticket", account_id=ticket.account_id,
+                   order_id=ticket.order_id, ticket_id=ticket.id, **message)
+
+
+def compose(session: Session, *, kind: str, ticket: Ticket, extra: str = "") -> list[dict]:
+    """The two messages (customer, vendor) of `kind`: `to`, `subject` and template context."""
     from cbportal.settings import get_settings
 
     settings = get_settings()
@@ -52,6 +59,7 @@ def send(session: Session, *, now: datetime, kind: str, ticket: Ticket, extra: s
          links.customer_ticket_url(settings.base_url, settings.secret, ticket.id, customer.email)),
         (account.ticket_email, account.time_zone, links.vendor_ticket_url(settings.base_url, ticket.id)),
     ]
+    messages = []
     for to, tz, link in recipients:
         history = [{"author": str(c.author), "at": _when(c.at, tz), "body": c.body} for c in comments]
         context = {
@@ -64,5 +72,19 @@ def send(session: Session, *, now: datetime, kind: str, ticket: Ticket, extra: s
                                          "amount": format_cents(b["amount_cents"], view["currency"]),
                                          "status": b["status"]} for b in view["bills"]]},
         }
-        mail.queue(session, now=now, kind=kind, to=to, template="ticket", account_id=account.id, order_id=order.id,
-                   ticket_id=ticket.id, subject=f"[Ticket #{ticket.id}] {why[:120]}", **context)
+        messages.append({"to": to, "subject": f"[Ticket #{ticket.id}] {why[:120]}", **context})
+    return messages
+
+
+def samples(session: Session) -> list[dict]:
+    """One rendered vendor copy of every ticket email kind, from a real ticket (staff gallery)."""
+    ticket = session.exec(select(Ticket).join(TicketComment, TicketComment.ticket_id == Ticket.id)
+                          .order_by(Ticket.id)).first()
+    if ticket is None:
+        return []
+    out = []
+    for kind in WHY:
+        message = compose(session, kind=kind, ticket=ticket)[1]
+        text, html = mail.render("ticket", **{k: v for k, v in message.items() if k not in ("to", "subject")})
+        out.append({"kind": kind, "subject": message["subject"], "html": html, "text": text})
+    return out

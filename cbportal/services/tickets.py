@@ -149,6 +149,10 @@ def open_ticket(session: Session, *, now: datetime, order: Order, type: str, who
     return ticket
 
 
+def order_tickets(session: Session, order: Order) -> list[Ticket]:
+    return list(session.exec(select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.id.desc())))
+
+
 def get_ticket(session: Session, ticket_id: int) -> Ticket:
     ticket = session.get(Ticket, ticket_id)
     if not ticket:
@@ -365,6 +369,9 @@ def ticket_view(session: Session, ticket: Ticket) -> dict:
         "opened_by": str(ticket.opened_by), "opened_at": iso(ticket.opened_at), "process_at": iso(ticket.process_at),
         "closed_at": iso(ticket.closed_at), "close_reason": str(ticket.close_reason) if ticket.close_reason else None,
         "escalated": ticket.escalation != EscalationStatus.NONE, "reason": ticket.reason,
+        "escalation": str(ticket.escalation), "vendor_closed_or_changed": ticket.vendor_closed_or_changed,
+        "process_why": next((e.detail.get("why") for e in reversed(events) if e.detail.get("why")), None)
+        if ticket.process_at else None,
         "comments": [{"author": str(c.author), "body": c.body, "at": iso(c.at)} for c in comments],
         "events": [{"kind": e.kind, "at": iso(e.at), "actor": str(e.actor)} for e in events],
     }

@@ -32,4 +32,7 @@ class LoginState(SessionState):
         self.token = token
         actor = self._actor()
         self._show(actor)
-        return rx.redirect(routes.STAFF if actor and actor.is_staff else routes.VENDOR)
+        target = self.router.url.query_parameters.get("next", "")
+        if not target.startswith("/") or target.startswith("//"):
+            target = routes.STAFF if actor and actor.is_staff else routes.VENDOR
+        return rx.redirect(target)

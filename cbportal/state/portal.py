@@ -6,10 +6,13 @@ from typing import TypedDict
 
 import reflex as rx
 
-from cbportal.db import get_engine, reader
-from cbportal.services import orders
+from cbportal.db import get_engine, reader, session_scope
+from cbportal.models import Opener
+from cbportal.services import links, orders, tickets
+from cbportal.services.clock import get_clock
 from cbportal.services.errors import ServiceError
 from cbportal.services.money import format_cents
+from cbportal.settings import get_settings
 
 
 class BillRow(TypedDict):
@@ -20,7 +23,18 @@ class BillRow(TypedDict):
     status: str
 
 
+class TicketLink(TypedDict):
+    id: int
+    label: str
+    url: str
+
+
 class PortalState(rx.State):
+    email: str = ""
+    open_type: str = "tech_support"
+    open_error: str = ""
+    tickets: list[TicketLink] = []
+    has_subscription: bool = False
     error: str = ""
     found: bool = False
     receipt: str = ""
@@ -42,7 +56,10 @@ class PortalState(rx.State):
         except ServiceError as error:
             self.error = "We found no order with that receipt and email. Check both and try again."
             return
-        self.receipt, self.title = view["receipt"], view["title"]
+        self.receipt, self.title, self.email = view["receipt"], view["title"], email
+        self.has_subscription = view["subscription"] is not None and view["subscription"]["status"] in (
+            "active", "dunning")
+        self._load_tickets()
         self.bills = [BillRow(seq=b["seq"], kind=b["kind"], date=b["scheduled_date"],
                               amount=format_cents(b["amount_cents"], view["currency"]), status=b["status"])
                       for b in view["bills"]]
@@ -53,3 +70,35 @@ class PortalState(rx.State):
         contact = view["vendor_contact"]
         self.contact = " · ".join(v for v in (contact["email"], contact["phone"], contact["url"]) if v)
         self.found = True
+
+    def _load_tickets(self) -> None:
+        secret, base = get_settings().secret, ""
+        with reader(get_engine()) as session:
+            order = orders.customer_lookup(session, receipt=self.receipt, email=self.email)
+            rows = tickets.order_tickets(session, order)
+        self.tickets = [TicketLink(id=t.id, label=f"#{t.id} {str(t.type).replace('_', ' ')} — {t.status}",
+                                   url=links.customer_ticket_url(base, secret, t.id, self.email)) for t in rows]
+
+    @rx.event
+    def choose_type(self, value: str):
+        if value in ("tech_support", "refund", "cancel"):
+            self.open_type = value
+
+    @rx.event
+    def open_ticket(self, form: dict):
+        self.open_error = ""
+        if not self.found:
+            self.open_error = "Look your order up first."
+            return
+        try:
+            with session_scope() as session:
+                order = orders.customer_lookup(session, receipt=self.receipt, email=self.email)
+                ticket = tickets.open_ticket(session, now=get_clock().now(), order=order, type=self.open_type,
+                                             who=tickets.CUSTOMER, opener=Opener.CUSTOMER,
+                                             comment=str(form.get("comment", "")))
+                session.flush()
+                ticket_id = ticket.id
+        except ServiceError as error:
+            self.open_error = error.message[:1].upper() + error.message[1:] + "."
+            return
+        return rx.redirect(links.customer_ticket_url("", get_settings().secret, ticket_id, self.email))

@@ -1,0 +1,31 @@
+"""Ticket widgets shared by the customer and vendor pages: thread and processing banner."""
+
+import reflex as rx
+
+from cbportal.components.countdown import countdown
+
+TYPE_LABEL = {"tech_support": "Technical support", "refund": "Refund", "cancel": "Cancelation"}
+
+
+def comment(row) -> rx.Component:
+    return rx.card(rx.vstack(
+        rx.hstack(rx.badge(row["author"]), rx.text(row["at"], " UTC", size="1", color_scheme="gray"), align="center"),
+        rx.text(row["body"], white_space="pre-wrap"), spacing="1"), width="100%")
+
+
+def thread(comments) -> rx.Component:
+    return rx.vstack(rx.heading("Conversation", size="4"),
+                     rx.cond(comments.length() > 0, rx.foreach(comments, comment),
+                             rx.text("No messages yet.", color_scheme="gray")),
+                     spacing="2", width="100%")
+
+
+def processing_banner(type_, status, process_at, process_why) -> rx.Component:
+    """'Refund in 17 h 42 min — 24 business hours; weekend hours do not count.'"""
+    return rx.cond(
+        (status == "open") & (process_at != ""),
+        rx.callout(rx.hstack(
+            rx.text(rx.match(type_, ("refund", "Refund"), ("cancel", "Cancelation"), "Processing"), " in "),
+            countdown(process_at),
+            rx.text("— ", process_why), spacing="1", wrap="wrap"), color_scheme="amber", role="timer", width="100%"),
+    )

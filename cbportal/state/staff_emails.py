@@ -1,0 +1,34 @@
+"""Staff email gallery: a rendered sample of every email kind."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+import reflex as rx
+
+from cbportal import routes
+from cbportal.db import get_engine, reader
+from cbportal.services import ticket_mail
+from cbportal.state.session import SessionState
+
+
+class EmailSample(TypedDict):
+    kind: str
+    subject: str
+    html: str
+
+
+class StaffEmailsState(SessionState):
+    samples: list[EmailSample] = []
+    loaded: bool = False
+
+    @rx.event
+    def load(self):
+        actor = self._actor()
+        self._show(actor)
+        if actor is None or not actor.is_staff:
+            return rx.redirect(f"{routes.LOGIN}?next={routes.STAFF_EMAILS}")
+        with reader(get_engine()) as session:
+            self.samples = [EmailSample(kind=s["kind"], subject=s["subject"], html=s["html"])
+                            for s in ticket_mail.samples(session)]
+        self.loaded = True

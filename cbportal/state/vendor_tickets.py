@@ -1,0 +1,167 @@
+"""Vendor ticket list and detail: every handler re-checks the session user, the
+account and the Manage Tickets role in the services."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+import reflex as rx
+
+from cbportal import routes
+from cbportal.db import get_engine, reader, session_scope
+from cbportal.models import Opener, Party
+from cbportal.services import dashboard, orders, tickets
+from cbportal.services.clock import get_clock
+from cbportal.services.errors import ServiceError
+from cbportal.state.customer_ticket import CommentRow
+from cbportal.state.session import SessionState
+
+
+class TicketRow(TypedDict):
+    id: int
+    receipt: str
+    account: str
+    type: str
+    status: str
+    opened_by: str
+    process_at: str
+    opened_at: str
+
+
+def _message(error: ServiceError) -> str:
+    return error.message[:1].upper() + error.message[1:] + "."
+
+
+class VendorTicketsState(SessionState):
+    rows: list[TicketRow] = []
+    status_filter: str = "open"
+    loaded: bool = False
+    error: str = ""
+    new_type: str = "refund"
+
+    def _refresh(self, actor) -> None:
+        with reader(get_engine()) as session:
+            self.rows = [TicketRow(**r) for r in dashboard.ticket_list(session, actor=actor, status=self.status_filter)]
+
+    @rx.event
+    def load(self):
+        actor = self._actor()
+        self._show(actor)
+        if actor is None or actor.is_staff:
+            return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_TICKETS}")
+        try:
+            self._refresh(actor)
+        except ServiceError as error:
+            self.error = _message(error)
+        self.loaded = True
+
+    @rx.event
+    def set_filter(self, value: str | list[str]):
+        actor = self._actor()
+        value = value[0] if isinstance(value, list) and value else value
+        if actor is None or value not in ("open", "closed", "all"):
+            return
+        self.status_filter = value
+        self._refresh(actor)
+
+    @rx.event
+    def choose_new_type(self, value: str):
+        if value in ("refund", "cancel"):
+            self.new_type = value
+
+    @rx.event
+    def open_ticket(self, form: dict):
+        """A vendor-requested refund or cancel: processes in 5 minutes (R3)."""
+        self.error = ""
+        actor = self._actor()
+        if actor is None or actor.is_staff:
+            return rx.redirect(routes.LOGIN)
+        try:
+            with session_scope() as session:
+                order = orders.vendor_ticket_order(session, actor=actor, receipt=str(form.get("receipt", "")))
+                ticket = tickets.open_ticket(session, now=get_clock().now(), order=order, type=self.new_type,
+                                             who=tickets.Acting(Party.VENDOR, actor),
+                                             opener=Opener.VENDOR if actor.is_owner else Opener.CLERK,
+                                             reason=str(form.get("reason") or "customer_request"),
+                                             comment=str(form.get("comment", "")))
+                session.flush()
+                ticket_id = ticket.id
+        except ServiceError as error:
+            self.error = _message(error)
+            return
+        return rx.redirect(f"{routes.VENDOR_TICKET}?id={ticket_id}")
+
+
+class VendorTicketState(SessionState):
+    ticket_id: int = 0
+    found: bool = False
+    error: str = ""
+    notice: str = ""
+    receipt: str = ""
+    type: str = ""
+    status: str = ""
+    process_at: str = ""
+    process_why: str = ""
+    close_reason: str = ""
+    opened_by: str = ""
+    comments: list[CommentRow] = []
+
+    def _show_ticket(self, view: dict) -> None:
+        self.found, self.receipt, self.type, self.status = True, view["receipt"], view["type"], view["status"]
+        self.process_at, self.process_why = view["process_at"] or "", view["process_why"] or ""
+        self.close_reason, self.opened_by = view["close_reason"] or "", view["opened_by"]
+        self.comments = [CommentRow(author=c["author"], body=c["body"], at=c["at"][:16].replace("T", " "))
+                         for c in view["comments"]]
+
+    @rx.event
+    def load(self):
+        actor = self._actor()
+        self._show(actor)
+        try:
+            self.ticket_id = int(self.router.url.query_parameters.get("id", "0"))
+        except ValueError:
+            self.ticket_id = 0
+        if actor is None:
+            return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_TICKET}?id={self.ticket_id}")
+        self.error, self.notice, self.found = "", "", False
+        try:
+            with reader(get_engine()) as session:
+                self._show_ticket(tickets.ticket_view(session, tickets.vendor_ticket(
+                    session, actor=actor, ticket_id=self.ticket_id)))
+        except ServiceError as error:
+            self.error = _message(error)
+
+    def _act(self, action, done: str):
+        self.error, self.notice = "", ""
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect(routes.LOGIN)
+        who = tickets.Acting(Party.STAFF if actor.is_staff else Party.VENDOR, actor)
+        try:
+            with session_scope() as session:
+                ticket = tickets.vendor_ticket(session, actor=actor, ticket_id=self.ticket_id)
+                action(session, ticket, who, get_clock().now())
+                session.flush()
+                self._show_ticket(tickets.ticket_view(session, ticket))
+            self.notice = done
+        except ServiceError as error:
+            self.error = _message(error)
+
+    @rx.event
+    def reply(self, form: dict):
+        body = str(form.get("body", ""))
+        return self._act(lambda s, t, who, now: tickets.reply(s, now=now, ticket=t, who=who, body=body),
+                         "Your reply was sent to the customer.")
+
+    @rx.event
+    def close(self, form: dict):
+        consent = bool(form.get("consent"))
+        return self._act(lambda s, t, who, now: tickets.close(s, now=now, ticket=t, who=who, customer_consent=consent),
+                         "The ticket is closed.")
+
+    @rx.event
+    def change_type(self, form: dict):
+        consent, new_type = bool(form.get("consent")), str(form.get("type", ""))
+        return self._act(lambda s, t, who, now: tickets.change_type(s, now=now, ticket=t, who=who, type=new_type,
+                                                                    customer_consent=consent),
+                         "The ticket was changed.")
