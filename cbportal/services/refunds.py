@@ -45,32 +45,42 @@ def begin(session: Session, *, now: datetime, bill: Bill, key: str, ticket_id: i
 
 def settle(engine: Engine, *, attempt_id: int, gateway: Gateway, now: datetime, maybe_sent: bool = False,
            on_refunded=None) -> str:
-    """Ask the gateway for a pending refund and record the outcome; `on_refunded(session,
-    attempt, bill)` adds what follows a refund (emails, INS) to the same transaction."""
+    """Ask the gateway for one pending refund and record the outcome (see `settle_many`)."""
+    return settle_many(engine, attempt_ids=[attempt_id], gateway=gateway, now=now, maybe_sent=maybe_sent,
+                       on_refunded=on_refunded).get(attempt_id, Outcome.ERROR)
+
+
+def settle_many(engine: Engine, *, attempt_ids: list[int], gateway: Gateway, now: datetime,
+                maybe_sent: bool = False, on_refunded=None) -> dict[int, str]:
+    """Ask the gateway for pending refunds (no transaction held during the calls), then
+    record every answer in one transaction; `on_refunded(session, attempt, bill)` adds
+    what follows a refund (emails, INS) to that transaction. A crash between the two
+    leaves the attempts pending for `reclaim` to look up: nothing is refunded twice."""
     with Session(engine) as session:
-        attempt = session.get(PaymentAttempt, attempt_id)
-        if attempt is None or attempt.outcome != AttemptOutcome.PENDING:
-            return attempt.outcome if attempt else Outcome.ERROR
-        bill = session.get(Bill, attempt.bill_id)
-        charge_ref = paid_charge_ref(session, bill)
-        key, amount = attempt.idempotency_key, attempt.amount_cents
-    result = gateway.find(idempotency_key=key) if maybe_sent else None
-    if result is None:
-        if charge_ref is None or amount <= 0:
-            result = None
-            outcome = Outcome.ERROR
-        else:
+        work = []
+        for attempt in session.exec(select(PaymentAttempt).where(PaymentAttempt.id.in_(attempt_ids),
+                                                                 PaymentAttempt.outcome == AttemptOutcome.PENDING)):
+            work.append((attempt.id, attempt.idempotency_key, attempt.amount_cents,
+                         paid_charge_ref(session, session.get(Bill, attempt.bill_id))))
+    answers = {}
+    for attempt_id, key, amount, charge_ref in work:
+        result = gateway.find(idempotency_key=key) if maybe_sent else None
+        if result is None and charge_ref is not None and amount > 0:
             result = gateway.refund(charge_ref=charge_ref, amount_cents=amount, idempotency_key=key)
-            outcome = result.outcome
-    else:
-        outcome = result.outcome
-    with Session(engine) as session:
-        attempt = session.get(PaymentAttempt, attempt_id)
-        done = session.execute(update(PaymentAttempt).where(
-            PaymentAttempt.id == attempt_id, PaymentAttempt.outcome == AttemptOutcome.PENDING).values(
-            outcome=AttemptOutcome.REFUNDED if outcome == Outcome.REFUNDED else AttemptOutcome.ERROR,
-            gateway_ref=result.ref if result else None, finished_at=now)).rowcount
-        if done and outcome == Outcome.REFUNDED:
+        answers[attempt_id] = result
+    outcomes = {}
+    with Session(engine) as session, session.no_autoflush:
+        for attempt_id, result in answers.items():
+            outcome = result.outcome if result else Outcome.ERROR
+            outcomes[attempt_id] = outcome
+            done = session.execute(update(PaymentAttempt).where(
+                PaymentAttempt.id == attempt_id, PaymentAttempt.outcome == AttemptOutcome.PENDING).values(
+                outcome=AttemptOutcome.REFUNDED if outcome == Outcome.REFUNDED else AttemptOutcome.ERROR,
+                gateway_ref=result.ref if result else None, finished_at=now)
+                .execution_options(synchronize_session=False)).rowcount
+            if not (done and outcome == Outcome.REFUNDED):
+                continue
+            attempt = session.get(PaymentAttempt, attempt_id)
             bill = session.get(Bill, attempt.bill_id)
             bill.refunded_cents += attempt.amount_cents
             bill.status = BillStatus.REFUNDED
@@ -82,7 +92,7 @@ def settle(engine: Engine, *, attempt_id: int, gateway: Gateway, now: datetime, 
             if on_refunded:
                 on_refunded(session, attempt, bill)
         session.commit()
-    return outcome
+    return outcomes
 
 
 def stale_pending(session: Session, *, now: datetime) -> list[int]:

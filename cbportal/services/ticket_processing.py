@@ -21,7 +21,7 @@ from cbportal.services.gateways import Gateway, get_gateway
 from cbportal.services.ticket_timers import inactivity_step
 from cbportal.services.worker import DueSource, register
 
-BATCH = 200
+BATCH = 50
 
 
 def _due_processing(now: datetime):
@@ -57,7 +57,7 @@ def _cancel_subscription(session: Session, order: Order, at: datetime, reason: s
     canceled = session.execute(update(Subscription).where(
         Subscription.id == sub.id, Subscription.status.in_([SubscriptionStatus.ACTIVE, SubscriptionStatus.DUNNING]))
         .values(status=SubscriptionStatus.CANCELED, canceled_at=at, cancel_reason=reason, next_bill_date=None,
-                dunning_next_date=None)).rowcount == 1
+                dunning_next_date=None).execution_options(synchronize_session=False)).rowcount == 1
     if canceled:
         account = session.get(VendorAccount, order.account_id)
         from cbportal.models import Customer
@@ -76,7 +76,7 @@ def process_due_tickets(engine: Engine, now: datetime, gateway: Gateway | None =
     done = 0
     while True:
         refunds_to_settle: list[int] = []
-        with Session(engine) as session:
+        with Session(engine) as session, session.no_autoflush:
             ids = _claim_ids(session, _due_processing(now), Ticket.process_at)
             if not ids:
                 break
@@ -85,10 +85,11 @@ def process_due_tickets(engine: Engine, now: datetime, gateway: Gateway | None =
                 claimed = session.execute(update(Ticket).where(
                     Ticket.id == ticket.id, Ticket.status == TicketStatus.OPEN, Ticket.type == ticket.type,
                     Ticket.process_at == at).values(
-                    status=TicketStatus.CLOSED, close_reason=CloseReason.PROCESSED, closed_at=at)).rowcount
+                    status=TicketStatus.CLOSED, close_reason=CloseReason.PROCESSED, closed_at=at)
+                    .execution_options(synchronize_session=False)).rowcount
                 if not claimed:
                     continue
-                session.refresh(ticket)
+                ticket.status, ticket.close_reason, ticket.closed_at = TicketStatus.CLOSED, CloseReason.PROCESSED, at
                 order = session.get(Order, ticket.order_id)
                 session.add(TicketEvent(ticket_id=ticket.id, kind="processed", actor=Party.SYSTEM, at=at,
                                         detail={"type": str(ticket.type)}))
@@ -109,9 +110,9 @@ def process_due_tickets(engine: Engine, now: datetime, gateway: Gateway | None =
                     ticket_mail.send(session, now=at, kind="cancel_confirmation", ticket=ticket)
                 done += 1
             session.commit()
-        for attempt_id in refunds_to_settle:
-            refunds.settle(engine, attempt_id=attempt_id, gateway=gateway or get_gateway(), now=now,
-                           on_refunded=_refund_emails)
+        if refunds_to_settle:
+            refunds.settle_many(engine, attempt_ids=refunds_to_settle, gateway=gateway or get_gateway(), now=now,
+                                on_refunded=_refund_emails)
     return done
 
 
@@ -125,13 +126,11 @@ def settle_stale_refunds(engine: Engine, now: datetime, gateway: Gateway | None 
     """Finish refunds a crashed worker left pending: look them up before refunding."""
     with Session(engine) as session:
         ids = refunds.stale_pending(session, now=now)
-    done = 0
-    for attempt_id in ids:
-        if refunds.lease(engine, attempt_id, now=now):
-            refunds.settle(engine, attempt_id=attempt_id, gateway=gateway or get_gateway(), now=now,
-                           maybe_sent=True, on_refunded=_refund_emails)
-            done += 1
-    return done
+    leased = [attempt_id for attempt_id in ids if refunds.lease(engine, attempt_id, now=now)]
+    if leased:
+        refunds.settle_many(engine, attempt_ids=leased, gateway=gateway or get_gateway(), now=now, maybe_sent=True,
+                            on_refunded=_refund_emails)
+    return len(leased)
 
 
 def process_inactivity(engine: Engine, now: datetime) -> int:
@@ -156,10 +155,12 @@ def process_inactivity(engine: Engine, now: datetime) -> int:
                               "closed_at": at, "inactivity_at": None}
                 claimed = session.execute(update(Ticket).where(
                     Ticket.id == ticket.id, Ticket.status == TicketStatus.OPEN, Ticket.inactivity_at == at,
-                    Ticket.type == TicketType.TECH_SUPPORT).values(**values)).rowcount
+                    Ticket.type == TicketType.TECH_SUPPORT).values(**values)
+                    .execution_options(synchronize_session=False)).rowcount
                 if not claimed:
                     continue
-                session.refresh(ticket)
+                for name, value in values.items():
+                    setattr(ticket, name, value)
                 kind = "inactivity_warning" if step == "warn" else "ticket_closed"
                 session.add(TicketEvent(ticket_id=ticket.id, kind=kind, actor=Party.SYSTEM, at=at, detail={}))
                 ticket_mail.send(session, now=at, kind=kind, ticket=ticket)
