@@ -21,7 +21,7 @@ from cbportal.models import (
     PaymentAttempt, PaymentMethod, Product, ProductStatus, Role, SandboxCharge, Subscription,
     SubscriptionStatus, Ticket, TicketComment, TicketEvent, TicketStatus, TicketType, User, CloseReason, Party,
 )
-from cbportal.services import accounts, auth, calendar, money, products
+from cbportal.services import accounts, auth, calendar, money, products, ticket_timers
 
 STAFF = ("staff@cbportal.test", "staff-demo")
 OWNER = ("owner@acme.test", "owner-demo")
@@ -218,12 +218,12 @@ def _maybe_ticket(session, rng, *, now, order, account, created, recurring, coun
                     opened_by=Opener.VENDOR if by_vendor else Opener.CUSTOMER,
                     reason="customer_request" if by_vendor else None,
                     last_actor=Party.VENDOR if by_vendor else Party.CUSTOMER)
+    why = ""
     if kind is TicketType.TECH_SUPPORT:
         ticket.inactivity_at = opened + timedelta(hours=48)
-    elif by_vendor:
-        ticket.process_at = opened + timedelta(minutes=5)
     else:
-        ticket.process_at = calendar.add_business_hours(opened, 24, account.time_zone)
+        ticket.process_at, why = ticket_timers.process_at(at=opened, by_vendor=by_vendor, physical=False,
+                                                          vendor_flagged=False, tz=account.time_zone)
     if not is_open or (ticket.process_at and ticket.process_at <= now):
         ticket.status = TicketStatus.CLOSED
         ticket.closed_at = min(now, ticket.process_at or opened + timedelta(hours=5))
@@ -233,7 +233,7 @@ def _maybe_ticket(session, rng, *, now, order, account, created, recurring, coun
     session.flush()
     author = Party.VENDOR if by_vendor else Party.CUSTOMER
     session.add(TicketComment(ticket_id=ticket.id, author=author, body=TICKET_LINES[kind], at=opened))
-    session.add(TicketEvent(ticket_id=ticket.id, kind="opened", actor=author, at=opened, detail={"type": kind.value}))
+    session.add(TicketEvent(ticket_id=ticket.id, kind="opened", actor=author, at=opened, detail={"type": kind.value, "why": why}))
     if ticket.status == TicketStatus.CLOSED:
         session.add(TicketEvent(ticket_id=ticket.id, kind="closed", actor=Party.SYSTEM, at=ticket.closed_at,
                                 detail={"reason": str(ticket.close_reason)}))
