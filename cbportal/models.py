@@ -65,6 +65,7 @@ class PaymentType(StrEnum):
 class OrderStatus(StrEnum):
     ACTIVE = "active"       # paid, nothing refunded
     REFUNDED = "refunded"   # at least one bill refunded
+    FAILED = "failed"       # the initial payment was declined at checkout
 
 
 class BillKind(StrEnum):
@@ -351,8 +352,8 @@ class Subscription(SQLModel, table=True):
         CheckConstraint("rebill_price_cents >= 0", name="ck_subscription_rebill_price"),
         CheckConstraint("payments_remaining IS NULL OR payments_remaining >= 0", name="ck_subscription_remaining"),
         CheckConstraint("frequency_count >= 1", name="ck_subscription_frequency_count"),
-        Index("ix_subscription_due", "status", "next_bill_date"),
-        Index("ix_subscription_dunning_due", "status", "dunning_next_date"),
+        Index("ix_subscription_charge_due", "next_charge_at"),
+        Index("ix_subscription_reminder_due", "reminder_due_at"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="customer_order.id", unique=True)
@@ -366,6 +367,10 @@ class Subscription(SQLModel, table=True):
     payments_remaining: Optional[int] = None
     trial_days: Optional[int] = None
     next_bill_date: Optional[date] = None
+    # Timers as data: the UTC instant the next charge, retry or card notice is due (local
+    # 00:00 of its date in the vendor's zone), and when the pre-rebill reminder is due.
+    next_charge_at: Optional[datetime] = instant(default=None, nullable=True)
+    reminder_due_at: Optional[datetime] = instant(default=None, nullable=True)
     reminder_sent_for: Optional[date] = None
     dunning_kind: Optional[DunningKind] = enum_col(None, nullable=True)
     dunning_failures: int = 0

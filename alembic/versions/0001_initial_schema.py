@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 01:26:16.100639
+Create Date: 2026-11-23 01:46:13.234854
 """
 from typing import Sequence, Union
 
@@ -298,6 +298,8 @@ def upgrade() -> None:
     sa.Column('payments_remaining', sa.Integer(), nullable=True),
     sa.Column('trial_days', sa.Integer(), nullable=True),
     sa.Column('next_bill_date', sa.Date(), nullable=True),
+    sa.Column('next_charge_at', cbportal.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reminder_due_at', cbportal.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('reminder_sent_for', sa.Date(), nullable=True),
     sa.Column('dunning_kind', sa.String(length=24), nullable=True),
     sa.Column('dunning_failures', sa.Integer(), nullable=False),
@@ -316,8 +318,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('subscription', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_subscription_account_id'), ['account_id'], unique=False)
-        batch_op.create_index('ix_subscription_due', ['status', 'next_bill_date'], unique=False)
-        batch_op.create_index('ix_subscription_dunning_due', ['status', 'dunning_next_date'], unique=False)
+        batch_op.create_index('ix_subscription_charge_due', ['next_charge_at'], unique=False)
+        batch_op.create_index('ix_subscription_reminder_due', ['reminder_due_at'], unique=False)
 
     op.create_table('ticket',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -462,8 +464,8 @@ def downgrade() -> None:
 
     op.drop_table('ticket')
     with op.batch_alter_table('subscription', schema=None) as batch_op:
-        batch_op.drop_index('ix_subscription_dunning_due')
-        batch_op.drop_index('ix_subscription_due')
+        batch_op.drop_index('ix_subscription_reminder_due')
+        batch_op.drop_index('ix_subscription_charge_due')
         batch_op.drop_index(batch_op.f('ix_subscription_account_id'))
 
     op.drop_table('subscription')

@@ -27,3 +27,16 @@ def customer_ticket_url(base_url: str, secret: str, ticket_id: int, email: str) 
 
 def vendor_ticket_url(base_url: str, ticket_id: int) -> str:
     return f"{base_url}/vendor/ticket?id={ticket_id}"
+
+
+def card_signature(secret: str, receipt: str, email: str) -> str:
+    return _sign(secret, f"card:{receipt}:{email.lower()}")
+
+
+def check_card_signature(secret: str, receipt: str, email: str, signature: str) -> bool:
+    return hmac.compare_digest(card_signature(secret, receipt, email), signature or "")
+
+
+def card_update_url(base_url: str, secret: str, receipt: str, email: str) -> str:
+    query = urlencode({"receipt": receipt, "email": email, "sig": card_signature(secret, receipt, email)})
+    return f"{base_url}/portal/card?{query}"

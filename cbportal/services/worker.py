@@ -45,6 +45,8 @@ def register(source: DueSource) -> None:
 
 def all_sources() -> list[DueSource]:
     """Every registered source; importing the areas registers them."""
+    import cbportal.services.billing  # noqa: F401
+    import cbportal.services.ins_worker  # noqa: F401
     import cbportal.services.ticket_processing  # noqa: F401
 
     return SOURCES

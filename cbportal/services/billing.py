@@ -1,0 +1,309 @@
+"""Charging bills exactly once, and the recurring schedule (RULES R1, R5, R6).
+
+A charge is three steps: record the attempt and its idempotency key (`begin_charge`,
+in a transaction), ask the gateway (no transaction held), record the answer and what
+follows from it (`record_charge`, compare-and-set on the pending attempt). A worker
+that dies between them leaves a pending attempt; the next one looks the payment up
+at the gateway (`find`) instead of charging again. Subscriptions carry their timers
+as data: `next_charge_at` (the next charge, retry or card notice, at local 00:00 of
+its date in the vendor's zone) and `reminder_due_at`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Engine, func, update
+from sqlmodel import Session, select
+
+from cbportal.models import (
+    AttemptKind, AttemptOutcome, Bill, BillKind, BillStatus, DunningKind, Order, OrderStatus, PaymentAttempt,
+    PaymentMethod, Product, Subscription, SubscriptionStatus, VendorAccount,
+)
+from cbportal.services import audit, billing_mail, calendar, dunning, ins, money
+from cbportal.services.gateways import Gateway, GatewayResult, Outcome
+
+LEASE = timedelta(minutes=5)
+BATCH = 100
+DEFAULT_MANDATORY_REMINDER_DAYS = 7
+
+
+# --- schedule ----------------------------------------------------------------------------
+
+def reminder_days(account: VendorAccount, sub: Subscription) -> int:
+    """The vendor's setting; reminders are mandatory at quarterly and longer (R5)."""
+    days = account.reminder_days
+    if days <= 0 and not calendar.reminder_optional(str(sub.frequency_unit), sub.frequency_count):
+        days = DEFAULT_MANDATORY_REMINDER_DAYS
+    return days
+
+
+def schedule_next(sub: Subscription, account: VendorAccount, next_date: date, *, now: datetime) -> None:
+    """Point the subscription's timers at its next bill date."""
+    sub.next_bill_date = next_date
+    sub.next_charge_at = calendar.local_midnight(next_date, account.time_zone)
+    days = reminder_days(account, sub)
+    reminder = calendar.local_midnight(next_date - timedelta(days=days), account.time_zone) if days > 0 else None
+    sub.reminder_due_at = reminder if reminder is not None and reminder > now else None
+
+
+def start_subscription(session: Session, *, now: datetime, order: Order, product: Product,
+                       account: VendorAccount, purchase_day: date) -> Subscription:
+    """Copy the terms onto the order's subscription (R5) and schedule the first rebill."""
+    sub = Subscription(order_id=order.id, account_id=account.id, rebill_price_cents=product.rebill_price_cents,
+                       commission_rebill_bp=product.commission_rebill_bp, frequency_unit=product.frequency_unit,
+                       frequency_count=product.frequency_count, rebills_total=product.rebills,
+                       payments_remaining=product.rebills, trial_days=product.trial_days)
+    first = (purchase_day + timedelta(days=product.trial_days) if product.trial_days
+             else calendar.next_bill_date(purchase_day, str(product.frequency_unit), product.frequency_count))
+    schedule_next(sub, account, first, now=now)
+    session.add(sub)
+    return sub
+
+
+# --- charges -----------------------------------------------------------------------------
+
+def begin_charge(session: Session, *, now: datetime, bill: Bill, order: Order) -> PaymentAttempt:
+    """Record the next charge attempt of `bill` with its idempotency key, before the call."""
+    pending = session.exec(select(PaymentAttempt).where(PaymentAttempt.bill_id == bill.id,
+                                                        PaymentAttempt.kind == AttemptKind.CHARGE,
+                                                        PaymentAttempt.outcome == AttemptOutcome.PENDING)).first()
+    if pending:
+        return pending
+    n = session.exec(select(func.count()).select_from(PaymentAttempt).where(
+        PaymentAttempt.bill_id == bill.id, PaymentAttempt.kind == AttemptKind.CHARGE)).one() + 1
+    method = session.get(PaymentMethod, order.payment_method_id)
+    attempt = PaymentAttempt(bill_id=bill.id, kind=AttemptKind.CHARGE, idempotency_key=f"charge:{order.receipt}:{bill.seq}:{n}",
+                             amount_cents=bill.amount_cents, gateway=method.gateway, at=now)
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+def call_gateway(engine: Engine, attempt_id: int, gateway: Gateway, *, maybe_sent: bool = False) -> GatewayResult:
+    """Ask the gateway for a pending charge; look it up first if it may have been sent."""
+    with Session(engine) as session:
+        attempt = session.get(PaymentAttempt, attempt_id)
+        bill = session.get(Bill, attempt.bill_id)
+        order = session.get(Order, bill.order_id)
+        method = session.get(PaymentMethod, order.payment_method_id)
+        args = dict(customer_ref=method.gateway_customer_ref, method_ref=method.gateway_method_ref,
+                    amount_cents=attempt.amount_cents, currency=order.currency, idempotency_key=attempt.idempotency_key,
+                    metadata={"receipt": order.receipt, "bill": bill.seq})
+    if maybe_sent:
+        found = gateway.find(idempotency_key=args["idempotency_key"])
+        if found is not None:
+            return found
+    try:
+        return gateway.charge(**args)
+    except Exception as error:  # the gateway is down: count as a failed authorization, retried later
+        return GatewayResult(outcome=Outcome.INSUFFICIENT_FUNDS, message=f"gateway error: {error}")
+
+
+def record_charge(session: Session, *, attempt_id: int, result: GatewayResult, at: datetime) -> str | None:
+    """Record the gateway's answer on the pending attempt and its bill; None if another
+    worker recorded it first."""
+    outcome = {Outcome.PAID: AttemptOutcome.PAID, Outcome.INVALID_CARD: AttemptOutcome.INVALID_CARD}.get(
+        result.outcome, AttemptOutcome.INSUFFICIENT_FUNDS)
+    done = session.execute(update(PaymentAttempt).where(
+        PaymentAttempt.id == attempt_id, PaymentAttempt.outcome == AttemptOutcome.PENDING).values(
+        outcome=outcome, gateway_ref=result.ref, finished_at=at).execution_options(synchronize_session=False)).rowcount
+    if not done:
+        return None
+    attempt = session.get(PaymentAttempt, attempt_id)
+    bill = session.get(Bill, attempt.bill_id)
+    if outcome == AttemptOutcome.PAID:
+        order = session.get(Order, bill.order_id)
+        product = session.get(Product, order.product_id)
+        rate = product.commission_initial_bp if bill.kind == BillKind.INITIAL else _sub(session, order).commission_rebill_bp
+        bill.net_cents, bill.commission_cents, bill.vendor_cents = money.split_bill(
+            bill.amount_cents, rebill=bill.kind == BillKind.REBILL, commission_bp=rate, affiliate=bool(order.affiliate))
+        bill.status, bill.paid_at = BillStatus.PAID, at
+    else:
+        bill.status = BillStatus.FAILED
+    session.add(bill)
+    return outcome.value
+
+
+def _sub(session: Session, order: Order) -> Subscription | None:
+    return session.exec(select(Subscription).where(Subscription.order_id == order.id)).first()
+
+
+# --- what follows a rebill attempt (R5, R6) ------------------------------------------------
+
+def after_rebill(session: Session, *, sub: Subscription, bill: Bill, outcome: str, at: datetime) -> None:
+    order = session.get(Order, sub.order_id)
+    account = session.get(VendorAccount, sub.account_id)
+    local_day = calendar.local(at, account.time_zone).date()
+    if outcome == AttemptOutcome.PAID:
+        anchor = local_day if sub.status == SubscriptionStatus.DUNNING else bill.scheduled_date
+        sub.status, sub.dunning_kind, sub.dunning_failures, sub.dunning_notices = SubscriptionStatus.ACTIVE, None, 0, 0
+        sub.dunning_next_date = None
+        if sub.payments_remaining is not None:
+            sub.payments_remaining -= 1
+        if sub.payments_remaining == 0:
+            sub.status, sub.completed_at = SubscriptionStatus.COMPLETED, at
+            sub.next_bill_date = sub.next_charge_at = sub.reminder_due_at = None
+        else:
+            schedule_next(sub, account, calendar.next_bill_date(anchor, str(sub.frequency_unit), sub.frequency_count),
+                          now=at)
+        billing_mail.send(session, now=at, kind="rebill_notice", order=order, amount_cents=bill.amount_cents,
+                          extra=f"Next payment: {sub.next_bill_date}." if sub.next_bill_date else "That was the last payment.")
+        ins.emit(session, now=at, account=account, event="BILL",
+                 payload={"receipt": order.receipt, "seq": bill.seq, "amount_cents": bill.amount_cents})
+    elif outcome == AttemptOutcome.INVALID_CARD:
+        sub.status, sub.dunning_kind, sub.dunning_notices = SubscriptionStatus.DUNNING, DunningKind.CARD_VALIDATION, 1
+        sub.dunning_next_date = dunning.next_card_step(1, local_day)[1]
+        sub.next_charge_at = calendar.local_midnight(sub.dunning_next_date, account.time_zone)
+        sub.reminder_due_at = None
+        billing_mail.send(session, now=at, kind="card_invalid", order=order, extra="Notice 1 of 4.")
+    else:
+        sub.status, sub.dunning_kind = SubscriptionStatus.DUNNING, DunningKind.AUTHORIZATION
+        sub.dunning_failures += 1
+        sub.reminder_due_at = None
+        retry = dunning.next_auth_retry(sub.dunning_failures, local_day)
+        if retry is None:
+            billing_mail.send(session, now=at, kind="payment_failed", order=order,
+                              extra="This was the last try, so your subscription is canceled.")
+            cancel(session, sub=sub, at=at, reason="payment_failed")
+        else:
+            sub.dunning_next_date = retry
+            sub.next_charge_at = calendar.local_midnight(retry, account.time_zone)
+            if dunning.auth_failure_emails_customer(sub.dunning_failures):
+                billing_mail.send(session, now=at, kind="payment_failed", order=order,
+                                  extra="Please update your credit card information. We will attempt to rebill you in "
+                                        "7 days. If this billing fails, your order will be canceled.")
+    session.add(sub)
+
+
+def cancel(session: Session, *, sub: Subscription, at: datetime, reason: str) -> None:
+    """Cancel in the caller's transaction: timers cleared, both parties told, INS sent."""
+    order = session.get(Order, sub.order_id)
+    account = session.get(VendorAccount, sub.account_id)
+    sub.status, sub.canceled_at, sub.cancel_reason = SubscriptionStatus.CANCELED, at, reason
+    sub.next_bill_date = sub.next_charge_at = sub.reminder_due_at = sub.dunning_next_date = None
+    session.add(sub)
+    billing_mail.send(session, now=at, kind="subscription_canceled", order=order,
+                      extra=f"Reason: {reason.replace('_', ' ')}.")
+    ins.emit(session, now=at, account=account, event="CANCEL-REBILL", payload={"receipt": order.receipt, "reason": reason})
+    audit.record(session, now=at, actor="system", action="subscription.cancel", entity="subscription",
+                 entity_id=sub.id, account_id=account.id, reason=reason)
+
+
+# --- the worker's rebill run ----------------------------------------------------------------
+
+def next_due(session: Session) -> datetime | None:
+    charge = session.exec(select(func.min(Subscription.next_charge_at))).one()
+    reminder = session.exec(select(func.min(Subscription.reminder_due_at))).one()
+    dues = [d for d in (charge, reminder) if d is not None]
+    return min(dues) if dues else None
+
+
+def _claim(session: Session, column, now: datetime) -> list[int]:
+    query = select(Subscription.id).where(column <= now).order_by(column, Subscription.id).limit(BATCH)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(session.exec(query))
+
+
+def run_reminders(engine: Engine, now: datetime) -> int:
+    done = 0
+    with Session(engine) as session:
+        for sub_id in _claim(session, Subscription.reminder_due_at, now):
+            sub = session.get(Subscription, sub_id)
+            at = sub.reminder_due_at
+            if session.execute(update(Subscription).where(Subscription.id == sub_id, Subscription.reminder_due_at == at)
+                               .values(reminder_due_at=None, reminder_sent_for=sub.next_bill_date)
+                               .execution_options(synchronize_session=False)).rowcount != 1:
+                continue
+            billing_mail.send(session, now=at, kind="rebill_reminder", order=session.get(Order, sub.order_id),
+                              amount_cents=sub.rebill_price_cents, date=sub.next_bill_date)
+            done += 1
+        session.commit()
+    return done
+
+
+def run_rebills(engine: Engine, now: datetime, gateway: Gateway | None = None) -> int:
+    """Charge every subscription due by `now` (rebills and authorization retries), send
+    card-validation notices and cancel after the last one. Returns items handled."""
+    from cbportal.services.gateways import get_gateway
+
+    gateway = gateway or get_gateway()
+    handled = 0
+    while True:
+        charges: list[tuple[int, int, datetime, bool]] = []
+        with Session(engine) as session:
+            ids = _claim(session, Subscription.next_charge_at, now)
+            if not ids:
+                return handled
+            for sub_id in ids:
+                sub = session.get(Subscription, sub_id)
+                at = sub.next_charge_at
+                if session.execute(update(Subscription).where(Subscription.id == sub_id, Subscription.next_charge_at == at)
+                                   .values(next_charge_at=now + LEASE).execution_options(synchronize_session=False)
+                                   ).rowcount != 1:
+                    continue
+                sub.next_charge_at = now + LEASE
+                handled += 1
+                if sub.status not in (SubscriptionStatus.ACTIVE, SubscriptionStatus.DUNNING):
+                    sub.next_charge_at = None
+                    continue
+                if sub.dunning_kind == DunningKind.CARD_VALIDATION:
+                    _card_step(session, sub, at)
+                    continue
+                order = session.get(Order, sub.order_id)
+                bill = _bill_to_charge(session, sub, order)
+                maybe_sent = session.exec(select(PaymentAttempt.id).where(
+                    PaymentAttempt.bill_id == bill.id, PaymentAttempt.outcome == AttemptOutcome.PENDING)).first() is not None
+                attempt = begin_charge(session, now=at, bill=bill, order=order)
+                charges.append((sub_id, attempt.id, at, maybe_sent))
+            session.commit()
+        results = [(sub_id, attempt_id, at, call_gateway(engine, attempt_id, gateway, maybe_sent=maybe_sent))
+                   for sub_id, attempt_id, at, maybe_sent in charges]
+        with Session(engine) as session:
+            for sub_id, attempt_id, at, result in results:
+                outcome = record_charge(session, attempt_id=attempt_id, result=result, at=at)
+                if outcome is None:
+                    continue
+                attempt = session.get(PaymentAttempt, attempt_id)
+                after_rebill(session, sub=session.get(Subscription, sub_id), bill=session.get(Bill, attempt.bill_id),
+                             outcome=outcome, at=at)
+            session.commit()
+
+
+def _bill_to_charge(session: Session, sub: Subscription, order: Order) -> Bill:
+    """The failed bill being retried, the pending one a crashed worker left, or a new rebill."""
+    open_bill = session.exec(select(Bill).where(Bill.order_id == order.id, Bill.status.in_(
+        [BillStatus.PENDING, BillStatus.FAILED])).order_by(Bill.seq.desc())).first()
+    if open_bill is not None:
+        return open_bill
+    seq = (session.exec(select(func.max(Bill.seq)).where(Bill.order_id == order.id)).one() or 0) + 1
+    bill = Bill(order_id=order.id, seq=seq, kind=BillKind.REBILL, scheduled_date=sub.next_bill_date,
+                amount_cents=sub.rebill_price_cents, status=BillStatus.PENDING)
+    session.add(bill)
+    session.flush()
+    return bill
+
+
+def _card_step(session: Session, sub: Subscription, at: datetime) -> None:
+    account = session.get(VendorAccount, sub.account_id)
+    order = session.get(Order, sub.order_id)
+    if sub.dunning_notices >= dunning.CARD_NOTICES:
+        cancel(session, sub=sub, at=at, reason="card_invalid")
+        return
+    sub.dunning_notices += 1
+    billing_mail.send(session, now=at, kind="card_invalid", order=order,
+                      extra=f"Notice {sub.dunning_notices} of {dunning.CARD_NOTICES}.")
+    today = calendar.local(at, account.time_zone).date()
+    sub.dunning_next_date = dunning.next_card_step(sub.dunning_notices, today)[1]
+    sub.next_charge_at = calendar.local_midnight(sub.dunning_next_date, account.time_zone)
+    session.add(sub)
+
+
+def run_due(engine: Engine, now: datetime) -> int:
+    return run_reminders(engine, now) + run_rebills(engine, now)
+
+
+from cbportal.services.worker import DueSource, register  # noqa: E402  (the worker imports areas lazily)
+
+register(DueSource("billing", next_due, run_due))

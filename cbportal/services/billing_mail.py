@@ -1,0 +1,64 @@
+"""Billing email (RULES R4, R5, R6): receipt, sale notice, rebill reminder and notice,
+payment failed, card invalid, subscription canceled — written to the outbox in the
+caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from cbportal.models import Customer, Order, Product, VendorAccount
+from cbportal.services import links, mail
+from cbportal.services.money import format_cents
+
+
+def _parties(session: Session, order: Order):
+    return (session.get(Customer, order.customer_id), session.get(VendorAccount, order.account_id),
+            session.get(Product, order.product_id))
+
+
+def _card_link(order: Order, customer: Customer) -> str:
+    from cbportal.settings import get_settings
+
+    s = get_settings()
+    return links.card_update_url(s.base_url, s.secret, order.receipt, customer.email)
+
+
+def send(session: Session, *, now: datetime, kind: str, order: Order, amount_cents: int | None = None,
+         date=None, extra: str = "") -> None:
+    customer, account, product = _parties(session, order)
+    amount = format_cents(amount_cents or 0, order.currency)
+    base = {"account_id": account.id, "order_id": order.id}
+    lines = [f"Order {order.receipt}: {product.title} ({product.sku}) from {account.nickname}."]
+    if kind == "receipt":
+        mail.queue(session, now=now, kind=kind, to=customer.email, subject=f"Your receipt {order.receipt}",
+                   why=f"Thank you for your purchase. You paid {amount}.", lines=lines + [extra] if extra else lines,
+                   **base)
+    elif kind == "sale_notice":
+        mail.queue(session, now=now, kind=kind, to=account.account_email, subject=f"New sale {order.receipt}",
+                   why=f"You made a sale of {amount}.", lines=lines + [f"Customer: {customer.name} <{customer.email}>"],
+                   **base)
+    elif kind == "rebill_reminder":
+        mail.queue(session, now=now, kind=kind, to=customer.email, subject=f"Upcoming payment for {product.title}",
+                   why=f"Your next payment of {amount} is on {date}.", lines=lines, **base)
+    elif kind == "rebill_notice":
+        mail.queue(session, now=now, kind=kind, to=customer.email, subject=f"Payment received for {product.title}",
+                   why=f"We charged {amount} for your subscription.", lines=lines + ([extra] if extra else []), **base)
+    elif kind == "payment_failed":
+        mail.queue(session, now=now, kind=kind, to=customer.email, subject=f"Payment failed for {product.title}",
+                   why="We were unable to charge your payment method for your subscription.",
+                   lines=lines + [extra], link=_card_link(order, customer), link_text="Update your card", **base)
+    elif kind == "card_invalid":
+        why = "The card on file for your subscription is no longer valid. Please give us a new card."
+        for to in (customer.email, account.account_email):
+            mail.queue(session, now=now, kind=kind, to=to, subject=f"Please update your card for {product.title}",
+                       why=why, lines=lines + [extra], link=_card_link(order, customer) if to == customer.email else None,
+                       link_text="Update your card", **base)
+    elif kind == "subscription_canceled":
+        for to in (customer.email, account.ticket_email):
+            mail.queue(session, now=now, kind=kind, to=to, subject=f"Subscription canceled: order {order.receipt}",
+                       why=f"The subscription of order {order.receipt} was canceled; no further bills will be charged.",
+                       lines=lines + ([extra] if extra else []), **base)
+    else:
+        raise ValueError(f"unknown billing email {kind}")
