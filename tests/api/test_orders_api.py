@@ -1,0 +1,84 @@
+"""API: order routes (checkout, Orders API, customer lookup and card update), with the
+dunning timeline driven through the test-mode routes (API.md, RULES R1, R6)."""
+
+import pytest
+
+from tests.api.conftest import bearer
+
+VISA = {"type": "card", "card_number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
+
+
+@pytest.fixture
+def shop(client, staff_key):
+    owner = client.post("/api/v1/accounts", json={"nickname": "shop", "time_zone": "UTC",
+                                                  "account_email": "owner@shop.test"},
+                        headers=bearer(staff_key)).json()["owner_api_key"]
+    other = client.post("/api/v1/accounts", json={"nickname": "other", "time_zone": "UTC",
+                                                  "account_email": "owner@other.test"},
+                        headers=bearer(staff_key)).json()["owner_api_key"]
+    for sku, extra in (("PRO", {"recurring": {"rebill_price_cents": 995, "frequency": {"unit": "month", "count": 1},
+                                              "rebills": 11}}), ("BOX", {"kind": "physical", "ship_to": ["US"]})):
+        body = {"sku": sku, "account": "shop", "title": sku, "kind": "digital", "currency": "USD",
+                "initial_price_cents": 2995, "commission_initial_pct": 55, "commission_rebill_pct": 55, **extra}
+        assert client.post("/api/v1/products", json=body, headers=bearer(owner)).status_code == 201
+        assert client.post(f"/api/v1/products/{sku}/approve", headers=bearer(staff_key)).status_code == 200
+    return {"owner": owner, "other": other}
+
+
+def order(client, sku="PRO", payment=VISA, **extra):
+    return client.post("/api/v1/orders", json={"sku": sku, "customer": {"email": "buyer@example.test",
+                                                                        "name": "Buyer", "country": "US"},
+                                               "payment": payment, **extra})
+
+
+def test_checkout_and_orders_api(client, shop):
+    r = order(client, affiliate="aff1")
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["bills"][0]["amount_cents"] == 2995 and body["bills"][0]["commission_cents"] == 1469
+    assert body["bills"][0]["attempts"][0]["outcome"] == "paid"
+    assert body["subscription"]["next_bill_date"] == "2026-02-05" and body["subscription"]["payments_remaining"] == 11
+    receipt = body["receipt"]
+    assert client.get(f"/api/v1/orders/{receipt}", headers=bearer(shop["owner"])).status_code == 200
+    assert client.get(f"/api/v1/orders/{receipt}", headers=bearer(shop["other"])).status_code == 404
+    assert client.get(f"/api/v1/orders/{receipt}").status_code == 401
+    r = client.post("/api/v1/customer/orders/lookup", json={"receipt": receipt, "email": "BUYER@example.test"})
+    assert r.status_code == 200 and r.json()["receipt"] == receipt
+    assert client.post("/api/v1/customer/orders/lookup", json={"receipt": receipt, "email": "x@y.test"}).status_code == 404
+    kinds = {m["kind"] for m in client.get(f"/api/v1/test/outbox?receipt={receipt}").json()}
+    assert kinds == {"receipt", "sale_notice"}
+
+
+def test_checkout_errors(client, shop):
+    assert order(client, sku="NOPE").status_code == 404
+    r = order(client, payment={**VISA, "card_number": "4000000000000069"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "card_refused"
+    r = order(client, payment={**VISA, "card_number": "4000000000009995"})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "payment_declined"
+    r = order(client, sku="BOX")
+    assert r.status_code == 422 and r.json()["error"]["code"] == "shipping_address_required"
+    r = order(client, sku="BOX", shipping_address={"name": "B", "line1": "1 St", "city": "X", "postal_code": "1",
+                                                  "country": "FR"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "does_not_ship_there"
+    assert order(client, payment={"type": "bitcoin"}).status_code == 422
+    assert order(client, payment={"type": "paypal"}).status_code == 201
+
+
+def test_dunning_timeline_and_card_update_over_the_api(client, shop):
+    receipt = order(client).json()["receipt"]                          # 2026-01-05
+    client.put(f"/api/v1/test/orders/{receipt}/payment-behavior", json={"behavior": "insufficient_funds"})
+    r = client.put("/api/v1/test/clock", json={"now": "2026-02-13T00:00:00Z"})
+    assert r.status_code == 200
+    body = client.post("/api/v1/customer/orders/lookup", json={"receipt": receipt, "email": "buyer@example.test"}).json()
+    assert [a["at"][:10] for a in body["bills"][1]["attempts"]] == ["2026-02-05", "2026-02-08", "2026-02-12"]
+    assert body["subscription"]["status"] == "dunning"
+    assert len(client.get(f"/api/v1/test/outbox?receipt={receipt}&kind=payment_failed").json()) == 1
+    r = client.post(f"/api/v1/customer/orders/{receipt}/payment-method",
+                    json={"email": "buyer@example.test", "payment": VISA})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["bills"][1]["status"] == "paid" and body["subscription"]["status"] == "active"
+    assert body["subscription"]["next_bill_date"] == "2026-03-13"
+    r = client.post(f"/api/v1/customer/orders/{receipt}/payment-method",
+                    json={"email": "wrong@example.test", "payment": VISA})
+    assert r.status_code == 404
