@@ -8,6 +8,8 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.api.app import build_api
+from cbportal.pages.card import card_page
+from cbportal.pages.checkout import checkout_page
 from cbportal.pages.customer_ticket import customer_ticket
 from cbportal.pages.home import home
 from cbportal.pages.login import login
@@ -18,7 +20,10 @@ from cbportal.pages.vendor import vendor
 from cbportal.pages.vendor_ticket import vendor_ticket
 from cbportal.pages.vendor_tickets import vendor_tickets
 from cbportal.settings import SettingsError, get_settings
+from cbportal.state.card import CardState
+from cbportal.state.checkout import CheckoutState
 from cbportal.state.customer_ticket import CustomerTicketState
+from cbportal.state.portal import PortalState
 from cbportal.state.session import SessionState
 from cbportal.state.staff_emails import StaffEmailsState
 from cbportal.state.staff import StaffHomeState
@@ -57,7 +62,8 @@ app = rx.App(api_transformer=build_api())
 app.register_lifespan_task(worker_task)
 app.add_page(home, route=routes.HOME, title="cbportal", on_load=SessionState.load_user)
 app.add_page(login, route=routes.LOGIN, title="Log in · cbportal", on_load=SessionState.load_user)
-app.add_page(portal, route=routes.PORTAL, title="Find your order · cbportal", on_load=SessionState.load_user)
+app.add_page(portal, route=routes.PORTAL, title="Find your order · cbportal",
+             on_load=[SessionState.load_user, PortalState.load])
 app.add_page(vendor, route=routes.VENDOR, title="Vendor dashboard · cbportal", on_load=VendorHomeState.load)
 app.add_page(staff, route=routes.STAFF, title="Staff · cbportal", on_load=StaffHomeState.load)
 app.add_page(customer_ticket, route=routes.PORTAL_TICKET, title="Your ticket · cbportal",
@@ -65,3 +71,7 @@ app.add_page(customer_ticket, route=routes.PORTAL_TICKET, title="Your ticket · 
 app.add_page(vendor_tickets, route=routes.VENDOR_TICKETS, title="Tickets · cbportal", on_load=VendorTicketsState.load)
 app.add_page(vendor_ticket, route=routes.VENDOR_TICKET, title="Ticket · cbportal", on_load=VendorTicketState.load)
 app.add_page(staff_emails, route=routes.STAFF_EMAILS, title="Email samples · cbportal", on_load=StaffEmailsState.load)
+app.add_page(checkout_page, route=routes.BUY, title="Checkout · cbportal",
+             on_load=[SessionState.load_user, CheckoutState.load])
+app.add_page(card_page, route=routes.PORTAL_CARD, title="Update your card · cbportal",
+             on_load=[SessionState.load_user, CardState.load])

@@ -13,7 +13,7 @@ import re
 import secrets
 import string
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -197,3 +197,27 @@ def update_card(engine: Engine, *, now: datetime, gateway: Gateway, receipt: str
     if outcome != "paid":
         raise Conflict("the new card was declined too; please try another", "payment_declined")
     return "charged"
+
+
+def terms_summary(session: Session, *, sku: str, now: datetime) -> dict:
+    """What a buyer is told before paying: today's price and the recurring terms in plain words."""
+    from cbportal.services.money import format_cents
+
+    product = session.exec(select(Product).where(Product.sku == sku)).first()
+    if not product or product.status != ProductStatus.APPROVED:
+        raise NotFound(f"no product {sku!r} for sale", "product_not_found")
+    account = session.get(VendorAccount, product.account_id)
+    today = calendar.local(now, account.time_zone).date()
+    terms = ""
+    if product.recurring:
+        first = (today + timedelta(days=product.trial_days) if product.trial_days
+                 else calendar.next_bill_date(today, str(product.frequency_unit), product.frequency_count))
+        count = "until you cancel" if product.rebills is None else f"{product.rebills} payments"
+        terms = (f"Then {format_cents(product.rebill_price_cents, product.currency)} "
+                 f"{calendar.frequency_label(str(product.frequency_unit), product.frequency_count)}, {count}, "
+                 f"the first on {first.isoformat()}. You can cancel at any time.")
+    today_text = ("Free today" + (f" ({product.trial_days}-day trial)" if product.trial_days else "")
+                  if product.initial_price_cents == 0 else f"{format_cents(product.initial_price_cents, product.currency)} today")
+    return {"sku": product.sku, "title": product.title, "description": product.description, "vendor": account.nickname,
+            "today": today_text, "terms": terms, "physical": product.kind == ProductKind.PHYSICAL,
+            "ship_to": ", ".join(product.ship_to or [])}

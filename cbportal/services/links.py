@@ -40,3 +40,16 @@ def check_card_signature(secret: str, receipt: str, email: str, signature: str) 
 def card_update_url(base_url: str, secret: str, receipt: str, email: str) -> str:
     query = urlencode({"receipt": receipt, "email": email, "sig": card_signature(secret, receipt, email)})
     return f"{base_url}/portal/card?{query}"
+
+
+def order_signature(secret: str, receipt: str, email: str) -> str:
+    return _sign(secret, f"order:{receipt}:{email.lower()}")
+
+
+def check_order_signature(secret: str, receipt: str, email: str, signature: str) -> bool:
+    return hmac.compare_digest(order_signature(secret, receipt, email), signature or "")
+
+
+def customer_order_url(base_url: str, secret: str, receipt: str, email: str) -> str:
+    query = urlencode({"receipt": receipt, "email": email, "sig": order_signature(secret, receipt, email)})
+    return f"{base_url}/portal?{query}"

@@ -44,6 +44,14 @@ class PortalState(rx.State):
     bills: list[BillRow] = []
 
     @rx.event
+    def load(self):
+        """A signed link (from the receipt email or checkout) opens the order directly."""
+        params = self.router.url.query_parameters
+        receipt, email, sig = params.get("receipt", ""), params.get("email", ""), params.get("sig", "")
+        if receipt and email and links.check_order_signature(get_settings().secret, receipt, email, sig):
+            return PortalState.lookup({"receipt": receipt, "email": email})
+
+    @rx.event
     def lookup(self, form: dict):
         self.error, self.found = "", False
         receipt, email = str(form.get("receipt", "")).strip(), str(form.get("email", "")).strip()

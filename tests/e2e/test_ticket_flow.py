@@ -2,8 +2,10 @@
 the vendor sees its countdown and replies, the customer withdraws it to technical
 support and closes it, and every email lands in the mail folder."""
 
+import json
 import re
 import time
+import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -13,13 +15,18 @@ from sqlmodel import Session, select
 
 from cbportal.db import make_engine
 from cbportal.models import Bill, Customer, Order, Ticket, VendorAccount
-from cbportal.services.clock import TEST_CLOCK_START
 from tests.e2e.test_shell import login
 
 pytestmark = pytest.mark.e2e
 
 
-def refundable_order(database_url):
+def app_now(base_url) -> datetime:
+    """The app's stored test clock (other browser tests may have moved it)."""
+    with urllib.request.urlopen(f"{base_url}/api/v1/test/clock") as r:
+        return datetime.fromisoformat(json.loads(r.read())["now"].replace("Z", "+00:00"))
+
+
+def refundable_order(database_url, now):
     """An acme demo order with a bill paid in the last 60 days and no open ticket."""
     engine = make_engine(database_url)
     with Session(engine) as s:
@@ -28,15 +35,16 @@ def refundable_order(database_url):
         for order, customer in s.exec(select(Order, Customer).join(Customer, Order.customer_id == Customer.id)
                                       .where(Order.account_id == acme.id).order_by(Order.created_at.desc())):
             recent = s.exec(select(Bill).where(Bill.order_id == order.id, Bill.status == "paid",
-                                               Bill.paid_at >= TEST_CLOCK_START - timedelta(days=50))).first()
+                                               Bill.paid_at >= now - timedelta(days=50))).first()
             if recent and order.id not in busy:
                 return order.receipt, customer.email
     raise AssertionError("no refundable demo order")
 
 
 def test_refund_ticket_saved_by_the_vendor(page: Page, browser: Browser, base_url, app_server):
-    receipt, email = refundable_order(app_server["database_url"])
-    page.clock.install(time=TEST_CLOCK_START)           # the browser lives on the app's test clock
+    now = app_now(base_url)
+    receipt, email = refundable_order(app_server["database_url"], now)
+    page.clock.install(time=now)                        # the browser lives on the app's test clock
     page.goto(f"{base_url}/portal")
     page.get_by_label("Receipt").fill(receipt)
     page.get_by_label("Email").fill(email)
@@ -53,7 +61,7 @@ def test_refund_ticket_saved_by_the_vendor(page: Page, browser: Browser, base_ur
 
     vendor_context = browser.new_context()
     vendor = vendor_context.new_page()
-    vendor.clock.install(time=TEST_CLOCK_START)
+    vendor.clock.install(time=now)
     login(vendor, base_url, "owner@acme.test", "owner-demo")
     expect(vendor).to_have_url(f"{base_url}/vendor")
     vendor.goto(f"{base_url}/vendor/tickets")
