@@ -7,7 +7,11 @@ from cbportal.state.staff import PendingRow, StaffHomeState
 
 
 def pending_row(row: PendingRow) -> rx.Component:
-    return rx.table.row(rx.table.cell(row["sku"]), rx.table.cell(row["account"]), rx.table.cell(row["title"]))
+    return rx.table.row(rx.table.cell(row["sku"]), rx.table.cell(row["account"]), rx.table.cell(row["title"]),
+                        rx.table.cell(rx.hstack(
+                            rx.button("Approve", size="1", on_click=StaffHomeState.decide(row["sku"], True)),
+                            rx.button("Reject", size="1", variant="soft", color_scheme="red",
+                                      on_click=StaffHomeState.decide(row["sku"], False)))))
 
 
 def staff() -> rx.Component:
@@ -19,10 +23,11 @@ def staff() -> rx.Component:
                 rx.text(StaffHomeState.account_count, " vendor accounts"),
                 rx.link("Email samples", href="/staff/emails"),
                 rx.heading("Products awaiting approval", size="4"),
+                rx.cond(StaffHomeState.notice != "", rx.callout(StaffHomeState.notice, role="status")),
                 rx.cond(StaffHomeState.pending.length() > 0,
                         rx.table.root(rx.table.header(rx.table.row(
                             rx.table.column_header_cell("SKU"), rx.table.column_header_cell("Account"),
-                            rx.table.column_header_cell("Title"))),
+                            rx.table.column_header_cell("Title"), rx.table.column_header_cell(""))),
                             rx.table.body(rx.foreach(StaffHomeState.pending, pending_row)), width="100%"),
                         rx.text("Nothing waits for approval.", color_scheme="gray")),
                 spacing="4", width="100%"),

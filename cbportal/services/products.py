@@ -172,3 +172,13 @@ def product_view(product: Product, account_nickname: str) -> dict:
             "rebills": product.rebills, "trial_days": product.trial_days,
         }
     return view
+
+
+def products_of(session: Session, *, actor: Actor) -> list[dict]:
+    """The products of the actor's accounts, newest first."""
+    from cbportal.services.accounts import accounts_of
+
+    accounts = {a.id: a.nickname for a in accounts_of(session, actor)}
+    rows = session.exec(select(Product).where(Product.account_id.in_(list(accounts) or [-1]))
+                        .order_by(Product.created_at.desc(), Product.id.desc())).all()
+    return [product_view(p, accounts[p.account_id]) for p in rows]

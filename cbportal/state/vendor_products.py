@@ -1,0 +1,109 @@
+"""Vendor products: list and create (RULES R5); staff approve them."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+import reflex as rx
+
+from cbportal import routes
+from cbportal.db import get_engine, reader, session_scope
+from cbportal.services import products
+from cbportal.services.clock import get_clock
+from cbportal.services.errors import ServiceError
+from cbportal.services.money import format_cents
+from cbportal.state.session import SessionState
+
+
+class ProductRow(TypedDict):
+    sku: str
+    account: str
+    title: str
+    kind: str
+    status: str
+    price: str
+    terms: str
+    buy_url: str
+
+
+def _cents(text: str, field: str) -> int:
+    try:
+        value = round(float(text.replace("$", "").strip() or "0") * 100)
+    except ValueError:
+        raise ServiceError(f"{field} is an amount such as 29.95", "invalid_price")
+    return value
+
+
+def _row(view: dict) -> ProductRow:
+    r = view["recurring"]
+    terms = "" if not r else (f"then {format_cents(r['rebill_price_cents'], view['currency'])} {r['frequency']['label']}"
+                              + (f", {r['rebills']} rebills" if r["rebills"] else ", until canceled")
+                              + (f", {r['trial_days']}-day trial" if r["trial_days"] else ""))
+    return ProductRow(sku=view["sku"], account=view["account"], title=view["title"], kind=view["kind"],
+                      status=view["status"], price=format_cents(view["initial_price_cents"], view["currency"]),
+                      terms=terms, buy_url=f"{routes.BUY}?sku={view['sku']}")
+
+
+class VendorProductsState(SessionState):
+    rows: list[ProductRow] = []
+    accounts: list[str] = []
+    loaded: bool = False
+    error: str = ""
+    notice: str = ""
+    recurring: bool = True
+    unit: str = "month"
+
+    def _refresh(self, actor) -> None:
+        from cbportal.services.accounts import accounts_of
+
+        with reader(get_engine()) as session:
+            self.rows = [_row(v) for v in products.products_of(session, actor=actor)]
+            self.accounts = [a.nickname for a in accounts_of(session, actor)]
+
+    @rx.event
+    def load(self):
+        actor = self._actor()
+        self._show(actor)
+        if actor is None or actor.is_staff:
+            return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_PRODUCTS}")
+        self._refresh(actor)
+        self.loaded = True
+
+    @rx.event
+    def set_recurring(self, value: bool):
+        self.recurring = bool(value)
+
+    @rx.event
+    def set_unit(self, value: str):
+        if value in ("day", "week", "month"):
+            self.unit = value
+
+    @rx.event
+    def create(self, form: dict):
+        self.error, self.notice = "", ""
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect(routes.LOGIN)
+        get = lambda k: str(form.get(k, "")).strip()  # noqa: E731
+        try:
+            terms = None
+            if self.recurring:
+                terms = products.RecurringTerms(
+                    rebill_price_cents=_cents(get("rebill_price"), "rebill price"), unit=self.unit,
+                    count=int(get("count") or "1"), rebills=int(get("rebills")) if get("rebills") else None,
+                    trial_days=int(get("trial_days")) if get("trial_days") else None)
+            with session_scope() as session:
+                products.create_product(
+                    session, now=get_clock().now(), actor=actor, sku=get("sku"),
+                    account=get("account") or (self.accounts[0] if self.accounts else ""), title=get("title"),
+                    kind=get("kind") or "digital", currency="USD", initial_price_cents=_cents(get("price"), "price"),
+                    commission_initial_pct=get("commission") or "0", commission_rebill_pct=get("commission") or "0",
+                    ship_to=[c.strip() for c in get("ship_to").split(",") if c.strip()], recurring=terms)
+        except ValueError:
+            self.error = "Counts and days are whole numbers."
+            return
+        except ServiceError as error:
+            self.error = error.message[:1].upper() + error.message[1:] + "."
+            return
+        self.notice = f"{get('sku')} is created and waits for approval by platform staff."
+        self._refresh(actor)
