@@ -102,3 +102,51 @@ def seed_due_refunds(engine, *, n: int, now: datetime, due: list[datetime] | Non
                           "ticket"):
                 conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {n})")
             conn.exec_driver_sql("ANALYZE")
+
+
+def seed_subscriptions(engine, *, total: int, due: int, now: datetime, chunk: int = 10000) -> None:
+    """`total` monthly subscriptions of which `due` have their next charge due an hour ago
+    and the rest next month. One account and product; every order has a paid initial bill."""
+    from cbportal.models import Subscription
+
+    with Session(engine) as s:
+        s.execute(insert(MasterAccount), [{"id": 1, "name": "bench", "created_at": now}])
+        s.execute(insert(VendorAccount), [{"id": 1, "nickname": "bench", "master_account_id": 1, "time_zone": "UTC",
+                                           "account_email": "v@bench.test", "created_at": now, "admin_frequencies": False,
+                                           "abuse_flagged": False, "reminder_days": 0}])
+        s.execute(insert(Product), [{"id": 1, "sku": "BENCH", "account_id": 1, "title": "Bench", "description": "",
+                                     "kind": "digital", "currency": "USD", "initial_price_cents": 2995,
+                                     "commission_initial_bp": 5500, "commission_rebill_bp": 5500, "ship_to": [],
+                                     "status": "approved", "recurring": True, "rebill_price_cents": 995,
+                                     "frequency_unit": "month", "frequency_count": 1, "created_at": now}])
+        s.commit()
+    today = now.date()
+    for start in range(1, total + 1, chunk):
+        ids = range(start, min(total, start + chunk - 1) + 1)
+        rows = {
+            Customer: [{"id": i, "email": f"c{i}@bench.test", "name": "C", "country": "US", "created_at": now} for i in ids],
+            PaymentMethod: [{"id": i, "customer_id": i, "type": "card", "gateway": "sandbox",
+                             "gateway_method_ref": f"sbx_paid_{i:012x}", "created_at": now} for i in ids],
+            Order: [{"id": i, "receipt": f"S{i:09d}", "account_id": 1, "product_id": 1, "customer_id": i,
+                     "payment_method_id": i, "currency": "USD", "status": "active", "affiliate": "aff",
+                     "created_at": now - timedelta(days=31)} for i in ids],
+            Bill: [{"id": i, "order_id": i, "seq": 1, "kind": "initial", "scheduled_date": today - timedelta(days=31),
+                    "amount_cents": 2995, "net_cents": 2670, "commission_cents": 1469, "vendor_cents": 1201,
+                    "status": "paid", "paid_at": now - timedelta(days=31), "refunded_cents": 0} for i in ids],
+            Subscription: [{"id": i, "order_id": i, "account_id": 1, "status": "active", "rebill_price_cents": 995,
+                            "commission_rebill_bp": 5500, "frequency_unit": "month", "frequency_count": 1,
+                            "rebills_total": None, "payments_remaining": None, "dunning_failures": 0,
+                            "dunning_notices": 0,
+                            "next_bill_date": today if i <= due else today + timedelta(days=30),
+                            "next_charge_at": now - timedelta(hours=1) if i <= due else now + timedelta(days=30)}
+                           for i in ids],
+        }
+        with Session(engine) as s:
+            for model, values in rows.items():
+                s.execute(insert(model), values)
+            s.commit()
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            for table in ("customer", "payment_method", "customer_order", "bill", "subscription"):
+                conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {total})")
+            conn.exec_driver_sql("ANALYZE")

@@ -236,6 +236,7 @@ def run_rebills(engine: Engine, now: datetime, gateway: Gateway | None = None) -
             ids = _claim(session, Subscription.next_charge_at, now)
             if not ids:
                 return handled
+            claimed_before = handled
             for sub_id in ids:
                 sub = session.get(Subscription, sub_id)
                 at = sub.next_charge_at
@@ -258,6 +259,8 @@ def run_rebills(engine: Engine, now: datetime, gateway: Gateway | None = None) -
                 attempt = begin_charge(session, now=at, bill=bill, order=order)
                 charges.append((sub_id, attempt.id, at, maybe_sent))
             session.commit()
+            if handled == claimed_before:
+                return handled  # another worker holds every due row: let it finish
         results = [(sub_id, attempt_id, at, call_gateway(engine, attempt_id, gateway, maybe_sent=maybe_sent))
                    for sub_id, attempt_id, at, maybe_sent in charges]
         with Session(engine) as session:

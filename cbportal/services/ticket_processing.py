@@ -80,6 +80,7 @@ def process_due_tickets(engine: Engine, now: datetime, gateway: Gateway | None =
             ids = _claim_ids(session, _due_processing(now), Ticket.process_at)
             if not ids:
                 break
+            before = done
             for ticket in session.exec(select(Ticket).where(Ticket.id.in_(ids))):
                 at = ticket.process_at
                 claimed = session.execute(update(Ticket).where(
@@ -110,6 +111,8 @@ def process_due_tickets(engine: Engine, now: datetime, gateway: Gateway | None =
                     ticket_mail.send(session, now=at, kind="cancel_confirmation", ticket=ticket)
                 done += 1
             session.commit()
+        if done == before:
+            break  # every due row changed under us (another worker): nothing left for this round
         if refunds_to_settle:
             refunds.settle_many(engine, attempt_ids=refunds_to_settle, gateway=gateway or get_gateway(), now=now,
                                 on_refunded=_refund_emails)
@@ -141,6 +144,7 @@ def process_inactivity(engine: Engine, now: datetime) -> int:
             ids = _claim_ids(session, _due_inactivity(now), Ticket.inactivity_at)
             if not ids:
                 break
+            before = done
             for ticket in session.exec(select(Ticket).where(Ticket.id.in_(ids))):
                 at = ticket.inactivity_at
                 tz = session.get(VendorAccount, ticket.account_id).time_zone
@@ -166,6 +170,8 @@ def process_inactivity(engine: Engine, now: datetime) -> int:
                 ticket_mail.send(session, now=at, kind=kind, ticket=ticket)
                 done += 1
             session.commit()
+        if done == before:
+            break
     return done
 
 

@@ -1,0 +1,62 @@
+"""INS (RULES R9): events written with the change, delivered signed to the vendor's URL,
+retried with backoff on failure, every attempt logged."""
+
+import json
+import threading
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from sqlmodel import Session, select
+
+from cbportal.models import InsDelivery, InsOutbox, VendorAccount
+from cbportal.services import ins
+from tests import factories
+
+T0 = datetime(2026, 1, 5, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def receiver():
+    got, answers = [], []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            got.append((body, self.headers[ins.SIGNATURE_HEADER]))
+            self.send_response(answers.pop(0) if answers else 200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/ins", got, answers
+    server.shutdown()
+
+
+def test_r9_signed_delivery_with_retries_and_log(session, engine, receiver):
+    url, got, answers = receiver
+    acct, _ = factories.account(session, T0)
+    acct.ins_url, acct.ins_secret = url, "s3cret"
+    session.add(acct)
+    ins.emit(session, now=T0, account=acct, event="SALE", payload={"receipt": "R1", "amount_cents": 2995})
+    session.commit()
+    answers.append(500)
+    assert ins.deliver_due(engine, T0) == 0                     # the receiver failed: kept for a retry
+    assert ins.deliver_due(engine, T0 + timedelta(seconds=30)) == 0   # not before the backoff
+    assert ins.deliver_due(engine, T0 + timedelta(minutes=1)) == 1
+    body, signature = got[-1]
+    assert signature == ins.sign("s3cret", body)
+    assert json.loads(body) | {"at": None} == {"event": "SALE", "account": "acme", "receipt": "R1",
+                                               "amount_cents": 2995, "at": None}
+    with Session(engine) as s:
+        assert [d.status_code for d in s.exec(select(InsDelivery).order_by(InsDelivery.id))] == [500, 200]
+        assert s.exec(select(InsOutbox)).one().delivered_at == T0 + timedelta(minutes=1)
+
+
+def test_r9_no_url_no_event(session):
+    acct, _ = factories.account(session, T0)
+    assert ins.emit(session, now=T0, account=acct, event="BILL", payload={}) is None
