@@ -55,19 +55,25 @@ def postgres_available() -> bool:
         return False
 
 
-def seed_due_refunds(engine, *, n: int, now: datetime, due: list[datetime] | None = None, chunk: int = 5000) -> None:
-    """One account and product, `n` orders each with a paid $29.95 bill and an open refund
-    ticket due at `due[i]` (default: an hour before now)."""
+def _seed_account(engine, now: datetime, recurring: dict | None = None) -> None:
+    """Account 1 'bench' (UTC, no reminders) and its product 1 'BENCH' ($29.95)."""
     with Session(engine) as s:
         s.execute(insert(MasterAccount), [{"id": 1, "name": "bench", "created_at": now}])
         s.execute(insert(VendorAccount), [{"id": 1, "nickname": "bench", "master_account_id": 1, "time_zone": "UTC",
                                            "account_email": "v@bench.test", "created_at": now, "admin_frequencies": False,
-                                           "abuse_flagged": False, "reminder_days": 3}])
+                                           "abuse_flagged": False, "reminder_days": 0}])
         s.execute(insert(Product), [{"id": 1, "sku": "BENCH", "account_id": 1, "title": "Bench", "description": "",
                                      "kind": "digital", "currency": "USD", "initial_price_cents": 2995,
                                      "commission_initial_bp": 0, "commission_rebill_bp": 0, "ship_to": [],
-                                     "status": "approved", "recurring": False, "created_at": now}])
+                                     "status": "approved", "recurring": False, "created_at": now,
+                                     **(recurring or {})}])
         s.commit()
+
+
+def seed_due_refunds(engine, *, n: int, now: datetime, due: list[datetime] | None = None, chunk: int = 5000) -> None:
+    """One account and product, `n` orders each with a paid $29.95 bill and an open refund
+    ticket due at `due[i]` (default: an hour before now)."""
+    _seed_account(engine, now)
     for start in range(1, n + 1, chunk):
         ids = range(start, min(n, start + chunk - 1) + 1)
         rows = {
@@ -109,17 +115,9 @@ def seed_subscriptions(engine, *, total: int, due: int, now: datetime, chunk: in
     and the rest next month. One account and product; every order has a paid initial bill."""
     from cbportal.models import Subscription
 
-    with Session(engine) as s:
-        s.execute(insert(MasterAccount), [{"id": 1, "name": "bench", "created_at": now}])
-        s.execute(insert(VendorAccount), [{"id": 1, "nickname": "bench", "master_account_id": 1, "time_zone": "UTC",
-                                           "account_email": "v@bench.test", "created_at": now, "admin_frequencies": False,
-                                           "abuse_flagged": False, "reminder_days": 0}])
-        s.execute(insert(Product), [{"id": 1, "sku": "BENCH", "account_id": 1, "title": "Bench", "description": "",
-                                     "kind": "digital", "currency": "USD", "initial_price_cents": 2995,
-                                     "commission_initial_bp": 5500, "commission_rebill_bp": 5500, "ship_to": [],
-                                     "status": "approved", "recurring": True, "rebill_price_cents": 995,
-                                     "frequency_unit": "month", "frequency_count": 1, "created_at": now}])
-        s.commit()
+    _seed_account(engine, now, recurring={"recurring": True, "rebill_price_cents": 995, "frequency_unit": "month",
+                                          "frequency_count": 1, "commission_initial_bp": 5500,
+                                          "commission_rebill_bp": 5500})
     today = now.date()
     for start in range(1, total + 1, chunk):
         ids = range(start, min(total, start + chunk - 1) + 1)

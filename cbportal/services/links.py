@@ -12,44 +12,47 @@ def _sign(secret: str, message: str) -> str:
     return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def signature(secret: str, purpose: str, subject, email: str) -> str:
+    """The signature of a customer link: what it opens (`purpose`, `subject`) for whom."""
+    return _sign(secret, f"{purpose}:{subject}:{email.lower()}")
+
+
+def check(secret: str, purpose: str, subject, email: str, given: str) -> bool:
+    return hmac.compare_digest(signature(secret, purpose, subject, email), given or "")
+
+
+def _signed(base_url: str, path: str, secret: str, purpose: str, key: str, subject, email: str) -> str:
+    query = urlencode({key: subject, "email": email, "sig": signature(secret, purpose, subject, email)})
+    return f"{base_url}{path}?{query}"
+
+
 def ticket_signature(secret: str, ticket_id: int, email: str) -> str:
-    return _sign(secret, f"ticket:{ticket_id}:{email.lower()}")
+    return signature(secret, "ticket", ticket_id, email)
 
 
-def check_ticket_signature(secret: str, ticket_id: int, email: str, signature: str) -> bool:
-    return hmac.compare_digest(ticket_signature(secret, ticket_id, email), signature or "")
+def check_ticket_signature(secret: str, ticket_id: int, email: str, given: str) -> bool:
+    return check(secret, "ticket", ticket_id, email, given)
+
+
+def check_card_signature(secret: str, receipt: str, email: str, given: str) -> bool:
+    return check(secret, "card", receipt, email, given)
+
+
+def check_order_signature(secret: str, receipt: str, email: str, given: str) -> bool:
+    return check(secret, "order", receipt, email, given)
 
 
 def customer_ticket_url(base_url: str, secret: str, ticket_id: int, email: str) -> str:
-    query = urlencode({"id": ticket_id, "email": email, "sig": ticket_signature(secret, ticket_id, email)})
-    return f"{base_url}/portal/ticket?{query}"
+    return _signed(base_url, "/portal/ticket", secret, "ticket", "id", ticket_id, email)
+
+
+def card_update_url(base_url: str, secret: str, receipt: str, email: str) -> str:
+    return _signed(base_url, "/portal/card", secret, "card", "receipt", receipt, email)
+
+
+def customer_order_url(base_url: str, secret: str, receipt: str, email: str) -> str:
+    return _signed(base_url, "/portal", secret, "order", "receipt", receipt, email)
 
 
 def vendor_ticket_url(base_url: str, ticket_id: int) -> str:
     return f"{base_url}/vendor/ticket?id={ticket_id}"
-
-
-def card_signature(secret: str, receipt: str, email: str) -> str:
-    return _sign(secret, f"card:{receipt}:{email.lower()}")
-
-
-def check_card_signature(secret: str, receipt: str, email: str, signature: str) -> bool:
-    return hmac.compare_digest(card_signature(secret, receipt, email), signature or "")
-
-
-def card_update_url(base_url: str, secret: str, receipt: str, email: str) -> str:
-    query = urlencode({"receipt": receipt, "email": email, "sig": card_signature(secret, receipt, email)})
-    return f"{base_url}/portal/card?{query}"
-
-
-def order_signature(secret: str, receipt: str, email: str) -> str:
-    return _sign(secret, f"order:{receipt}:{email.lower()}")
-
-
-def check_order_signature(secret: str, receipt: str, email: str, signature: str) -> bool:
-    return hmac.compare_digest(order_signature(secret, receipt, email), signature or "")
-
-
-def customer_order_url(base_url: str, secret: str, receipt: str, email: str) -> str:
-    query = urlencode({"receipt": receipt, "email": email, "sig": order_signature(secret, receipt, email)})
-    return f"{base_url}/portal?{query}"
