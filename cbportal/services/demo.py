@@ -21,7 +21,7 @@ from cbportal.models import (
     PaymentAttempt, PaymentMethod, Product, ProductStatus, Role, SandboxCharge, Subscription,
     SubscriptionStatus, Ticket, TicketComment, TicketEvent, TicketStatus, TicketType, User, CloseReason, Party,
 )
-from cbportal.services import accounts, auth, calendar, money, products, ticket_timers
+from cbportal.services import accounts, auth, billing, calendar, money, products, ticket_timers
 
 STAFF = ("staff@cbportal.test", "staff-demo")
 OWNER = ("owner@acme.test", "owner-demo")
@@ -158,14 +158,16 @@ def _order(session: Session, rng: random.Random, *, now: datetime, account, prod
         remaining = None if remaining is None else remaining - 1
         due = calendar.next_bill_date(due, unit, count)
     sub.payments_remaining = remaining
-    sub.next_bill_date = due
+    billing.schedule_next(sub, account, due, now=now)
     if remaining == 0:
         sub.status, sub.next_bill_date = SubscriptionStatus.COMPLETED, None
+        sub.next_charge_at = sub.reminder_due_at = None
         sub.completed_at = now - timedelta(days=1)
     elif behaviour < 0.12:
         sub.status = SubscriptionStatus.CANCELED
         sub.canceled_at = now - timedelta(days=rng.randint(1, 50))
         sub.cancel_reason, sub.next_bill_date = "customer_request", None
+        sub.next_charge_at = sub.reminder_due_at = None
     elif behaviour < 0.2:
         failed_day = today - timedelta(days=rng.randint(0, 2))
         session.add(Bill(order_id=order.id, seq=seq, kind=BillKind.REBILL, scheduled_date=failed_day,
@@ -175,6 +177,8 @@ def _order(session: Session, rng: random.Random, *, now: datetime, account, prod
         sub.dunning_failures = sub.dunning_notices = 1
         sub.dunning_next_date = failed_day + timedelta(days=3 if sub.dunning_kind == DunningKind.AUTHORIZATION else 7)
         sub.next_bill_date = failed_day
+        sub.next_charge_at = calendar.local_midnight(sub.dunning_next_date, tz)
+        sub.reminder_due_at = None
     session.add(sub)
     _maybe_ticket(session, rng, now=now, order=order, account=account, created=created,
                   recurring=sub.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.DUNNING), counts=counts)

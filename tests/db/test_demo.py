@@ -1,5 +1,7 @@
 """Demo data loads on both databases, with what the README promises."""
 
+from datetime import timedelta
+
 from sqlmodel import select
 
 from cbportal.models import Order, Subscription, SubscriptionStatus, Ticket, TicketStatus, Bill
@@ -24,3 +26,12 @@ def test_demo_bills_follow_r1(session, clock):
     for bill in session.exec(select(Bill).where(Bill.status == "paid")):
         assert bill.net_cents == money.net_cents(bill.amount_cents, rebill=bill.kind == "rebill")
         assert bill.vendor_cents == bill.net_cents - bill.commission_cents
+
+
+def test_demo_subscriptions_have_their_timers(session, clock):
+    demo.load(session, now=clock.now(), orders_per_account=60)
+    for sub in session.exec(select(Subscription)):
+        if sub.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.DUNNING):
+            assert sub.next_charge_at is not None and sub.next_charge_at > clock.now() - timedelta(days=3)
+        else:
+            assert sub.next_charge_at is None
