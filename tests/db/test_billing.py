@@ -15,6 +15,7 @@ from cbportal.services.errors import Conflict, Invalid
 from cbportal.services.gateways import PaymentInput
 from cbportal.services.gateways.sandbox import SandboxGateway
 from tests import factories
+from tests.db.test_gateways import localstripe  # noqa: F401  (fixture)
 
 VISA = PaymentInput(type="card", card_number="4242424242424242", exp_month=12, exp_year=2030, cvc="123")
 
@@ -289,3 +290,32 @@ def test_two_workers_charge_every_due_bill_exactly_once(shop):
     with Session(engine) as s:
         assert len(s.exec(select(SandboxCharge).where(SandboxCharge.kind == "charge")).all()) == 50
     assert all([b.status for b in bills(shop, r)] == ["paid", "paid"] for r in receipts)
+
+
+def test_stripe_gateway_through_checkout_and_rebills(shop, request):
+    """The same flows on the Stripe gateway (localstripe on loopback): sale, rebill, decline."""
+    localstripe = request.getfixturevalue("localstripe")
+    from cbportal.services.gateways.stripe_gateway import StripeGateway
+
+    gateway = StripeGateway(api_key="sk_test_cbportal", api_base=localstripe)
+    product(shop, "PRO", initial=2995, rebill=995)
+    engine = shop["engine"]
+    receipt = checkout.checkout(engine, now=utc(2026, 1, 10, 9), gateway=gateway, sku="PRO",
+                                customer=checkout.CustomerInput("s@example.test", "S", "US"), payment=VISA)
+    declining = checkout.checkout(engine, now=utc(2026, 1, 10, 9), gateway=gateway, sku="PRO",
+                                  customer=checkout.CustomerInput("d@example.test", "D", "US"),
+                                  payment=PaymentInput(type="card", card_number="4242424242424242", exp_month=1,
+                                                       exp_year=2030))
+    with Session(engine) as s:                    # switch the second customer to a card that attaches, then declines
+        from cbportal.models import PaymentMethod
+
+        order = s.exec(select(Order).where(Order.receipt == declining)).one()
+        bad = gateway.save_method(PaymentInput(type="card", card_number="4000000000000341", exp_month=1, exp_year=2030))
+        method = s.get(PaymentMethod, order.payment_method_id)
+        method.gateway_customer_ref, method.gateway_method_ref = bad.customer_ref, bad.method_ref
+        s.add(method)
+        s.commit()
+    billing.run_rebills(engine, utc(2026, 2, 10), gateway=gateway)
+    assert [b.status for b in bills(shop, receipt)] == ["paid", "paid"]
+    assert [b.status for b in bills(shop, declining)] == ["paid", "failed"]
+    assert sub_of(shop, declining).dunning_kind == "authorization"
