@@ -29,3 +29,20 @@ def processing_banner(type_, status, process_at, process_why) -> rx.Component:
             countdown(process_at),
             rx.cond(process_why != "", rx.text("— ", process_why)), spacing="1", wrap="wrap"), color_scheme="amber", role="timer", width="100%"),
     )
+
+
+def messages(S) -> rx.Component:
+    """The error and notice callouts of a page state with `error` and `notice`."""
+    return rx.fragment(
+        rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert")),
+        rx.cond(S.notice != "", rx.callout(S.notice, color_scheme="green", role="status")))
+
+
+def ticket_head(S, *order_note) -> rx.Component:
+    """Heading, badges, processing countdown and closed note of a ticket page state."""
+    return rx.fragment(
+        rx.heading("Ticket #", S.ticket_id, size="7"),
+        rx.hstack(rx.badge(S.type, size="2"), rx.badge(S.status, size="2", color_scheme="gray"),
+                  rx.text("Order ", rx.code(S.receipt), *order_note), align="center"),
+        processing_banner(S.type, S.status, S.process_at, S.process_why),
+        rx.cond(S.status == "closed", rx.text("Closed (", S.close_reason, ").", color_scheme="gray")))

@@ -3,7 +3,7 @@
 import reflex as rx
 
 from cbportal.components.layout import page
-from cbportal.components.ticket_view import processing_banner, thread
+from cbportal.components.ticket_view import messages, thread, ticket_head
 from cbportal.state.customer_ticket import CustomerTicketState as S
 
 
@@ -43,16 +43,11 @@ def escalate_form() -> rx.Component:
 
 def customer_ticket() -> rx.Component:
     return page(
-        rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert")),
-        rx.cond(S.notice != "", rx.callout(S.notice, color_scheme="green", role="status")),
+        messages(S),
         rx.cond(
             S.found,
             rx.vstack(
-                rx.heading("Ticket #", S.ticket_id, size="7"),
-                rx.hstack(rx.badge(S.type, size="2"), rx.badge(S.status, size="2", color_scheme="gray"),
-                          rx.text("Order ", rx.code(S.receipt)), align="center"),
-                processing_banner(S.type, S.status, S.process_at, S.process_why),
-                rx.cond(S.status == "closed", rx.text("Closed (", S.close_reason, ").", color_scheme="gray")),
+                ticket_head(S),
                 thread(S.comments),
                 rx.cond(S.status == "open", actions()),
                 rx.cond(S.can_escalate, escalate_form()),

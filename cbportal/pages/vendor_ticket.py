@@ -4,7 +4,7 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.components.layout import page
-from cbportal.components.ticket_view import processing_banner, thread
+from cbportal.components.ticket_view import messages, thread, ticket_head
 from cbportal.state.vendor_tickets import VendorTicketState as S
 
 CONSENT = "The customer agreed to this"
@@ -33,16 +33,11 @@ def change_forms() -> rx.Component:
 def vendor_ticket() -> rx.Component:
     return page(
         rx.link("← All tickets", href=routes.VENDOR_TICKETS),
-        rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert")),
-        rx.cond(S.notice != "", rx.callout(S.notice, color_scheme="green", role="status")),
+        messages(S),
         rx.cond(
             S.found,
             rx.vstack(
-                rx.heading("Ticket #", S.ticket_id, size="7"),
-                rx.hstack(rx.badge(S.type, size="2"), rx.badge(S.status, size="2", color_scheme="gray"),
-                          rx.text("Order ", rx.code(S.receipt), " · opened by ", S.opened_by), align="center"),
-                processing_banner(S.type, S.status, S.process_at, S.process_why),
-                rx.cond(S.status == "closed", rx.text("Closed (", S.close_reason, ").", color_scheme="gray")),
+                ticket_head(S, " · opened by ", S.opened_by),
                 thread(S.comments),
                 rx.cond(S.status == "open", rx.vstack(
                     rx.form(rx.vstack(

@@ -20,6 +20,15 @@ class CommentRow(TypedDict):
     at: str
 
 
+def ticket_fields(view: dict) -> dict:
+    """The page-state fields both ticket pages show, from `tickets.ticket_view`."""
+    return {"found": True, "type": view["type"], "status": view["status"], "receipt": view["receipt"],
+            "process_at": view["process_at"] or "", "process_why": view["process_why"] or "",
+            "close_reason": view["close_reason"] or "",
+            "comments": [CommentRow(author=c["author"], body=c["body"], at=c["at"][:16].replace("T", " "))
+                         for c in view["comments"]]}
+
+
 class CustomerTicketState(rx.State):
     ticket_id: int = 0
     email: str = ""
@@ -43,14 +52,10 @@ class CustomerTicketState(rx.State):
         return tickets.customer_ticket(session, ticket_id=self.ticket_id, email=self.email)
 
     def _show(self, view: dict) -> None:
-        self.found, self.type, self.status, self.receipt = True, view["type"], view["status"], view["receipt"]
-        self.process_at = view["process_at"] or ""
-        self.process_why = view["process_why"] or ""
-        self.close_reason = view["close_reason"] or ""
+        for name, value in ticket_fields(view).items():
+            setattr(self, name, value)
         self.escalated = view["escalated"]
         self.can_escalate = view["vendor_closed_or_changed"] and view["escalation"] != "pending"
-        self.comments = [CommentRow(author=c["author"], body=c["body"], at=c["at"][:16].replace("T", " "))
-                         for c in view["comments"]]
 
     @rx.event
     def load(self):

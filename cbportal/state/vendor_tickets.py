@@ -13,7 +13,7 @@ from cbportal.models import Opener, Party
 from cbportal.services import dashboard, orders, tickets
 from cbportal.services.clock import get_clock
 from cbportal.services.errors import ServiceError
-from cbportal.state.customer_ticket import CommentRow
+from cbportal.state.customer_ticket import CommentRow, ticket_fields
 from cbportal.state.session import SessionState
 
 
@@ -107,11 +107,9 @@ class VendorTicketState(SessionState):
     comments: list[CommentRow] = []
 
     def _show_ticket(self, view: dict) -> None:
-        self.found, self.receipt, self.type, self.status = True, view["receipt"], view["type"], view["status"]
-        self.process_at, self.process_why = view["process_at"] or "", view["process_why"] or ""
-        self.close_reason, self.opened_by = view["close_reason"] or "", view["opened_by"]
-        self.comments = [CommentRow(author=c["author"], body=c["body"], at=c["at"][:16].replace("T", " "))
-                         for c in view["comments"]]
+        for name, value in ticket_fields(view).items():
+            setattr(self, name, value)
+        self.opened_by = view["opened_by"]
 
     @rx.event
     def load(self):
