@@ -54,3 +54,15 @@ def ticket_list(session: Session, *, actor: Actor, status: str = "open", limit: 
              "opened_by": str(t.opened_by), "process_at": t.process_at.isoformat() if t.process_at else "",
              "opened_at": t.opened_at.isoformat()[:16].replace("T", " ")}
             for t, o, a in session.exec(query.limit(limit))]
+
+
+def escalations(session: Session, *, actor: Actor) -> list[dict]:
+    """Tickets waiting for platform review, oldest first (staff)."""
+    from cbportal.models import EscalationStatus
+
+    actor.require_staff()
+    rows = session.exec(select(Ticket, Order, VendorAccount).join(Order, Ticket.order_id == Order.id)
+                        .join(VendorAccount, Ticket.account_id == VendorAccount.id)
+                        .where(Ticket.escalation == EscalationStatus.PENDING).order_by(Ticket.escalated_at)).all()
+    return [{"id": t.id, "receipt": o.receipt, "account": a.nickname, "type": str(t.type), "status": str(t.status),
+             "flagged": a.abuse_flagged} for t, o, a in rows]

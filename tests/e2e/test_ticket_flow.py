@@ -26,12 +26,12 @@ def app_now(base_url) -> datetime:
         return datetime.fromisoformat(json.loads(r.read())["now"].replace("Z", "+00:00"))
 
 
-def refundable_order(database_url, now):
-    """An acme demo order with a bill paid in the last 60 days and no open ticket."""
+def refundable_order(database_url, now, nickname="acme"):
+    """A demo order of `nickname` with a bill paid in the last 60 days and no open ticket."""
     engine = make_engine(database_url)
     with Session(engine) as s:
         busy = {t.order_id for t in s.exec(select(Ticket).where(Ticket.status == "open"))}
-        acme = s.exec(select(VendorAccount).where(VendorAccount.nickname == "acme")).one()
+        acme = s.exec(select(VendorAccount).where(VendorAccount.nickname == nickname)).one()
         for order, customer in s.exec(select(Order, Customer).join(Customer, Order.customer_id == Customer.id)
                                       .where(Order.account_id == acme.id).order_by(Order.created_at.desc())):
             recent = s.exec(select(Bill).where(Bill.order_id == order.id, Bill.status == "paid",
