@@ -4,7 +4,7 @@ sandbox gateway), and directly for orders and bills until checkout exists."""
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 

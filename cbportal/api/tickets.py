@@ -12,10 +12,9 @@ from sqlmodel import Session
 
 from cbportal.api.deps import actor, clock, db_session
 from cbportal.api.errors import ERROR_RESPONSES
-from cbportal.models import Opener, Party, Role, VendorAccount
+from cbportal.models import Opener, Party, Role
 from cbportal.services import orders, tickets
 from cbportal.services.auth import Actor
-from cbportal.services.errors import NotFound
 
 router = APIRouter(tags=["tickets"], responses=ERROR_RESPONSES)
 
@@ -128,14 +127,10 @@ def _view(session: Session, ticket) -> dict:
 @router.post("/tickets", status_code=201, response_model=TicketOut)
 def open_ticket(body: VendorOpen, session: Session = Depends(db_session), who: Actor = Depends(actor),
                 clk=Depends(clock)):
-    order = orders.by_receipt(session, body.receipt)
-    account = session.get(VendorAccount, order.account_id) if order else None
-    if not order or not who.can_see_account(account):
-        raise NotFound(f"no order {body.receipt!r}", "order_not_found")
+    order = orders.vendor_order(session, actor=who, receipt=body.receipt, role=Role.MANAGE_TICKETS)
     if who.is_staff:
         acting, opener = tickets.Acting(Party.STAFF, who), Opener.STAFF   # phone request: customer timing
     else:
-        who.require(Role.MANAGE_TICKETS)
         acting = tickets.Acting(Party.VENDOR, who)
         opener = Opener.API if who.via_api else (Opener.VENDOR if who.is_owner else Opener.CLERK)
     ticket = tickets.open_ticket(session, now=clk.now(), order=order, type=body.type, who=acting, opener=opener,

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, func, update
 from sqlmodel import Session, select
 
 from cbportal.models import (
-    AttemptKind, AttemptOutcome, Bill, BillKind, BillStatus, DunningKind, Order, OrderStatus, PaymentAttempt,
+    AttemptKind, AttemptOutcome, Bill, BillKind, BillStatus, DunningKind, Order, PaymentAttempt,
     PaymentMethod, Product, Subscription, SubscriptionStatus, VendorAccount,
 )
 from cbportal.services import audit, billing_mail, calendar, dunning, ins, money

@@ -62,21 +62,13 @@ def customer_lookup(session: Session, *, receipt: str, email: str) -> Order:
     raise NotFound("no order matches that receipt and email", "order_not_found")
 
 
-def vendor_order(session: Session, *, actor: Actor, receipt: str) -> Order:
-    """An order of one of the actor's accounts (Manage Orders); 404 for anyone else's."""
-    order = by_receipt(session, receipt)
-    account = session.get(VendorAccount, order.account_id) if order else None
-    if not order or not actor.can_see_account(account):
-        raise NotFound(f"no order {receipt!r}", "order_not_found")
-    actor.require(Role.MANAGE_ORDERS)
-    return order
-
-
-def vendor_ticket_order(session: Session, *, actor: Actor, receipt: str) -> Order:
-    """An order of the actor's accounts to open a ticket on (Manage Tickets); 404 for anyone else's."""
+def vendor_order(session: Session, *, actor: Actor, receipt: str, role: Role = Role.MANAGE_ORDERS) -> Order:
+    """An order of one of the actor's accounts, for a user with `role` (staff see every
+    account); 404 for anyone else's, never revealing that it exists."""
     order = by_receipt(session, receipt)
     account = session.get(VendorAccount, order.account_id) if order else None
     if not order or not actor.can_see_account(account):
         raise NotFound(f"no order {receipt!r} in your accounts", "order_not_found")
-    actor.require(Role.MANAGE_TICKETS)
+    if not actor.is_staff:
+        actor.require(role)
     return order

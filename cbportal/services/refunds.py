@@ -1,7 +1,7 @@
 """Refunds through the gateway, exactly once (RULES R6).
 
 `begin` records the attempt and its idempotency key in the caller's transaction,
-before any gateway call. `settle` (no transaction held) asks the gateway — first
+before any gateway call. `settle_many` (no transaction held) asks the gateway — first
 `find` when the attempt may have been sent before (a crashed worker), so a gateway
 that ignores keys never refunds twice — and records the answer. `reclaim_stale`
 finds attempts a crashed worker left pending.
@@ -41,13 +41,6 @@ def begin(session: Session, *, now: datetime, bill: Bill, key: str, ticket_id: i
     session.add(attempt)
     session.flush()
     return attempt
-
-
-def settle(engine: Engine, *, attempt_id: int, gateway: Gateway, now: datetime, maybe_sent: bool = False,
-           on_refunded=None) -> str:
-    """Ask the gateway for one pending refund and record the outcome (see `settle_many`)."""
-    return settle_many(engine, attempt_ids=[attempt_id], gateway=gateway, now=now, maybe_sent=maybe_sent,
-                       on_refunded=on_refunded).get(attempt_id, Outcome.ERROR)
 
 
 def settle_many(engine: Engine, *, attempt_ids: list[int], gateway: Gateway, now: datetime,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine, func, or_, update
+from sqlalchemy import Engine, func, update
 from sqlmodel import Session, select
 
 from cbportal.models import (

@@ -61,7 +61,7 @@ class PortalState(rx.State):
         try:
             with reader(get_engine()) as session:
                 view = orders.order_view(session, orders.customer_lookup(session, receipt=receipt, email=email))
-        except ServiceError as error:
+        except ServiceError:
             self.error = "We found no order with that receipt and email. Check both and try again."
             return
         self.receipt, self.title, self.email = view["receipt"], view["title"], email

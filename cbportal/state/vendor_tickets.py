@@ -9,7 +9,7 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.db import get_engine, reader, session_scope
-from cbportal.models import Opener, Party
+from cbportal.models import Opener, Party, Role
 from cbportal.services import dashboard, orders, tickets
 from cbportal.services.clock import get_clock
 from cbportal.services.errors import ServiceError
@@ -78,7 +78,8 @@ class VendorTicketsState(SessionState):
             return rx.redirect(routes.LOGIN)
         try:
             with session_scope() as session:
-                order = orders.vendor_ticket_order(session, actor=actor, receipt=str(form.get("receipt", "")))
+                order = orders.vendor_order(session, actor=actor, receipt=str(form.get("receipt", "")),
+                                            role=Role.MANAGE_TICKETS)
                 ticket = tickets.open_ticket(session, now=get_clock().now(), order=order, type=self.new_type,
                                              who=tickets.Acting(Party.VENDOR, actor),
                                              opener=Opener.VENDOR if actor.is_owner else Opener.CLERK,

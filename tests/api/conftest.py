@@ -6,7 +6,6 @@ from fastapi.testclient import TestClient
 from cbportal import db
 from cbportal.api.app import build_api
 from cbportal.services import clock as clock_module
-from cbportal.services import testmode
 
 
 @pytest.fixture

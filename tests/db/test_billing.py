@@ -1,7 +1,7 @@
 """Recurring billing on the test clock (RULES R1, R5, R6): the seed examples end to end."""
 
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlmodel import Session, select
@@ -47,7 +47,7 @@ def shop(engine, tmp_path, monkeypatch):
 
 def product(shop, sku, *, initial, rebill, unit="month", count=1, rebills=None, trial=None, rate=55):
     with Session(shop["engine"]) as s:
-        p = products.create_product(s, now=shop["clock"].now(), actor=shop["owner"], sku=sku, account="shop",
+        products.create_product(s, now=shop["clock"].now(), actor=shop["owner"], sku=sku, account="shop",
                                     title=sku, kind="digital", currency="USD", initial_price_cents=initial,
                                     commission_initial_pct=rate, commission_rebill_pct=rate,
                                     recurring=products.RecurringTerms(rebill, unit, count, rebills=rebills,
@@ -294,10 +294,10 @@ def test_two_workers_charge_every_due_bill_exactly_once(shop):
 
 def test_stripe_gateway_through_checkout_and_rebills(shop, request):
     """The same flows on the Stripe gateway (localstripe on loopback): sale, rebill, decline."""
-    localstripe = request.getfixturevalue("localstripe")
+    stripe_base = request.getfixturevalue("localstripe")
     from cbportal.services.gateways.stripe_gateway import StripeGateway
 
-    gateway = StripeGateway(api_key="sk_test_cbportal", api_base=localstripe)
+    gateway = StripeGateway(api_key="sk_test_cbportal", api_base=stripe_base)
     product(shop, "PRO", initial=2995, rebill=995)
     engine = shop["engine"]
     receipt = checkout.checkout(engine, now=utc(2026, 1, 10, 9), gateway=gateway, sku="PRO",

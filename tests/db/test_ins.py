@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from sqlmodel import Session, select
 
-from cbportal.models import InsDelivery, InsOutbox, VendorAccount
+from cbportal.models import InsDelivery, InsOutbox
 from cbportal.services import ins
 from tests import factories
 

@@ -1,6 +1,5 @@
 """Alembic is the only way tables are made, and the models agree with the migrations."""
 
-import pytest
 from sqlalchemy import inspect
 
 from cbportal.migrations import pending_changes

@@ -1,17 +1,16 @@
 """Ticket lifecycle and processing (RULES R3, R4) on SQLite and PostgreSQL."""
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pendulum
 import pytest
 from sqlmodel import Session, select
 
 from cbportal.models import (
-    AttemptOutcome, Bill, EmailOutbox, Opener, PaymentAttempt, SandboxCharge, Subscription, Ticket, TicketComment,
+    AttemptOutcome, Bill, EmailOutbox, Opener, PaymentAttempt, SandboxCharge, Subscription, Ticket,
 )
 from cbportal.services import refunds, ticket_processing as tp, tickets, worker
-from cbportal.services.auth import Actor
 from cbportal.services.clock import StoredClock
 from cbportal.services.errors import Conflict, Forbidden, Invalid
 from cbportal.services.gateways.sandbox import SandboxGateway
@@ -166,7 +165,7 @@ def test_r3_refund_processing_exactly_once_cancels_and_emails(session, world, en
 
 
 def test_r3_cancel_ticket_cancels_without_refund(session, world, engine, clock):
-    t = tickets.open_ticket(session, now=WED, order=world["order"], type="cancel", who=vendor(world),
+    tickets.open_ticket(session, now=WED, order=world["order"], type="cancel", who=vendor(world),
                             opener=Opener.CLERK, reason="customer_request")
     session.commit()
     assert tp.process_due_tickets(engine, WED + timedelta(minutes=5), gateway=SandboxGateway(engine, clock)) == 1
