@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from cbportal.api import accounts, errors, orders, products, testing, tickets
+from cbportal.api import accounts, errors, orders, products, subscriptions, testing, tickets
 from cbportal.settings import get_settings
 
 PREFIX = "/api/v1"
@@ -15,7 +15,7 @@ def build_api(*, test_mode: bool | None = None) -> FastAPI:
     api = FastAPI(title="cbportal REST API", version="1.0", openapi_url=f"{PREFIX}/openapi.json",
                   docs_url=f"{PREFIX}/docs", redoc_url=None)
     errors.install(api)
-    for module in (accounts, products, orders, tickets):
+    for module in (accounts, products, orders, subscriptions, tickets):
         api.include_router(module.router, prefix=PREFIX)
     if test_mode:
         api.include_router(testing.router, prefix=PREFIX)

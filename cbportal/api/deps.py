@@ -7,7 +7,7 @@ from typing import Iterator
 from fastapi import Depends, Request
 from sqlmodel import Session
 
-from cbportal.db import get_engine
+from cbportal.db import get_engine, reader
 from cbportal.services import auth
 from cbportal.services.clock import Clock, get_clock
 
@@ -35,3 +35,10 @@ def bearer_token(request: Request) -> str | None:
 
 def actor(request: Request, session: Session = Depends(db_session)) -> auth.Actor:
     return auth.actor_for_api_key(session, raw=bearer_token(request))
+
+
+def actor_outside_transaction(request: Request) -> auth.Actor:
+    """The key's user, read in a short session of its own: for routes that run several
+    transactions (and gateway calls) themselves instead of one per request."""
+    with reader(get_engine()) as session:
+        return auth.actor_for_api_key(session, raw=bearer_token(request))

@@ -28,15 +28,17 @@ def paid_charge_ref(session: Session, bill: Bill) -> str | None:
         PaymentAttempt.outcome == AttemptOutcome.PAID)).first()
 
 
-def begin(session: Session, *, now: datetime, bill: Bill, key: str, ticket_id: int | None = None) -> PaymentAttempt:
-    """Record a pending refund of the rest of `bill` under `key` (or return the one recorded)."""
+def begin(session: Session, *, now: datetime, bill: Bill, key: str, ticket_id: int | None = None,
+          amount_cents: int | None = None) -> PaymentAttempt:
+    """Record a pending refund of `amount_cents` (default: the rest) of `bill` under `key`
+    (or return the one recorded)."""
     existing = session.exec(select(PaymentAttempt).where(PaymentAttempt.idempotency_key == key)).first()
     if existing:
         return existing
     order = session.get(Order, bill.order_id)
     method = session.get(PaymentMethod, order.payment_method_id)
     attempt = PaymentAttempt(bill_id=bill.id, ticket_id=ticket_id, kind=AttemptKind.REFUND, idempotency_key=key,
-                             amount_cents=bill.amount_cents - bill.refunded_cents, outcome=AttemptOutcome.PENDING,
+                             amount_cents=amount_cents if amount_cents is not None else bill.amount_cents - bill.refunded_cents, outcome=AttemptOutcome.PENDING,
                              gateway=method.gateway, at=now)
     session.add(attempt)
     session.flush()
@@ -76,7 +78,8 @@ def settle_many(engine: Engine, *, attempt_ids: list[int], gateway: Gateway, now
             attempt = session.get(PaymentAttempt, attempt_id)
             bill = session.get(Bill, attempt.bill_id)
             bill.refunded_cents += attempt.amount_cents
-            bill.status = BillStatus.REFUNDED
+            if bill.refunded_cents >= bill.amount_cents:
+                bill.status = BillStatus.REFUNDED
             bill.refunded_at = now
             session.add(bill)
             order = session.get(Order, bill.order_id)

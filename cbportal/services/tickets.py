@@ -69,7 +69,7 @@ def _body(text: str | None) -> str | None:
 def refund_target(session: Session, order: Order, *, now: datetime, window: timedelta) -> Bill | None:
     """The latest paid, unrefunded bill paid within `window` before now (R3)."""
     return session.exec(select(Bill).where(Bill.order_id == order.id, Bill.status == BillStatus.PAID,
-                                           Bill.refunded_cents == 0, Bill.paid_at >= now - window)
+                                           Bill.refunded_cents < Bill.amount_cents, Bill.paid_at >= now - window)
                         .order_by(Bill.seq.desc())).first()
 
 

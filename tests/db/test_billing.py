@@ -61,11 +61,11 @@ def move(shop, to):
     worker.advance_test_clock(shop["engine"], to)
 
 
-def buy(shop, sku, at, affiliate=None, payment=VISA):
+def buy(shop, sku, at, affiliate=None, payment=VISA, shipping=None):
     move(shop, at)
     return checkout.checkout(shop["engine"], now=at, gateway=SandboxGateway(shop["engine"], shop["clock"]), sku=sku,
                              customer=checkout.CustomerInput("buyer@example.test", "Buyer", "US"), payment=payment,
-                             affiliate=affiliate)
+                             affiliate=affiliate, shipping_address=shipping)
 
 
 def bills(shop, receipt):
