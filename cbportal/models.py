@@ -521,3 +521,13 @@ class SandboxCharge(SQLModel, table=True):
     outcome: str = Field(max_length=24)
     metadata_json: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = instant()
+
+
+class LookupFailure(SQLModel, table=True):
+    """A failed customer lookup (wrong receipt or email), counted per client to stop
+    receipt guessing (API.md rate limit). Shared by every app process through the database."""
+    __tablename__ = "lookup_failure"
+    __table_args__ = (Index("ix_lookup_failure_client_at", "client", "at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    client: str = Field(max_length=64)
+    at: datetime = instant()

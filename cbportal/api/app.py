@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.routing import APIRoute
 
-from cbportal.api import accounts, errors, orders, products, subscriptions, testing, tickets
+from cbportal.api import accounts, deps, errors, orders, products, subscriptions, testing, tickets
 from cbportal.settings import get_settings
 
 PREFIX = "/api/v1"
@@ -13,9 +14,12 @@ PREFIX = "/api/v1"
 def build_api(*, test_mode: bool | None = None) -> FastAPI:
     test_mode = get_settings().test_mode if test_mode is None else test_mode
     api = FastAPI(title="cbportal REST API", version="1.0", openapi_url=f"{PREFIX}/openapi.json",
-                  docs_url=f"{PREFIX}/docs", redoc_url=None)
+                  docs_url=f"{PREFIX}/docs", redoc_url=None, dependencies=[Depends(deps.customer_rate_limit)])
     errors.install(api)
     for module in (accounts, products, orders, subscriptions, tickets):
+        for route in module.router.routes:
+            if isinstance(route, APIRoute) and (PREFIX + route.path).startswith(deps.CUSTOMER_PREFIX):
+                route.responses.update(errors.RATE_LIMITED)
         api.include_router(module.router, prefix=PREFIX)
     if test_mode:
         api.include_router(testing.router, prefix=PREFIX)

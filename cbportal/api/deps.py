@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 
 from cbportal.db import get_engine, reader
-from cbportal.services import auth
+from cbportal.services import auth, ratelimit
 from cbportal.services.clock import Clock, get_clock
 
 
@@ -42,3 +42,24 @@ def actor_outside_transaction(request: Request) -> auth.Actor:
     transactions (and gateway calls) themselves instead of one per request."""
     with reader(get_engine()) as session:
         return auth.actor_for_api_key(session, raw=bearer_token(request))
+
+
+CUSTOMER_PREFIX = "/api/v1/customer/"
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def customer_rate_limit(request: Request) -> None:
+    """Refuse customer routes (receipt + email) to a client with too many failed lookups."""
+    if not request.url.path.startswith(CUSTOMER_PREFIX):
+        return
+    with reader(get_engine()) as session:
+        ratelimit.check(session, client=client_address(request), now=get_clock().now())
+
+
+def record_customer_failure(request: Request) -> None:
+    with Session(get_engine()) as session:
+        ratelimit.record_failure(session, client=client_address(request), now=get_clock().now())
+        session.commit()

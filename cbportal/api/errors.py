@@ -8,9 +8,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cbportal.services.errors import ServiceError
+from cbportal.services.errors import NotFound, ServiceError
+from cbportal.services.ratelimit import TooManyAttempts
 
 log = logging.getLogger("cbportal.api")
 
@@ -25,15 +27,24 @@ class ErrorResponse(BaseModel):
 
 
 ERROR_RESPONSES = {status: {"model": ErrorResponse} for status in (401, 403, 404, 409, 422)}
+RATE_LIMITED = {429: {"description": "Too many failed lookups from this address",
+                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+                      "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}}}
 
 
-def error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": {"code": code, "message": message}})
+def error(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": {"code": code, "message": message}}, headers=headers)
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
-    async def _service_error(_request: Request, exc: ServiceError):
+    async def _service_error(request: Request, exc: ServiceError):
+        from cbportal.api.deps import CUSTOMER_PREFIX, record_customer_failure
+
+        if isinstance(exc, TooManyAttempts):
+            return error(exc.status, exc.code, exc.message, headers={"Retry-After": str(exc.retry_after)})
+        if isinstance(exc, NotFound) and request.url.path.startswith(CUSTOMER_PREFIX):
+            await run_in_threadpool(record_customer_failure, request)
         return error(exc.status, exc.code, exc.message)
 
     @app.exception_handler(RequestValidationError)

@@ -8,7 +8,7 @@ import reflex as rx
 
 from cbportal.db import get_engine, reader, session_scope
 from cbportal.models import Opener
-from cbportal.services import links, orders, tickets
+from cbportal.services import links, orders, ratelimit, tickets
 from cbportal.services.clock import get_clock
 from cbportal.services.errors import ServiceError
 from cbportal.services.money import format_cents
@@ -59,8 +59,11 @@ class PortalState(rx.State):
             self.error = "Enter the receipt number from your email and the email address you used."
             return
         try:
-            with reader(get_engine()) as session:
-                view = orders.order_view(session, orders.customer_lookup(session, receipt=receipt, email=email))
+            view = ratelimit.guarded_lookup(get_engine(), client=self.router.session.client_ip or "unknown",
+                                            now=get_clock().now(), receipt=receipt, email=email)
+        except ratelimit.TooManyAttempts as refused:
+            self.error = refused.message
+            return
         except ServiceError:
             self.error = "We found no order with that receipt and email. Check both and try again."
             return

@@ -82,3 +82,21 @@ def test_dunning_timeline_and_card_update_over_the_api(client, shop):
     r = client.post(f"/api/v1/customer/orders/{receipt}/payment-method",
                     json={"email": "wrong@example.test", "payment": VISA})
     assert r.status_code == 404
+
+
+def test_customer_routes_are_rate_limited_against_receipt_guessing(client, shop):
+    receipt = order(client).json()["receipt"]
+    for n in range(10):
+        r = client.post("/api/v1/customer/orders/lookup", json={"receipt": f"GUESS{n:04d}", "email": "a@b.test"})
+        assert r.status_code == 404
+    right = {"receipt": receipt, "email": "buyer@example.test"}
+    r = client.post("/api/v1/customer/orders/lookup", json=right)
+    assert r.status_code == 429 and r.json()["error"]["code"] == "too_many_attempts"
+    assert 0 < int(r.headers["Retry-After"]) <= 900
+    r = client.post("/api/v1/customer/tickets", json={**right, "type": "tech_support"})
+    assert r.status_code == 429
+    assert client.get(f"/api/v1/orders/{receipt}", headers=bearer(shop["owner"])).status_code == 200  # vendors unaffected
+    assert client.put("/api/v1/test/clock", json={"now": "2026-01-05T00:16:00Z"}).status_code == 200
+    assert client.post("/api/v1/customer/orders/lookup", json=right).status_code == 200
+    spec = client.get("/api/v1/openapi.json").json()
+    assert "429" in spec["paths"]["/api/v1/customer/orders/lookup"]["post"]["responses"]
