@@ -56,6 +56,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400:  # a body that is not JSON: invalid input like any other (API.md)
+            return error(422, "invalid_json", f"the request body is not valid JSON: {exc.detail}")
         codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}
         return error(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
 

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
@@ -15,6 +15,8 @@ from cbportal.api.errors import ERROR_RESPONSES
 from cbportal.models import Opener, Party, Role
 from cbportal.services import orders, tickets
 from cbportal.services.auth import Actor
+
+TicketId = Annotated[int, Path(ge=1, le=2_147_483_647, description="the ticket's id")]
 
 router = APIRouter(tags=["tickets"], responses=ERROR_RESPONSES)
 
@@ -139,19 +141,19 @@ def open_ticket(body: VendorOpen, session: Session = Depends(db_session), who: A
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut)
-def get_ticket(ticket_id: int, session: Session = Depends(db_session), who: Actor = Depends(actor)):
+def get_ticket(ticket_id: TicketId, session: Session = Depends(db_session), who: Actor = Depends(actor)):
     return _view(session, tickets.vendor_ticket(session, actor=who, ticket_id=ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/comments", response_model=TicketOut)
-def vendor_comment(ticket_id: int, body: CommentIn, session: Session = Depends(db_session),
+def vendor_comment(ticket_id: TicketId, body: CommentIn, session: Session = Depends(db_session),
                    who: Actor = Depends(actor), clk=Depends(clock)):
     ticket = tickets.vendor_ticket(session, actor=who, ticket_id=ticket_id)
     return _view(session, tickets.reply(session, now=clk.now(), ticket=ticket, who=_acting(who), body=body.body))
 
 
 @router.post("/tickets/{ticket_id}/close", response_model=TicketOut)
-def vendor_close(ticket_id: int, body: CloseIn, session: Session = Depends(db_session), who: Actor = Depends(actor),
+def vendor_close(ticket_id: TicketId, body: CloseIn, session: Session = Depends(db_session), who: Actor = Depends(actor),
                  clk=Depends(clock)):
     ticket = tickets.vendor_ticket(session, actor=who, ticket_id=ticket_id)
     return _view(session, tickets.close(session, now=clk.now(), ticket=ticket, who=_acting(who),
@@ -159,7 +161,7 @@ def vendor_close(ticket_id: int, body: CloseIn, session: Session = Depends(db_se
 
 
 @router.post("/tickets/{ticket_id}/change-type", response_model=TicketOut)
-def vendor_change(ticket_id: int, body: ChangeIn, session: Session = Depends(db_session),
+def vendor_change(ticket_id: TicketId, body: ChangeIn, session: Session = Depends(db_session),
                   who: Actor = Depends(actor), clk=Depends(clock)):
     ticket = tickets.vendor_ticket(session, actor=who, ticket_id=ticket_id)
     return _view(session, tickets.change_type(session, now=clk.now(), ticket=ticket, who=_acting(who),
@@ -167,7 +169,7 @@ def vendor_change(ticket_id: int, body: ChangeIn, session: Session = Depends(db_
 
 
 @router.post("/tickets/{ticket_id}/review", response_model=TicketOut)
-def staff_review(ticket_id: int, body: ReviewIn, session: Session = Depends(db_session),
+def staff_review(ticket_id: TicketId, body: ReviewIn, session: Session = Depends(db_session),
                  who: Actor = Depends(actor), clk=Depends(clock)):
     who.require_staff()
     ticket = tickets.get_ticket(session, ticket_id)
@@ -186,25 +188,25 @@ def customer_open(body: CustomerOpen, session: Session = Depends(db_session), cl
 
 
 @router.post("/customer/tickets/{ticket_id}/view", response_model=TicketOut)
-def customer_view(ticket_id: int, body: CustomerEmail, session: Session = Depends(db_session)):
+def customer_view(ticket_id: TicketId, body: CustomerEmail, session: Session = Depends(db_session)):
     return _view(session, tickets.customer_ticket(session, ticket_id=ticket_id, email=body.email))
 
 
 @router.post("/customer/tickets/{ticket_id}/comments", response_model=TicketOut)
-def customer_comment(ticket_id: int, body: CustomerCommentIn, session: Session = Depends(db_session),
+def customer_comment(ticket_id: TicketId, body: CustomerCommentIn, session: Session = Depends(db_session),
                      clk=Depends(clock)):
     ticket = tickets.customer_ticket(session, ticket_id=ticket_id, email=body.email)
     return _view(session, tickets.reply(session, now=clk.now(), ticket=ticket, who=tickets.CUSTOMER, body=body.body))
 
 
 @router.post("/customer/tickets/{ticket_id}/close", response_model=TicketOut)
-def customer_close(ticket_id: int, body: CustomerEmail, session: Session = Depends(db_session), clk=Depends(clock)):
+def customer_close(ticket_id: TicketId, body: CustomerEmail, session: Session = Depends(db_session), clk=Depends(clock)):
     ticket = tickets.customer_ticket(session, ticket_id=ticket_id, email=body.email)
     return _view(session, tickets.close(session, now=clk.now(), ticket=ticket, who=tickets.CUSTOMER))
 
 
 @router.post("/customer/tickets/{ticket_id}/change-type", response_model=TicketOut)
-def customer_change(ticket_id: int, body: CustomerChangeIn, session: Session = Depends(db_session),
+def customer_change(ticket_id: TicketId, body: CustomerChangeIn, session: Session = Depends(db_session),
                     clk=Depends(clock)):
     ticket = tickets.customer_ticket(session, ticket_id=ticket_id, email=body.email)
     return _view(session, tickets.change_type(session, now=clk.now(), ticket=ticket, who=tickets.CUSTOMER,
@@ -212,6 +214,6 @@ def customer_change(ticket_id: int, body: CustomerChangeIn, session: Session = D
 
 
 @router.post("/customer/tickets/{ticket_id}/escalate", response_model=TicketOut)
-def customer_escalate(ticket_id: int, body: EscalateIn, session: Session = Depends(db_session), clk=Depends(clock)):
+def customer_escalate(ticket_id: TicketId, body: EscalateIn, session: Session = Depends(db_session), clk=Depends(clock)):
     ticket = tickets.customer_ticket(session, ticket_id=ticket_id, email=body.email)
     return _view(session, tickets.escalate(session, now=clk.now(), ticket=ticket, comment=body.comment))
