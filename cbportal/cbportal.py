@@ -17,6 +17,7 @@ from cbportal.pages.portal import portal
 from cbportal.pages.staff import staff
 from cbportal.pages.staff_emails import staff_emails
 from cbportal.pages.vendor import vendor
+from cbportal.pages.vendor_orders import vendor_orders
 from cbportal.pages.vendor_products import vendor_products
 from cbportal.pages.vendor_ticket import vendor_ticket
 from cbportal.pages.vendor_tickets import vendor_tickets
@@ -29,6 +30,7 @@ from cbportal.state.session import SessionState
 from cbportal.state.staff_emails import StaffEmailsState
 from cbportal.state.staff import StaffHomeState
 from cbportal.state.vendor import VendorHomeState
+from cbportal.state.vendor_orders import VendorOrdersState
 from cbportal.state.vendor_products import VendorProductsState
 from cbportal.state.vendor_tickets import VendorTicketState, VendorTicketsState
 
@@ -77,5 +79,6 @@ app.add_page(checkout_page, route=routes.BUY, title="Checkout · cbportal",
              on_load=[SessionState.load_user, CheckoutState.load])
 app.add_page(card_page, route=routes.PORTAL_CARD, title="Update your card · cbportal",
              on_load=[SessionState.load_user, CardState.load])
+app.add_page(vendor_orders, route=routes.VENDOR_ORDERS, title="Transactions · cbportal", on_load=VendorOrdersState.load)
 app.add_page(vendor_products, route=routes.VENDOR_PRODUCTS, title="Products · cbportal",
              on_load=VendorProductsState.load)

@@ -19,6 +19,7 @@ def navbar() -> rx.Component:
             nav_link("Customer portal", routes.PORTAL),
             nav_link("Vendor dashboard", routes.VENDOR),
             nav_link("Tickets", routes.VENDOR_TICKETS),
+            nav_link("Transactions", routes.VENDOR_ORDERS),
             nav_link("Products", routes.VENDOR_PRODUCTS),
             nav_link("Staff", routes.STAFF),
             spacing="5",

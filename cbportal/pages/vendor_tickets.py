@@ -25,7 +25,8 @@ def open_form() -> rx.Component:
     return rx.card(rx.form(rx.vstack(
         rx.heading("Refund or cancel an order", size="4"),
         rx.hstack(
-            rx.input(name="receipt", placeholder="Receipt", aria_label="Receipt"),
+            rx.input(name="receipt", placeholder="Receipt", aria_label="Receipt", default_value=S.prefill_receipt,
+                     key=S.prefill_receipt),
             rx.select.root(rx.select.trigger(aria_label="Ticket type"),
                            rx.select.content(rx.select.item("Refund", value="refund"),
                                              rx.select.item("Cancel subscription", value="cancel")),

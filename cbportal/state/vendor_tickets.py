@@ -38,6 +38,7 @@ class VendorTicketsState(SessionState):
     loaded: bool = False
     error: str = ""
     new_type: str = "refund"
+    prefill_receipt: str = ""
 
     def _refresh(self, actor) -> None:
         with reader(get_engine()) as session:
@@ -49,6 +50,7 @@ class VendorTicketsState(SessionState):
         self._show(actor)
         if actor is None or actor.is_staff:
             return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_TICKETS}")
+        self.prefill_receipt = self.router.url.query_parameters.get("receipt", "")[:32]
         try:
             self._refresh(actor)
         except ServiceError as error:

@@ -1,0 +1,110 @@
+"""Transactions: searching the orders of the actor's accounts (receipt, customer email,
+product, date range) page by page, the transaction window of one order, and the CSV
+export (RULES R8: Manage Orders; staff see every account)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from cbportal.models import Bill, Customer, Order, Product, Role, Subscription, VendorAccount
+from cbportal.services import calendar, orders, tickets
+from cbportal.services.accounts import accounts_of
+from cbportal.services.auth import Actor
+from cbportal.services.errors import Invalid, NotFound
+
+PAGE_SIZE = 25
+MAX_PAGE_SIZE = 200
+
+
+def _accounts(session: Session, actor: Actor, account: str | None) -> list[VendorAccount]:
+    if not actor.is_staff:
+        actor.require(Role.MANAGE_ORDERS)
+    mine = accounts_of(session, actor)
+    if account:
+        mine = [a for a in mine if a.nickname == account]
+        if not mine:
+            raise NotFound(f"no account {account!r} among yours", "account_not_found")
+    return mine
+
+
+def _query(session: Session, actor: Actor, *, account=None, receipt="", email="", sku="",
+           date_from: date | None = None, date_to: date | None = None):
+    accounts = _accounts(session, actor, account)
+    if date_from and date_to and date_to < date_from:
+        raise Invalid("the end date is before the start date", "invalid_date_range")
+    tz = accounts[0].time_zone if accounts else "UTC"
+    conditions = [Order.account_id.in_([a.id for a in accounts])]
+    if receipt.strip():
+        conditions.append(Order.receipt == receipt.strip().upper())
+    if email.strip():
+        value = email.strip().lower()
+        conditions.append(Customer.email == value if "@" in value else Customer.email.startswith(value))
+    if sku.strip():
+        conditions.append(Product.sku == sku.strip())
+    if date_from:
+        conditions.append(Order.created_at >= calendar.local_midnight(date_from, tz))
+    if date_to:
+        conditions.append(Order.created_at < calendar.local_midnight(date_to + timedelta(days=1), tz))
+    base = (select(Order.receipt, Order.created_at, Order.status, Order.currency, Customer.email, Customer.name,
+                   Product.sku, Product.title, VendorAccount.nickname, Subscription.status)
+            .join(Customer, Customer.id == Order.customer_id).join(Product, Product.id == Order.product_id)
+            .join(VendorAccount, VendorAccount.id == Order.account_id)
+            .outerjoin(Subscription, Subscription.order_id == Order.id).where(*conditions))
+    count = (select(func.count()).select_from(Order).join(Customer, Customer.id == Order.customer_id)
+             .join(Product, Product.id == Order.product_id).where(*conditions))
+    return base, count
+
+
+def _row(r) -> dict:
+    receipt, created_at, status, currency, email, name, sku, title, nickname, sub_status = r
+    return {"receipt": receipt, "created_at": created_at.isoformat(), "status": str(status), "currency": currency,
+            "customer_email": email, "customer_name": name, "sku": sku, "title": title, "account": nickname,
+            "subscription": str(sub_status) if sub_status else ""}
+
+
+def search(session: Session, *, actor: Actor, page: int = 1, page_size: int = PAGE_SIZE, **filters) -> dict:
+    """One page of matching orders, newest first, with the total count."""
+    page, page_size = max(1, int(page)), min(max(1, int(page_size)), MAX_PAGE_SIZE)
+    base, count = _query(session, actor, **filters)
+    total = session.exec(count).one()
+    rows = session.exec(base.order_by(Order.created_at.desc(), Order.id.desc())
+                        .offset((page - 1) * page_size).limit(page_size)).all()
+    return {"rows": [_row(r) for r in rows], "total": total, "page": page,
+            "pages": max(1, -(-total // page_size))}
+
+
+def window(session: Session, *, actor: Actor, receipt: str) -> dict:
+    """The transaction window: the order with its bills and subscription, and its tickets."""
+    order = orders.vendor_order(session, actor=actor, receipt=receipt)
+    view = orders.order_view(session, order)
+    view["tickets"] = [{"id": t.id, "type": str(t.type), "status": str(t.status), "opened_at": t.opened_at.isoformat(),
+                        "opened_by": str(t.opened_by)} for t in tickets.order_tickets(session, order)]
+    view["product_kind"] = str(session.get(Product, order.product_id).kind)
+    return view
+
+
+CSV_COLUMNS = ["receipt", "created_at", "account", "sku", "title", "customer_email", "customer_name", "status",
+               "subscription", "currency", "paid_cents", "refunded_cents", "net_cents", "commission_cents",
+               "vendor_cents"]
+
+
+def export_csv(session: Session, *, actor: Actor, **filters) -> str:
+    """Every matching order as CSV, with its paid, refunded and earned totals."""
+    base, _ = _query(session, actor, **filters)
+    totals = (select(Bill.order_id, func.sum(Bill.amount_cents), func.sum(Bill.refunded_cents),
+                     func.sum(Bill.net_cents), func.sum(Bill.commission_cents), func.sum(Bill.vendor_cents))
+              .where(Bill.status.in_(["paid", "refunded"])).group_by(Bill.order_id).subquery())
+    query = base.add_columns(totals.c[1], totals.c[2], totals.c[3], totals.c[4], totals.c[5]).outerjoin(
+        totals, totals.c.order_id == Order.id).order_by(Order.created_at.desc(), Order.id.desc())
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for r in session.exec(query):
+        row = _row(r[:10])
+        writer.writerow([row[c] for c in CSV_COLUMNS[:10]] + [v or 0 for v in r[10:]])
+    return out.getvalue()
