@@ -1,0 +1,101 @@
+"""Vendor users: the account's users with Manage Permissions, adding clerks, and your API keys."""
+
+import reflex as rx
+
+from cbportal.components.layout import page
+from cbportal.pages.checkout import field
+from cbportal.state.vendor_users import ROLE_LABELS, KeyRow, UserRow, VendorUsersState as S
+
+
+def user_row(u: UserRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(u["name"]), rx.table.cell(u["email"]),
+        rx.table.cell(rx.cond(u["owner"], rx.badge("Owner: every role"), rx.text(u["roles"], size="2"))),
+        rx.table.cell(rx.badge(u["status"])),
+        rx.table.cell(rx.cond(u["owner"], rx.fragment(), rx.hstack(
+            rx.button("Manage permissions", size="1", variant="soft", on_click=S.edit_roles(u["id"]),
+                      aria_label="Manage permissions of " + u["name"]),
+            rx.cond(u["status"] == "active",
+                    rx.alert_dialog.root(
+                        rx.alert_dialog.trigger(rx.button("Deactivate", size="1", variant="soft", color_scheme="red")),
+                        rx.alert_dialog.content(
+                            rx.alert_dialog.title("Deactivate ", u["name"], "?"),
+                            rx.alert_dialog.description("Their sessions and API keys stop working at once."),
+                            rx.hstack(rx.alert_dialog.cancel(rx.button("Cancel", variant="soft")),
+                                      rx.alert_dialog.action(rx.button("Deactivate", color_scheme="red",
+                                                                       on_click=S.set_active(u["id"], False))),
+                                      justify="end"))),
+                    rx.button("Reactivate", size="1", variant="soft", on_click=S.set_active(u["id"], True)))))))
+
+
+def permissions_dialog() -> rx.Component:
+    return rx.dialog.root(rx.dialog.content(
+        rx.dialog.title("Permissions of ", S.editing_name),
+        rx.dialog.description("Subscription Management needs Manage Tickets and Manage Orders too.", size="2"),
+        rx.vstack(*[rx.el.label(rx.hstack(
+            rx.checkbox(checked=S.editing_roles.contains(role), on_change=lambda on, r=role: S.toggle_role(r, on)),
+            rx.text(label))) for role, label in ROLE_LABELS.items()], spacing="2", padding_y="1em"),
+        rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert")),
+        rx.hstack(rx.dialog.close(rx.button("Cancel", variant="soft")), rx.button("Save permissions",
+                                                                                 on_click=S.save_roles),
+                  justify="end")), open=S.editing_open, on_open_change=S.set_editing_open)
+
+
+def add_form() -> rx.Component:
+    return rx.card(rx.form(rx.vstack(
+        rx.heading("Add a clerk", size="4"),
+        rx.hstack(field("Name", "name"), field("Email", "email"), field("Initial password (8+ characters)", "password",
+                                                                       type="password"), width="100%"),
+        rx.hstack(*[rx.el.label(rx.hstack(rx.checkbox(name="role_" + role), rx.text(label, size="2")))
+                    for role, label in ROLE_LABELS.items()], wrap="wrap"),
+        rx.button("Add clerk", type="submit"), spacing="3", width="100%"),
+        on_submit=S.add_clerk, reset_on_submit=True), width="100%")
+
+
+def key_row(k: KeyRow) -> rx.Component:
+    return rx.table.row(rx.table.cell(k["name"]), rx.table.cell(rx.code(k["prefix"])), rx.table.cell(k["created"]),
+                        rx.table.cell(rx.cond(k["revoked"], rx.badge("revoked", color_scheme="gray"),
+                                              rx.alert_dialog.root(
+                                                  rx.alert_dialog.trigger(rx.button("Revoke", size="1",
+                                                                                    variant="soft", color_scheme="red")),
+                                                  rx.alert_dialog.content(
+                                                      rx.alert_dialog.title("Revoke key ", k["name"], "?"),
+                                                      rx.alert_dialog.description(
+                                                          "Systems using it get 401 from now on."),
+                                                      rx.hstack(rx.alert_dialog.cancel(rx.button("Cancel",
+                                                                                                 variant="soft")),
+                                                                rx.alert_dialog.action(rx.button(
+                                                                    "Revoke", color_scheme="red",
+                                                                    on_click=S.revoke_key(k["id"]))),
+                                                                justify="end"))))))
+
+
+def keys_card() -> rx.Component:
+    return rx.card(rx.vstack(
+        rx.heading("Your API keys", size="4"),
+        rx.text("A key acts as you, with your roles, over the REST API (/api/v1).", size="2", color_scheme="gray"),
+        rx.form(rx.hstack(field("Key name", "key_name", placeholder="helpdesk"), rx.button("Create key", type="submit"),
+                          align="end"), on_submit=S.create_key, reset_on_submit=True),
+        rx.cond(S.new_key != "", rx.callout(rx.vstack(rx.text("New key (shown only once):"), rx.code(S.new_key)),
+                                            color_scheme="amber", role="status")),
+        rx.cond(S.keys.length() > 0,
+                rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+                    "Name", "Key", "Created", "")])), rx.table.body(rx.foreach(S.keys, key_row)), width="100%"),
+                rx.text("No keys yet.", color_scheme="gray")),
+        spacing="3", width="100%"), width="100%")
+
+
+def vendor_users() -> rx.Component:
+    return page(
+        rx.heading("Users and API keys", size="7"),
+        rx.cond(S.notice != "", rx.callout(S.notice, color_scheme="green", role="status")),
+        rx.cond((S.error != "") & ~S.editing_open, rx.callout(S.error, color_scheme="red", role="alert")),
+        rx.cond(S.loaded, rx.fragment(
+            rx.cond(S.can_manage_users, rx.vstack(
+                rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+                    "Name", "Email", "Roles", "Status", "")])), rx.table.body(rx.foreach(S.rows, user_row)),
+                    width="100%"),
+                add_form(), width="100%", spacing="4")),
+            keys_card()), rx.hstack(rx.spinner(), rx.text("Loading…"))),
+        permissions_dialog(),
+    )

@@ -1,0 +1,70 @@
+"""The owner manages users and API keys in the browser (RULES R8): adds a clerk, is told
+that Subscription Management needs Manage Tickets and Manage Orders, saves permissions,
+creates an API key that is shown once and works, then revokes it; a clerk without
+Manage Users sees only their own keys."""
+
+import json
+import re
+import urllib.error
+import urllib.request
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_shell import login
+
+pytestmark = pytest.mark.e2e
+
+
+def api_status(base_url, key, path="/products/ACME-PRO"):
+    request = urllib.request.Request(f"{base_url}/api/v1{path}", headers={"Authorization": f"Bearer {key}"})
+    try:
+        with urllib.request.urlopen(request) as r:
+            json.loads(r.read())
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def test_owner_adds_a_clerk_sets_permissions_and_manages_keys(page: Page, base_url):
+    login(page, base_url, "owner@acme.test", "owner-demo")
+    expect(page).to_have_url(re.compile("/vendor"))
+    page.goto(f"{base_url}/vendor/users")
+    expect(page.get_by_role("cell", name="clerk@acme.test")).to_be_visible()
+    page.get_by_label("Name", exact=True).fill("Nora New")
+    page.get_by_label("Email").fill("nora@acme.test")
+    page.get_by_label("Initial password (8+ characters)").fill("nora-password")
+    page.get_by_label("Manage Tickets").first.check()
+    page.get_by_role("button", name="Add clerk").click()
+    expect(page.get_by_role("status")).to_contain_text("nora@acme.test can now log in")
+    page.get_by_role("button", name="Manage permissions of Nora New").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Subscription Management").click()  # a controlled checkbox: the server answers
+    expect(dialog.get_by_label("Subscription Management")).to_be_checked()
+    dialog.get_by_role("button", name="Save permissions").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("Subscription Management needs Manage Tickets and Manage Orders")
+    dialog.get_by_label("Manage Orders").click()
+    expect(dialog.get_by_label("Manage Orders")).to_be_checked()
+    dialog.get_by_role("button", name="Save permissions").click()
+    expect(page.get_by_role("row", name=re.compile("Nora New.*Subscription Management"))).to_be_visible()
+
+    page.get_by_label("Key name").fill("helpdesk")
+    page.get_by_role("button", name="Create key").click()
+    key = page.get_by_role("status").locator("code").inner_text()
+    assert key.startswith("cbp_")
+    assert api_status(base_url, key) == 200
+    page.reload()
+    expect(page.get_by_text(key)).to_have_count(0)  # shown once
+    page.get_by_role("row", name=re.compile("helpdesk")).get_by_role("button", name="Revoke").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Revoke").click()
+    expect(page.get_by_role("status")).to_contain_text("Key revoked")
+    assert api_status(base_url, key) == 401
+
+
+def test_a_clerk_without_manage_users_sees_only_their_keys(page: Page, base_url):
+    login(page, base_url, "tickets@acme.test", "tickets-demo")
+    expect(page).to_have_url(re.compile("/vendor"))
+    page.goto(f"{base_url}/vendor/users")
+    expect(page.get_by_role("heading", name="Your API keys")).to_be_visible()
+    expect(page.get_by_role("button", name="Add clerk")).to_have_count(0)
+    expect(page.get_by_text("clerk@acme.test")).to_have_count(0)
