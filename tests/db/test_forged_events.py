@@ -1,0 +1,104 @@
+"""Forged browser events (RULES R8): a raw websocket frame can call any public event
+handler with any arguments, so each handler is invoked here directly, as such a frame
+would run it on the server, by a signed-in clerk without the role and by the owner of
+another account. Every one is refused and nothing changes in the database."""
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from cbportal import db
+from cbportal.models import ApiKey, Role, Subscription, User
+from cbportal.services import auth
+from cbportal.services import clock as clock_module
+from cbportal.state.vendor_orders import VendorOrdersState
+from cbportal.state.vendor_users import VendorUsersState
+from tests import factories
+
+
+@pytest.fixture
+def world(engine, clock):
+    db.use_engine(engine)
+    clock_module.use_clock(clock)
+    now = clock.now()
+    with Session(engine) as s:
+        acct, owner = factories.account(s, now, nickname="acme")
+        other, _ = factories.account(s, now, nickname="other")
+        clerk = factories.clerk(s, now, acct, roles=(Role.MANAGE_TICKETS,), email="tickets@acme.test")
+        prod = factories.product(s, now, owner, acct, rebill=995)
+        order = factories.order(s, engine, clock, prod, acct, paid_at=now - timedelta(days=3))
+        sub = s.exec(select(Subscription).where(Subscription.order_id == order.id)).one()
+        sub.rebills_total = sub.payments_remaining = 11
+        owner_key = auth.create_api_key(s, now=now, user_id=owner.user_id, name="owner")
+        s.flush()
+        for email in ("tickets@acme.test", "owner@other.test", "owner@acme.test"):
+            user = s.exec(select(User).where(User.email == email)).one()
+            user.password_hash = auth.hash_password("password-123")
+            s.add(user)
+        s.flush()
+        tokens = {"clerk": auth.login(s, now=now, email="tickets@acme.test", password="password-123"),
+                  "stranger": auth.login(s, now=now, email="owner@other.test", password="password-123"),
+                  "owner": auth.login(s, now=now, email="owner@acme.test", password="password-123"), "nobody": ""}
+        key_id = s.exec(select(ApiKey.id).where(ApiKey.user_id == owner.user_id)).first()
+        s.commit()
+        ids = {"receipt": order.receipt, "clerk_id": clerk.user_id, "key_id": key_id, "owner_key": owner_key,
+               "sub_id": sub.id}
+    yield {"engine": engine, "tokens": tokens, **ids}
+    db.use_engine(None)
+    clock_module.use_clock(None)
+
+
+def snapshot(world):
+    with Session(world["engine"]) as s:
+        sub = s.get(Subscription, world["sub_id"])
+        clerk = s.get(User, world["clerk_id"])
+        roles = sorted(r.value for r in auth.actor_for(s, clerk).roles)
+        users = len(s.exec(select(User)).all())
+        key = s.get(ApiKey, world["key_id"])
+        return (sub.status, sub.next_bill_date, sub.payments_remaining, sub.rebill_price_cents, clerk.active, roles,
+                users, key.revoked_at)
+
+
+def forged_calls(world):
+    receipt, clerk_id, key_id = world["receipt"], str(world["clerk_id"]), str(world["key_id"])
+    orders = [("open_order", [receipt], {}), ("export_csv", [], {}),
+              ("save_extend", [{"periods": "3"}], {"receipt": receipt}),
+              ("save_bill_date", [{"date": "2026-02-20"}], {"receipt": receipt}),
+              ("reinstate", [], {"receipt": receipt}),
+              ("save_product", [{"next_bill_date": ""}], {"receipt": receipt, "chosen_sku": "PRO"}),
+              ("open_manage", [], {"receipt": receipt})]
+    users = [("add_clerk", [{"name": "Eve", "email": "eve@acme.test", "password": "password-123",
+                             "role_manage_users": "on"}], {}),
+             ("set_active", [clerk_id, False], {}), ("revoke_key", [key_id], {}),
+             ("save_roles", [], {"editing_id": clerk_id, "editing_roles": ["manage_users"]})]
+    return [(VendorOrdersState, *c) for c in orders] + [(VendorUsersState, *c) for c in users]
+
+
+@pytest.mark.parametrize("who", ["clerk", "stranger", "nobody"])
+def test_r8_every_handler_refuses_a_forged_event(world, who):
+    before = snapshot(world)
+    for state_class, handler, args, forged_vars in forged_calls(world):
+        if who == "stranger" and handler == "add_clerk":
+            continue  # adding a clerk to their own account is the stranger's right
+        state = state_class(_reflex_internal_init=True)
+        state.token = world["tokens"][who]
+        for name, value in forged_vars.items():
+            setattr(state, name, value)
+        result = getattr(state_class, handler).fn(state, *args)
+        if handler not in ("open_order", "export_csv"):  # these two show the stranger only their own (empty) data
+            assert state.error or getattr(state, "modal_error", ""), f"{handler} by {who} was not refused"
+        assert world["receipt"] not in str(result), f"{handler} by {who} leaked the order"
+        assert getattr(state, "bills", []) == [] and getattr(state, "rows", []) == []
+        assert snapshot(world) == before, f"{state_class.__name__}.{handler} by {who} changed the database"
+    with Session(world["engine"]) as s:
+        assert auth.actor_for_api_key(s, raw=world["owner_key"]).is_owner
+
+
+def test_the_same_handler_works_for_the_owner(world):
+    """The control: the owner's identical event changes the subscription, so the test above can fail."""
+    state = VendorOrdersState(_reflex_internal_init=True)
+    state.token, state.receipt = world["tokens"]["owner"], world["receipt"]
+    VendorOrdersState.save_extend.fn(state, {"periods": "3"})
+    assert state.modal_error == "" and "Extended by 3" in state.modal_notice
+    assert snapshot(world)[2] == 14
