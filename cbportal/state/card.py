@@ -7,6 +7,7 @@ import reflex as rx
 from cbportal.db import get_engine, reader
 from cbportal.services import checkout, links, orders
 from cbportal.services.clock import get_clock
+from cbportal.state.session import sentence
 from cbportal.services.errors import ServiceError
 from cbportal.services.gateways import PaymentInput, get_gateway
 from cbportal.settings import get_settings
@@ -54,7 +55,7 @@ class CardState(rx.State):
                                      exp_month=_int(get("exp_month")), exp_year=_int(get("exp_year")),
                                      cvc=get("cvc") or None))
         except ServiceError as error:
-            self.error = error.message[:1].upper() + error.message[1:] + "."
+            self.error = sentence(error)
             return
         self.status = "active" if outcome == "charged" else self.status
         self.notice = ("Thank you: your new card was charged and your subscription continues."

@@ -7,6 +7,7 @@ import reflex as rx
 from cbportal.db import get_engine, reader
 from cbportal.services import checkout, links
 from cbportal.services.clock import get_clock
+from cbportal.state.session import sentence
 from cbportal.services.errors import ServiceError
 from cbportal.services.gateways import PaymentInput, get_gateway
 from cbportal.settings import get_settings
@@ -65,6 +66,6 @@ class CheckoutState(rx.State):
                                         customer=checkout.CustomerInput(get("email"), get("name"), get("country")),
                                         payment=payment, affiliate=self.affiliate or None, shipping_address=address)
         except ServiceError as error:
-            self.error = error.message[:1].upper() + error.message[1:] + "."
+            self.error = sentence(error)
             return
         return rx.redirect(links.customer_order_url("", get_settings().secret, receipt, get("email")))

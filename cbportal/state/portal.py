@@ -10,6 +10,7 @@ from cbportal.db import get_engine, reader, session_scope
 from cbportal.models import Opener
 from cbportal.services import links, orders, ratelimit, tickets
 from cbportal.services.clock import get_clock
+from cbportal.state.session import sentence
 from cbportal.services.errors import ServiceError
 from cbportal.services.money import format_cents
 from cbportal.settings import get_settings
@@ -110,6 +111,6 @@ class PortalState(rx.State):
                 session.flush()
                 ticket_id = ticket.id
         except ServiceError as error:
-            self.open_error = error.message[:1].upper() + error.message[1:] + "."
+            self.open_error = sentence(error)
             return
         return rx.redirect(links.customer_ticket_url("", get_settings().secret, ticket_id, self.email))

@@ -9,6 +9,12 @@ from cbportal import routes
 from cbportal.db import get_engine, reader, session_scope
 from cbportal.services import auth
 from cbportal.services.clock import get_clock
+from cbportal.services.errors import ServiceError
+
+
+def sentence(error: ServiceError) -> str:
+    """A service error as a sentence for the page: capitalised, with a full stop."""
+    return error.message[:1].upper() + error.message[1:] + "."
 
 
 class SessionState(rx.State):

@@ -17,7 +17,7 @@ from cbportal.services.clock import get_clock
 from cbportal.services.errors import ServiceError
 from cbportal.services.gateways import get_gateway
 from cbportal.services.money import format_cents
-from cbportal.state.session import SessionState
+from cbportal.state.session import SessionState, sentence
 
 
 class OrderRow(TypedDict):
@@ -52,9 +52,6 @@ class ProductChoice(TypedDict):
     sku: str
     label: str
 
-
-def _message(error: ServiceError) -> str:
-    return error.message[:1].upper() + error.message[1:] + "."
 
 
 def _day(text: str) -> date | None:
@@ -115,7 +112,7 @@ class VendorOrdersState(SessionState):
             fn(actor)
             self.error = ""
         except ServiceError as error:
-            self.error = _message(error)
+            self.error = sentence(error)
 
     @rx.event
     def load(self):
@@ -162,7 +159,7 @@ class VendorOrdersState(SessionState):
                                                date_from=_day(f.get("date_from", "")),
                                                date_to=_day(f.get("date_to", "")))
         except ServiceError as error:
-            self.error = _message(error)
+            self.error = sentence(error)
             return
         return rx.download(data=text, filename="transactions.csv")
 
@@ -213,7 +210,7 @@ class VendorOrdersState(SessionState):
         try:
             fn(actor)
         except ServiceError as error:
-            self.modal_error, self.modal_notice = _message(error), ""
+            self.modal_error, self.modal_notice = sentence(error), ""
             return
         self.modal_error = ""
         if done:

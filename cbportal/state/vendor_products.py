@@ -12,7 +12,7 @@ from cbportal.services import products
 from cbportal.services.clock import get_clock
 from cbportal.services.errors import ServiceError
 from cbportal.services.money import format_cents
-from cbportal.state.session import SessionState
+from cbportal.state.session import SessionState, sentence
 
 
 class ProductRow(TypedDict):
@@ -103,7 +103,7 @@ class VendorProductsState(SessionState):
             self.error = "Counts and days are whole numbers."
             return
         except ServiceError as error:
-            self.error = error.message[:1].upper() + error.message[1:] + "."
+            self.error = sentence(error)
             return
         self.notice = f"{get('sku')} is created and waits for approval by platform staff."
         self._refresh(actor)

@@ -14,7 +14,7 @@ from cbportal.services import dashboard, orders, tickets
 from cbportal.services.clock import get_clock
 from cbportal.services.errors import ServiceError
 from cbportal.state.customer_ticket import CommentRow, ticket_fields
-from cbportal.state.session import SessionState
+from cbportal.state.session import SessionState, sentence
 
 
 class TicketRow(TypedDict):
@@ -27,9 +27,6 @@ class TicketRow(TypedDict):
     process_at: str
     opened_at: str
 
-
-def _message(error: ServiceError) -> str:
-    return error.message[:1].upper() + error.message[1:] + "."
 
 
 class VendorTicketsState(SessionState):
@@ -54,7 +51,7 @@ class VendorTicketsState(SessionState):
         try:
             self._refresh(actor)
         except ServiceError as error:
-            self.error = _message(error)
+            self.error = sentence(error)
         self.loaded = True
 
     @rx.event
@@ -90,7 +87,7 @@ class VendorTicketsState(SessionState):
                 session.flush()
                 ticket_id = ticket.id
         except ServiceError as error:
-            self.error = _message(error)
+            self.error = sentence(error)
             return
         return rx.redirect(f"{routes.VENDOR_TICKET}?id={ticket_id}")
 
@@ -130,7 +127,7 @@ class VendorTicketState(SessionState):
                 self._show_ticket(tickets.ticket_view(session, tickets.vendor_ticket(
                     session, actor=actor, ticket_id=self.ticket_id)))
         except ServiceError as error:
-            self.error = _message(error)
+            self.error = sentence(error)
 
     def _act(self, action, done: str):
         self.error, self.notice = "", ""
@@ -146,7 +143,7 @@ class VendorTicketState(SessionState):
                 self._show_ticket(tickets.ticket_view(session, ticket))
             self.notice = done
         except ServiceError as error:
-            self.error = _message(error)
+            self.error = sentence(error)
 
     @rx.event
     def reply(self, form: dict):

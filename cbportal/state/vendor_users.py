@@ -13,7 +13,7 @@ from cbportal.models import Role
 from cbportal.services import users
 from cbportal.services.clock import get_clock
 from cbportal.services.errors import ServiceError
-from cbportal.state.session import SessionState
+from cbportal.state.session import SessionState, sentence
 
 ROLE_LABELS = {Role.MANAGE_TICKETS.value: "Manage Tickets", Role.MANAGE_ORDERS.value: "Manage Orders",
                Role.SUBSCRIPTION_MANAGEMENT.value: "Subscription Management",
@@ -36,9 +36,6 @@ class KeyRow(TypedDict):
     created: str
     revoked: bool
 
-
-def _message(error: ServiceError) -> str:
-    return error.message[:1].upper() + error.message[1:] + "."
 
 
 class VendorUsersState(SessionState):
@@ -74,7 +71,7 @@ class VendorUsersState(SessionState):
             with session_scope() as session:
                 fn(session, actor)
         except ServiceError as error:
-            self.error, self.notice = _message(error), ""
+            self.error, self.notice = sentence(error), ""
             return
         self.error, self.notice = "", done
         self._refresh(actor)
