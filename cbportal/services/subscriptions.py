@@ -22,7 +22,7 @@ from cbportal.models import (
 )
 from cbportal.services import audit, billing, calendar, ins, mail, money, orders, refunds
 from cbportal.services.auth import Actor
-from cbportal.services.errors import Conflict, Invalid, NotFound
+from cbportal.services.errors import Conflict, Invalid, NotFound, ServiceError
 from cbportal.services.gateways import Gateway
 from cbportal.services.money import format_cents
 
@@ -133,15 +133,22 @@ def _check_compatible(old: Product, new: Product) -> None:
         raise Invalid(f"the new product does not ship to {', '.join(missing)}", "ship_to_mismatch")
 
 
+def _compatible(old: Product, new: Product) -> bool:
+    try:
+        _check_compatible(old, new)
+    except ServiceError:
+        return False
+    return True
+
+
 def _check_future(m: Managed, day: date, now: datetime) -> None:
     if day <= local_today(m.account, now):
         raise Invalid("the bill date must be in the future (in the vendor's time zone)", "date_not_future")
 
 
-def preview_change_product(session: Session, *, now: datetime, actor: Actor, receipt: str, sku: str,
-                           prorated: bool = True, next_bill_date: date | None = None) -> dict:
-    """What a product change would do, without doing it: the modal shows this before saving."""
-    m = load(session, actor=actor, receipt=receipt)
+def _plan_change(session: Session, m: Managed, *, now: datetime, sku: str, prorated: bool,
+                 next_bill_date: date | None) -> tuple[Product, int, Bill | None]:
+    """Check a product change against R7 and work out its R1 refund: (new product, cents, bill)."""
     if m.sub.status not in LIVE:
         raise Conflict("only an active subscription can change product", "subscription_not_active")
     new = session.exec(select(Product).where(Product.sku == (sku or "").strip())).first()
@@ -154,7 +161,16 @@ def preview_change_product(session: Session, *, now: datetime, actor: Actor, rec
         if m.sub.status != SubscriptionStatus.ACTIVE:
             raise Conflict("a subscription in dunning keeps its retry dates", "subscription_not_active")
         _check_future(m, next_bill_date, now)
-    refund_cents, _ = prorated_refund(session, m, now=now) if prorated else (0, None)
+    cents, bill = prorated_refund(session, m, now=now) if prorated else (0, None)
+    return new, cents, bill
+
+
+def preview_change_product(session: Session, *, now: datetime, actor: Actor, receipt: str, sku: str,
+                           prorated: bool = True, next_bill_date: date | None = None) -> dict:
+    """What a product change would do, without doing it: the modal shows this before saving."""
+    m = load(session, actor=actor, receipt=receipt)
+    new, refund_cents, _ = _plan_change(session, m, now=now, sku=sku, prorated=prorated,
+                                        next_bill_date=next_bill_date)
     return {"receipt": m.order.receipt, "from_sku": m.product.sku, "to_sku": new.sku, "to_title": new.title,
             "rebill_price_cents": new.rebill_price_cents, "currency": m.order.currency,
             "frequency": calendar.frequency_label(str(new.frequency_unit), new.frequency_count),
@@ -168,11 +184,10 @@ def change_product(engine: Engine, *, now: datetime, gateway: Gateway, actor: Ac
     """R7: new SKU, rebill price and frequency; remaining payments unchanged; trial skipped;
     prorated refund (R1) unless declined for a physical product. Returns the refund cents."""
     with Session(engine) as session:
-        plan = preview_change_product(session, now=now, actor=actor, receipt=receipt, sku=sku, prorated=prorated,
-                                      next_bill_date=next_bill_date)
         m = load(session, actor=actor, receipt=receipt)
-        new = session.exec(select(Product).where(Product.sku == plan["to_sku"])).one()
-        refund_cents, bill = prorated_refund(session, m, now=now) if prorated else (0, None)
+        old_sku = m.product.sku
+        new, refund_cents, bill = _plan_change(session, m, now=now, sku=sku, prorated=prorated,
+                                               next_bill_date=next_bill_date)
         values = dict(rebill_price_cents=new.rebill_price_cents, commission_rebill_bp=new.commission_rebill_bp,
                       frequency_unit=new.frequency_unit, frequency_count=new.frequency_count, trial_days=None)
         if next_bill_date is not None:
@@ -188,11 +203,11 @@ def change_product(engine: Engine, *, now: datetime, gateway: Gateway, actor: Ac
             attempt_id = attempt.id
         summary = [f"New product: {new.title} ({new.sku}), {format_cents(new.rebill_price_cents, new.currency)} "
                    f"{calendar.frequency_label(str(new.frequency_unit), new.frequency_count).lower()}.",
-                   _next_line(session.get(Subscription, m.sub.id).next_bill_date)]
+                   _next_line(m.sub.next_bill_date)]
         if refund_cents:
             summary.append(f"Prorated refund: {format_cents(refund_cents, m.order.currency)}.")
         _confirm(session, m, now=now, actor=actor, action="change_product", summary=summary,
-                 from_sku=plan["from_sku"], to_sku=new.sku, prorated_refund_cents=refund_cents)
+                 from_sku=old_sku, to_sku=new.sku, prorated_refund_cents=refund_cents)
         session.commit()
     if attempt_id is not None:
         refunds.settle_many(engine, attempt_ids=[attempt_id], gateway=gateway, now=now, on_refunded=_refund_ins)
@@ -296,11 +311,8 @@ def options(session: Session, *, now: datetime, actor: Actor, receipt: str) -> d
     """What the Manage Subscription modal may offer for this order right now."""
     m = load(session, actor=actor, receipt=receipt)
     live = m.sub.status in LIVE
-    others = session.exec(select(Product).where(
-        Product.account_id == m.account.id, Product.id != m.product.id, Product.recurring,
-        Product.status == ProductStatus.APPROVED, Product.kind == m.product.kind,
-        Product.currency == m.product.currency).order_by(Product.sku)).all()
-    compatible = [p for p in others if set(m.product.ship_to or []) <= set(p.ship_to or [])]
+    compatible = [p for p in session.exec(select(Product).where(Product.account_id == m.account.id)
+                                          .order_by(Product.sku)) if _compatible(m.product, p)]
     return {"status": str(m.sub.status), "change_product": live, "products": [
                 {"sku": p.sku, "title": p.title, "rebill_price_cents": p.rebill_price_cents,
                  "frequency": calendar.frequency_label(str(p.frequency_unit), p.frequency_count)} for p in compatible],

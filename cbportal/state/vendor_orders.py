@@ -283,9 +283,17 @@ class VendorOrdersState(SessionState):
 
     @rx.event
     def save_bill_date(self, form: dict):
-        self._in_session(lambda s, a: subscriptions.change_bill_date(
-            s, now=get_clock().now(), actor=a, receipt=self.receipt, day=_day(str(form.get("date", ""))) or
-            _raise_missing("the new bill date")), "Bill date changed. The customer was emailed.")
+        try:
+            day = _day(str(form.get("date", "")))
+        except ServiceError as error:
+            self.modal_error = sentence(error)
+            return
+        if day is None:
+            self.modal_error = "Enter the new bill date (YYYY-MM-DD)."
+            return
+        self._in_session(lambda s, a: subscriptions.change_bill_date(s, now=get_clock().now(), actor=a,
+                                                                     receipt=self.receipt, day=day),
+                         "Bill date changed. The customer was emailed.")
 
     @rx.event
     def save_extend(self, form: dict):
@@ -310,6 +318,3 @@ class VendorOrdersState(SessionState):
                                                                     receipt=self.receipt, address=address),
                          "Shipping address saved. The customer was emailed.")
 
-
-def _raise_missing(what: str):
-    raise ServiceError(f"enter {what} (YYYY-MM-DD)", "missing_date")
