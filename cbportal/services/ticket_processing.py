@@ -167,6 +167,8 @@ def process_inactivity(engine: Engine, now: datetime) -> int:
                     setattr(ticket, name, value)
                 kind = "inactivity_warning" if step == "warn" else "ticket_closed"
                 session.add(TicketEvent(ticket_id=ticket.id, kind=kind, actor=Party.SYSTEM, at=at, detail={}))
+                audit.record(session, now=at, actor="system", action=f"ticket.{kind}", entity="ticket",
+                             entity_id=ticket.id, account_id=ticket.account_id)
                 ticket_mail.send(session, now=at, kind=kind, ticket=ticket)
                 done += 1
             session.commit()

@@ -1,16 +1,28 @@
-"""Vendor dashboard home: the signed-in user's accounts with their figures."""
+"""The live vendor dashboard: figures and open tickets of the user's linked accounts,
+with filters, search and an account switcher. A background task per open dashboard
+waits on this process's change watcher and refreshes when one of its accounts changes;
+countdowns tick in the browser. Every refresh re-checks the session user."""
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 from typing import TypedDict
 
 import reflex as rx
 
 from cbportal import routes
 from cbportal.db import get_engine, reader
-from cbportal.services import dashboard
+from cbportal.models import Role
+from cbportal.services import dashboard, ticket_board
+from cbportal.services.accounts import accounts_of
 from cbportal.services.clock import get_clock
-from cbportal.state.session import SessionState
+from cbportal.services.errors import ServiceError
+from cbportal.state import live_feed
+from cbportal.state.session import SessionState, sentence
+
+WAKE_SECONDS = 20          # how often an idle watcher checks that its browser is still there
+GONE_SECONDS = 60          # a browser away this long (no reconnect) ends its watcher
 
 
 class AccountRow(TypedDict):
@@ -22,10 +34,92 @@ class AccountRow(TypedDict):
     orders_30d: int
 
 
+class BoardRow(TypedDict):
+    id: int
+    receipt: str
+    email: str
+    account: str
+    type: str
+    opened_by: str
+    opened_at: str
+    process_at: str
+    last_actor: str
+    escalated: bool
+
+
+async def _browser_connected(token: str) -> bool:
+    """Whether the browser's socket is still open on any app process (Reflex's token manager)."""
+    try:
+        from reflex.utils.prerequisites import get_app
+
+        return await get_app().app.event_namespace._token_manager.is_token_connected(token)
+    except Exception:  # noqa: BLE001 - if Reflex cannot tell, keep watching; the next wake asks again
+        return True
+
+
 class VendorHomeState(SessionState):
     accounts: list[AccountRow] = []
+    nicknames: list[str] = []
     roles: list[str] = []
     loaded: bool = False
+    can_see_tickets: bool = False
+    error: str = ""
+    account: str = ""
+    type_filter: str = ""
+    opener_filter: str = ""
+    due_filter: str = ""
+    search: str = ""
+    rows: list[BoardRow] = []
+    total: int = 0
+    saved: int = 0
+    converted: int = 0
+    processed: int = 0
+    saved_rate: int = 0
+    refreshed_at: str = ""
+    live: bool = False
+    watch_id: str = ""
+    _watcher_for: str = ""
+    _account_ids: list[int] = []
+
+    def _filter(self) -> ticket_board.BoardFilter:
+        hours = int(self.due_filter) if self.due_filter.isdigit() else 0
+        return ticket_board.BoardFilter(account=self.account, type=self.type_filter, opener=self.opener_filter,
+                                        due_within_hours=hours, search=self.search)
+
+    def _refresh(self, actor) -> None:
+        """Read everything first, then assign: a refused filter leaves the page as it was."""
+        now = get_clock().now()
+        rows, total, figures = [], 0, {"saved": 0, "converted": 0, "processed": 0, "rate": 0}
+        can_see_tickets = actor.has(Role.MANAGE_TICKETS)
+        with reader(get_engine()) as session:
+            summaries = dashboard.account_summaries(session, actor=actor, now=now)
+            account_ids = [a.id for a in accounts_of(session, actor)]   # the watcher wakes for any of them
+            if can_see_tickets:
+                rows, total = ticket_board.open_tickets(session, actor=actor, now=now, where=self._filter())
+                figures = ticket_board.saved_sales(session, actor=actor, now=now, account=self.account)
+        self.nicknames = [row["nickname"] for row in summaries]
+        self.accounts = [AccountRow(**row) for row in summaries if self.account in ("", row["nickname"])]
+        self._account_ids, self.can_see_tickets = account_ids, can_see_tickets
+        self.rows, self.total = [BoardRow(**row) for row in rows], total
+        self.saved, self.converted, self.processed = figures["saved"], figures["converted"], figures["processed"]
+        self.saved_rate = figures["rate"]
+        self.refreshed_at = now.strftime("%H:%M:%S UTC")
+
+    def _apply(self, **changes):
+        """Change a filter and refresh; a bad value or a lost session changes nothing."""
+        actor = self._actor()
+        if actor is None or actor.is_staff:
+            return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR}")
+        before = {name: getattr(self, name) for name in changes}
+        for name, value in changes.items():
+            setattr(self, name, value)
+        try:
+            self._refresh(actor)
+            self.error = ""
+        except ServiceError as error:
+            for name, value in before.items():
+                setattr(self, name, value)
+            self.error = sentence(error)
 
     @rx.event
     def load(self):
@@ -33,7 +127,66 @@ class VendorHomeState(SessionState):
         self._show(actor)
         if actor is None or actor.is_staff:
             return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR}")
-        with reader(get_engine()) as session:
-            self.accounts = [AccountRow(**row) for row in dashboard.account_summaries(session, actor=actor, now=get_clock().now())]
         self.roles = sorted(role.value.replace("_", " ") for role in actor.roles)
+        self._apply(account=self.account if self.account in self.nicknames or not self.nicknames else "")
         self.loaded = True
+        self.watch_id = secrets.token_hex(8)
+        return VendorHomeState.watch
+
+    @rx.event
+    def pick_account(self, value: str):
+        return self._apply(account="" if value == "all" else str(value)[:40])
+
+    @rx.event
+    def pick_type(self, value: str):
+        return self._apply(type_filter="" if value == "all" else str(value)[:20])
+
+    @rx.event
+    def pick_opener(self, value: str):
+        return self._apply(opener_filter="" if value == "all" else str(value)[:20])
+
+    @rx.event
+    def pick_due(self, value: str):
+        return self._apply(due_filter="" if value == "all" else str(value)[:5])
+
+    @rx.event
+    def search_tickets(self, form: dict):
+        return self._apply(search=str(form.get("search", ""))[:254])
+
+    @rx.event
+    def stop_watching(self):
+        self.watch_id, self.live = "", False
+
+    @rx.event(background=True)
+    async def watch(self):
+        """Push every change of the shown accounts to this browser, until it leaves."""
+        async with self:
+            if not self.watch_id or self._watcher_for == self.watch_id or self._actor() is None:
+                return
+            mine, self._watcher_for, self.live = self.watch_id, self.watch_id, True
+            token = self.router.session.client_token
+        feed = live_feed.watcher()
+        gone_for = 0.0
+        while True:
+            async with self:
+                if self.watch_id != mine:
+                    return
+                account_ids = list(self._account_ids)
+            seen = feed.version(account_ids)
+            changed = await feed.wait_changed(account_ids, seen, timeout=WAKE_SECONDS)
+            if not changed:
+                gone_for = 0.0 if await _browser_connected(token) else gone_for + WAKE_SECONDS
+                if gone_for < GONE_SECONDS:
+                    continue
+            async with self:
+                if self.watch_id != mine:
+                    return
+                actor = self._actor() if changed else None
+                if actor is None:      # signed out, deactivated, or the browser left
+                    self.watch_id, self._watcher_for, self.live = "", "", False
+                    return
+                try:
+                    self._refresh(actor)
+                except ServiceError as error:
+                    self.error = sentence(error)
+            await asyncio.sleep(0.05)  # a burst of changes shows as one refresh

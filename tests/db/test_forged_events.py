@@ -102,3 +102,48 @@ def test_the_same_handler_works_for_the_owner(world):
     VendorOrdersState.save_extend.fn(state, {"periods": "3"})
     assert state.modal_error == "" and "Extended by 3" in state.modal_notice
     assert snapshot(world)[2] == 14
+
+
+@pytest.mark.parametrize("who", ["stranger", "nobody"])
+def test_r8_dashboard_filters_never_show_another_accounts_tickets(world, who):
+    """Forged switcher and filter events on the live dashboard: the other account's owner
+    picking "acme", and a frame with no session, see no acme ticket."""
+    from cbportal.models import Opener, Order
+    from cbportal.services import tickets
+    from cbportal.state.vendor import VendorHomeState
+
+    with Session(world["engine"]) as s:
+        order = s.exec(select(Order).where(Order.receipt == world["receipt"])).one()
+        tickets.open_ticket(s, now=clock_module.get_clock().now(), order=order, type="refund",
+                            who=tickets.CUSTOMER, opener=Opener.CUSTOMER)
+        s.commit()
+    calls = [("pick_account", ["acme"]), ("pick_type", ["refund"]), ("pick_opener", ["customer"]),
+             ("pick_due", ["72"]), ("search_tickets", [{"search": world["receipt"]}]), ("load", [])]
+    for handler, args in calls:
+        state = VendorHomeState(_reflex_internal_init=True)
+        state.token = world["tokens"][who]
+        result = getattr(VendorHomeState, handler).fn(state, *args)
+        assert state.rows == [] and state.total == 0, f"{handler} by {who} showed tickets"
+        assert world["receipt"] not in str(result) + str(state.accounts)
+        if who == "nobody":
+            assert "/login" in str(result)
+
+
+def test_dashboard_shows_the_owner_their_tickets(world):
+    """The control for the test above: the owner's identical events do show the ticket."""
+    from cbportal.models import Opener, Order
+    from cbportal.services import tickets
+    from cbportal.state.vendor import VendorHomeState
+
+    with Session(world["engine"]) as s:
+        order = s.exec(select(Order).where(Order.receipt == world["receipt"])).one()
+        tickets.open_ticket(s, now=clock_module.get_clock().now(), order=order, type="refund",
+                            who=tickets.CUSTOMER, opener=Opener.CUSTOMER)
+        s.commit()
+    state = VendorHomeState(_reflex_internal_init=True)
+    state.token = world["tokens"]["owner"]
+    VendorHomeState.pick_account.fn(state, "acme")
+    assert [r["receipt"] for r in state.rows] == [world["receipt"]] and state.error == ""
+    VendorHomeState.pick_account.fn(state, "other")
+    assert state.error == "No such account." and state.account == "acme"
+    assert [a["nickname"] for a in state.accounts] == ["acme"]

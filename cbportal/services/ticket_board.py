@@ -1,0 +1,103 @@
+"""The live dashboard's data: an account's open tickets with filters and search,
+and the "saved sales" figures (refund/cancel requests closed or converted vs processed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from cbportal.models import (
+    CloseReason, Customer, Opener, Order, Role, Ticket, TicketEvent, TicketStatus, TicketType, VendorAccount,
+)
+from cbportal.services.accounts import accounts_of
+from cbportal.services.auth import Actor
+from cbportal.services.errors import Invalid, NotFound
+
+SALE_TYPES = (TicketType.REFUND, TicketType.CANCEL)
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    """What the dashboard shows: one account (or all), a type, an opener, due within N hours, a search."""
+    account: str = ""            # nickname, "" = every linked account
+    type: str = ""               # refund | cancel | tech_support | ""
+    opener: str = ""             # customer | vendor | clerk | staff | api | ""
+    due_within_hours: int = 0    # 0 = any time
+    search: str = ""             # receipt prefix or customer email (prefix)
+
+    def checked(self) -> "BoardFilter":
+        if self.type and self.type not in {t.value for t in TicketType}:
+            raise Invalid("unknown ticket type", "invalid_filter")
+        if self.opener and self.opener not in {o.value for o in Opener}:
+            raise Invalid("unknown opener", "invalid_filter")
+        if not 0 <= self.due_within_hours <= 24 * 365:
+            raise Invalid("due within is 0 to 8760 hours", "invalid_filter")
+        return BoardFilter(self.account.strip().lower()[:40], self.type, self.opener, self.due_within_hours,
+                           self.search.strip()[:254])
+
+
+def board_accounts(session: Session, actor: Actor, nickname: str = "") -> list[VendorAccount]:
+    """The linked accounts the actor may see on the board (Manage Tickets), or the one picked."""
+    if not actor.is_staff:
+        actor.require(Role.MANAGE_TICKETS)
+    accounts = accounts_of(session, actor)
+    if nickname:
+        accounts = [a for a in accounts if a.nickname == nickname]
+        if not accounts:
+            raise NotFound("no such account", "account_not_found")
+    return accounts
+
+
+def open_tickets(session: Session, *, actor: Actor, now: datetime, where: BoardFilter = BoardFilter(),
+                 limit: int = PAGE_SIZE) -> tuple[list[dict], int]:
+    """Open tickets of the actor's accounts, soonest processing first; returns (first page, total)."""
+    where = where.checked()
+    ids = [a.id for a in board_accounts(session, actor, where.account)]
+    conditions = [Ticket.account_id.in_(ids), Ticket.status == TicketStatus.OPEN]
+    if where.type:
+        conditions.append(Ticket.type == where.type)
+    if where.opener:
+        conditions.append(Ticket.opened_by == where.opener)
+    if where.due_within_hours:
+        conditions += [Ticket.process_at.is_not(None), Ticket.process_at <= now + timedelta(hours=where.due_within_hours)]
+    if where.search:
+        term = where.search
+        if "@" in term:
+            conditions.append(Customer.email.startswith(term.lower()))
+        else:
+            conditions.append(Order.receipt.startswith(term.upper()))
+    base = (select(Ticket, Order, Customer, VendorAccount).join(Order, Ticket.order_id == Order.id)
+            .join(Customer, Order.customer_id == Customer.id).join(VendorAccount, Ticket.account_id == VendorAccount.id)
+            .where(*conditions))
+    total = session.exec(select(func.count()).select_from(base.subquery())).one()
+    query = base.order_by(Ticket.process_at.is_(None), Ticket.process_at, Ticket.id.desc()).limit(limit)
+    rows = [{"id": t.id, "receipt": o.receipt, "email": c.email, "account": a.nickname, "type": str(t.type),
+             "opened_by": str(t.opened_by), "opened_at": t.opened_at.isoformat()[:16].replace("T", " "),
+             "process_at": t.process_at.isoformat() if t.process_at else "",
+             "last_actor": str(t.last_actor), "escalated": str(t.escalation) != "none"}
+            for t, o, c, a in session.exec(query)]
+    return rows, total
+
+
+def saved_sales(session: Session, *, actor: Actor, now: datetime, account: str = "", days: int = 30) -> dict:
+    """Refund/cancel requests of the last `days` days that ended without processing (closed by
+    the customer, the vendor, staff or inactivity, or converted to tech support) vs processed."""
+    ids = [a.id for a in board_accounts(session, actor, account)]
+    since = now - timedelta(days=days)
+    closed = (select(Ticket.close_reason, func.count()).where(
+        Ticket.account_id.in_(ids), Ticket.type.in_(SALE_TYPES), Ticket.status == TicketStatus.CLOSED,
+        Ticket.closed_at >= since).group_by(Ticket.close_reason))
+    by_reason = {str(reason): n for reason, n in session.exec(closed)}
+    converted = session.exec(select(func.count(func.distinct(TicketEvent.ticket_id)))
+                             .join(Ticket, TicketEvent.ticket_id == Ticket.id)
+                             .where(Ticket.account_id.in_(ids), TicketEvent.kind == "type_changed",
+                                    Ticket.type == TicketType.TECH_SUPPORT, TicketEvent.at >= since)).one()
+    processed = by_reason.pop(CloseReason.PROCESSED.value, 0)
+    saved = sum(by_reason.values()) + converted
+    decided = saved + processed
+    return {"saved": saved, "converted": converted, "processed": processed,
+            "rate": round(100 * saved / decided) if decided else 0, "days": days}

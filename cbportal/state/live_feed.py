@@ -1,0 +1,106 @@
+"""One change watcher per app process. It reads the change feed (services/changes) four
+times a second and wakes the live dashboards of the accounts that changed. A change made
+by another app process or by the worker reaches it the same way: through the database.
+
+Ids of rows committed late (a transaction that took its id before a faster one committed)
+are caught by re-reading the last `settle_seconds` of ids and skipping the ones seen."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import time
+from typing import Callable, Iterable
+
+from sqlalchemy.engine import Engine
+
+from cbportal.db import get_engine, reader
+from cbportal.services import changes
+
+log = logging.getLogger(__name__)
+
+
+class ChangeWatcher:
+    def __init__(self, engine: Callable[[], Engine] = get_engine, *, poll_seconds: float = 0.25,
+                 settle_seconds: float = 10.0):
+        self._engine = engine
+        self.poll_seconds = poll_seconds
+        self.settle_seconds = settle_seconds
+        self._versions: collections.Counter[int] = collections.Counter()
+        self._seen: dict[int, float] = {}
+        self._marks: collections.deque[tuple[float, int]] = collections.deque()
+        self._low = self._high = 0
+        self._task: asyncio.Task | None = None
+        self._wake: asyncio.Event | None = None
+
+    def version(self, account_ids: Iterable[int]) -> int:
+        """A number that grows whenever one of these accounts changes."""
+        return sum(self._versions[a] for a in account_ids)
+
+    async def wait_changed(self, account_ids: list[int], seen: int, timeout: float) -> bool:
+        """Wait until one of the accounts changes after version `seen`; False on timeout."""
+        await self._start()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.version(account_ids) == seen:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            try:
+                await asyncio.wait_for(self._wake.wait(), remaining)
+            except TimeoutError:
+                return False
+        return True
+
+    async def _start(self) -> None:
+        if self._task is None or self._task.done():
+            self._wake = asyncio.Event()
+            self._low = self._high = await asyncio.to_thread(self._latest)
+            self._task = asyncio.create_task(self._run())
+
+    def _latest(self) -> int:
+        with reader(self._engine()) as session:
+            return changes.latest_id(session)
+
+    def _read(self, after: int) -> list[tuple[int, int]]:
+        with reader(self._engine()) as session:
+            return changes.account_changes_after(session, after)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.poll_seconds)
+            try:
+                rows = await asyncio.to_thread(self._read, self._low)
+            except Exception:  # the database is briefly away: try again on the next tick
+                log.exception("reading the change feed failed")
+                continue
+            self._take(rows, time.monotonic())
+
+    def _take(self, rows: list[tuple[int, int]], now: float) -> None:
+        fresh = [(audit_id, account_id) for audit_id, account_id in rows if audit_id not in self._seen]
+        for audit_id, account_id in fresh:
+            self._seen[audit_id] = now
+            self._versions[account_id] += 1
+            self._high = max(self._high, audit_id)
+        self._marks.append((now, self._high))
+        settled = self._low
+        while self._marks and self._marks[0][0] < now - self.settle_seconds:
+            settled = max(settled, self._marks.popleft()[1])
+        if settled != self._low:
+            self._low = settled
+            self._seen = {i: t for i, t in self._seen.items() if i > settled}
+        if fresh and self._wake is not None:
+            wake, self._wake = self._wake, asyncio.Event()
+            wake.set()
+
+
+_watcher: ChangeWatcher | None = None
+
+
+def watcher() -> ChangeWatcher:
+    """This process's watcher (made on first use, inside the server's event loop)."""
+    global _watcher
+    if _watcher is None:
+        _watcher = ChangeWatcher()
+    return _watcher
