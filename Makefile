@@ -40,11 +40,14 @@ run: demo
 dev: demo
 	$(VENV)/bin/reflex run
 
+# The scale tests (PostgreSQL, Redis, several app processes) build the frontend again,
+# so they run after the others, in a pytest run of their own.
 test: deps $(CHROMIUM)
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/scale
+	$(PY) -m pytest -q -p no:cacheprovider tests/scale
 
 test-fast: deps
-	$(PY) -m pytest -q -p no:cacheprovider -m "not e2e"
+	$(PY) -m pytest -q -p no:cacheprovider -m "not e2e" --ignore=tests/scale
 
 bench: migrate
 	$(PY) -m benchmarks.run_all

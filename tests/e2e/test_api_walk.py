@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ROOT, _free_port
+from tests.e2e.server import ROOT, free_port as _free_port
 
 pytestmark = pytest.mark.e2e
 
