@@ -21,6 +21,7 @@ def navbar() -> rx.Component:
             nav_link("Tickets", routes.VENDOR_TICKETS),
             nav_link("Transactions", routes.VENDOR_ORDERS),
             nav_link("Products", routes.VENDOR_PRODUCTS),
+            nav_link("Reports", routes.VENDOR_REPORTS),
             nav_link("Users", routes.VENDOR_USERS),
             nav_link("Staff", routes.STAFF),
             spacing="5",

@@ -1,0 +1,62 @@
+"""Reports (issue 5): subscriptions by status, MRR at each month's end, rebill revenue,
+refunds and saved vs processed requests per month, from a real billing history on the
+test clock (R5 rebills, R3 vendor refund in 5 minutes), on SQLite and PostgreSQL."""
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from cbportal.models import Opener, Order, Role
+from cbportal.services import reports, tickets
+from cbportal.services.errors import Forbidden, NotFound
+from tests import factories
+from tests.db.test_billing import buy, move, product, shop, utc  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def history(shop):
+    """PRO: $9.95 a month from Jan 15; WK: $3.00 a week from Feb 2; PRO refunded by the vendor on Mar 16."""
+    product(shop, "PRO", initial=2995, rebill=995)
+    product(shop, "WK", initial=500, rebill=300, unit="week")
+    pro = buy(shop, "PRO", utc(2026, 1, 15, 10))
+    buy(shop, "WK", utc(2026, 2, 2, 10))
+    move(shop, utc(2026, 3, 16, 9))
+    with Session(shop["engine"]) as s:
+        order = s.exec(select(Order).where(Order.receipt == pro)).one()
+        tickets.open_ticket(s, now=utc(2026, 3, 16, 9), order=order, type="refund",
+                            who=tickets.Acting(tickets.Party.VENDOR, shop["owner"]), opener=Opener.VENDOR)
+        s.commit()
+    move(shop, utc(2026, 4, 10, 12))
+    return shop
+
+
+def test_monthly_figures_exact(history):
+    with Session(history["engine"]) as s:
+        rows = reports.monthly(s, actor=history["owner"], now=utc(2026, 4, 10, 12), months=4)
+    assert [r["month"] for r in rows] == ["2026-01", "2026-02", "2026-03", "2026-04"]
+    # MRR: PRO 995; WK 300 a week = 300 x 52 / 12 = 1,300 a month; PRO gone after its refund on Mar 16
+    assert [r["mrr_cents"] for r in rows] == [995, 995 + 1300, 1300, 1300]
+    # rebills: PRO Feb 15 and Mar 15; WK Feb 9, 16, 23, Mar 2, 9, 16, 23, 30, Apr 6
+    assert [r["rebill_cents"] for r in rows] == [0, 995 + 3 * 300, 995 + 5 * 300, 300]
+    assert [r["refund_cents"] for r in rows] == [0, 0, 995, 0]        # the last PRO bill
+    assert [(r["saved"], r["processed"]) for r in rows] == [(0, 0), (0, 0), (0, 1), (0, 0)]
+
+
+def test_subscription_counts_and_roles(history):
+    with Session(history["engine"]) as s:
+        assert reports.subscription_counts(s, actor=history["owner"]) == {
+            "active": 1, "dunning": 0, "canceled": 1, "completed": 0}
+        now = utc(2026, 4, 10, 12)
+        acct = s.exec(select(Order)).first().account_id
+        from cbportal.models import VendorAccount
+        clerk = factories.clerk(s, now, s.get(VendorAccount, acct), roles=(Role.MANAGE_TICKETS,))
+        with pytest.raises(Forbidden):
+            reports.monthly(s, actor=clerk, now=now)
+        with pytest.raises(NotFound):
+            reports.subscription_counts(s, actor=history["owner"], account="elsewhere")
+
+
+def test_month_starts_cross_the_year():
+    starts = reports.month_starts(utc(2026, 2, 3), 3)
+    assert [s.strftime("%Y-%m-%d") for s in starts] == ["2025-12-01", "2026-01-01", "2026-02-01"]
