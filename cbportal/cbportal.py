@@ -23,6 +23,7 @@ from cbportal.pages.vendor_ticket import vendor_ticket
 from cbportal.pages.vendor_tickets import vendor_tickets
 from cbportal.pages.vendor_users import vendor_users
 from cbportal.pages.reports import reports_page
+from cbportal.pages.settings import settings_page
 from cbportal.settings import SettingsError, get_settings
 from cbportal.state.card import CardState
 from cbportal.state.checkout import CheckoutState
@@ -37,6 +38,7 @@ from cbportal.state.vendor_products import VendorProductsState
 from cbportal.state.vendor_tickets import VendorTicketState, VendorTicketsState
 from cbportal.state.vendor_users import VendorUsersState
 from cbportal.state.reports import ReportsState
+from cbportal.state.settings import SettingsState
 
 settings = get_settings()  # bad settings fail here, at start, with a clear message
 if settings.test_mode:
@@ -85,6 +87,7 @@ app.add_page(card_page, route=routes.PORTAL_CARD, title="Update your card · cbp
              on_load=[SessionState.load_user, CardState.load])
 app.add_page(vendor_users, route=routes.VENDOR_USERS, title="Users · cbportal", on_load=VendorUsersState.load)
 app.add_page(reports_page, route=routes.VENDOR_REPORTS, title="Reports · cbportal", on_load=ReportsState.load)
+app.add_page(settings_page, route=routes.VENDOR_SETTINGS, title="Settings · cbportal", on_load=SettingsState.load)
 app.add_page(vendor_orders, route=routes.VENDOR_ORDERS, title="Transactions · cbportal", on_load=VendorOrdersState.load)
 app.add_page(vendor_products, route=routes.VENDOR_PRODUCTS, title="Products · cbportal",
              on_load=VendorProductsState.load)

@@ -9,7 +9,8 @@ from cbportal.state.session import SessionState
 
 
 def nav_link(text: str, href: str) -> rx.Component:
-    return rx.link(text, href=href, size="3", weight="medium", color_scheme="gray", high_contrast=True)
+    return rx.link(text, href=href, size="3", weight="medium", color_scheme="gray", high_contrast=True,
+                   white_space="nowrap")
 
 
 def navbar() -> rx.Component:
@@ -23,6 +24,7 @@ def navbar() -> rx.Component:
             nav_link("Products", routes.VENDOR_PRODUCTS),
             nav_link("Reports", routes.VENDOR_REPORTS),
             nav_link("Users", routes.VENDOR_USERS),
+            nav_link("Settings", routes.VENDOR_SETTINGS),
             nav_link("Staff", routes.STAFF),
             spacing="5",
         ),

@@ -60,3 +60,42 @@ def test_r9_signed_delivery_with_retries_and_log(session, engine, receiver):
 def test_r9_no_url_no_event(session):
     acct, _ = factories.account(session, T0)
     assert ins.emit(session, now=T0, account=acct, event="BILL", payload={}) is None
+
+
+def test_r9_send_test_and_the_delivery_log(session, engine, receiver):
+    """Settings' "send test": a TEST event for the owner only, delivered and shown in the log."""
+    from cbportal.models import Role
+    from cbportal.services import ins_admin
+    from cbportal.services.errors import Conflict, Forbidden, NotFound
+
+    url, got, answers = receiver
+    acct, owner = factories.account(session, T0)
+    other, stranger = factories.account(session, T0, nickname="other")
+    clerk = factories.clerk(session, T0, acct, roles=tuple(Role))
+    session.commit()
+    with pytest.raises(Conflict, match="INS URL"):
+        ins_admin.send_test(session, now=T0, actor=owner, nickname="acme")
+    acct.ins_url, acct.ins_secret = url, "s3cret"
+    session.add(acct)
+    session.commit()
+    with pytest.raises(Forbidden):
+        ins_admin.send_test(session, now=T0, actor=clerk, nickname="acme")
+    with pytest.raises(NotFound):
+        ins_admin.send_test(session, now=T0, actor=stranger, nickname="acme")
+    with pytest.raises(NotFound):
+        ins_admin.delivery_log(session, actor=stranger, nickname="acme")
+    ins_admin.send_test(session, now=T0, actor=owner, nickname="acme")
+    session.commit()
+    assert ins_admin.delivery_log(session, actor=owner, nickname="acme")[0] | {"id": 0} == {
+        "id": 0, "event": "TEST", "created_at": "2026-01-05 00:00:00", "attempts": 0, "state": "queued",
+        "last_result": "", "duration_ms": 0}
+    answers.append(503)
+    ins.deliver_due(engine, T0)
+    session.commit()  # a new read transaction sees the worker's commit
+    assert [(r["state"], r["attempts"], r["last_result"]) for r in
+            ins_admin.delivery_log(session, actor=owner, nickname="acme")] == [("retrying", 1, "HTTP 503")]
+    ins.deliver_due(engine, T0 + timedelta(minutes=1))
+    session.commit()  # a new read transaction sees the worker's commit
+    assert [(r["state"], r["attempts"], r["last_result"]) for r in
+            ins_admin.delivery_log(session, actor=owner, nickname="acme")] == [("delivered", 2, "HTTP 200")]
+    assert json.loads(got[-1][0])["event"] == "TEST"

@@ -1,0 +1,81 @@
+"""Settings: time zone, customer-service contacts, reminder days, INS with "send test" and the delivery log."""
+
+import reflex as rx
+
+from cbportal.components.layout import page
+from cbportal.state.settings import DeliveryRow, SettingsState as S
+
+
+def field(label: str, name: str, hint=None, **props) -> rx.Component:
+    parts = [rx.text(label, as_="label", html_for=name, size="2", weight="medium"),
+             rx.input(id=name, name=name, aria_label=label, default_value=S.values[name], disabled=~S.is_owner,
+                      width="100%", **props)]
+    if hint is not None:
+        parts.append(rx.text(hint, size="1", color_scheme="gray"))
+    return rx.vstack(*parts, spacing="1", width="100%")
+
+
+def settings_form() -> rx.Component:
+    return rx.form(rx.vstack(
+        rx.heading("Account", size="4"),
+        rx.grid(
+            field("Time zone", "time_zone", "An IANA zone, e.g. America/New_York: business hours and rebill dates use it."),
+            field("Pre-rebill reminder days", "reminder_days", "0 to 60; 0 sends no reminder.", type="number",
+                  min=0, max=60),
+            columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"),
+        rx.heading("Contact methods shown to customers", size="4"),
+        rx.grid(
+            field("Customer-service email", "customer_service_email",
+                  "Ticket email goes here; empty uses the account email " + S.values["account_email"] + "."),
+            field("Phone", "contact_phone"), field("Support URL", "contact_url"),
+            columns=rx.breakpoints(initial="1", md="3"), spacing="4", width="100%"),
+        rx.heading("Instant notifications (INS)", size="4"),
+        rx.grid(
+            field("INS URL", "ins_url", "We POST signed JSON here (header X-Cbportal-Signature, HMAC-SHA256)."),
+            rx.vstack(rx.text("INS secret", as_="label", html_for="ins_secret", size="2", weight="medium"),
+                      rx.input(id="ins_secret", name="ins_secret", aria_label="INS secret", type="password", disabled=~S.is_owner,
+                               placeholder=rx.cond(S.has_secret, "set — leave empty to keep it", "not set"),
+                               width="100%", auto_complete="new-password"),
+                      spacing="1", width="100%"),
+            columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"),
+        rx.cond(S.is_owner, rx.button("Save settings", type="submit"),
+                rx.text("Only the account owner can change settings.", color_scheme="gray")),
+        spacing="4", width="100%"), on_submit=S.save, reset_on_submit=False, key=S.form_key.to_string())
+
+
+def log_row(r: DeliveryRow) -> rx.Component:
+    return rx.table.row(rx.table.cell(r["created_at"]), rx.table.cell(rx.badge(r["event"])),
+                        rx.table.cell(rx.badge(r["state"], color_scheme=rx.match(
+                            r["state"], ("delivered", "green"), ("gave up", "red"), ("retrying", "amber"), "gray"))),
+                        rx.table.cell(r["attempts"]), rx.table.cell(r["last_result"]),
+                        rx.table.cell(r["duration_ms"], " ms"), data_testid="ins-row")
+
+
+def delivery_log() -> rx.Component:
+    return rx.card(rx.vstack(
+        rx.hstack(rx.heading("INS delivery log", size="4"), rx.spacer(),
+                  rx.button("Send test", on_click=S.send_test, variant="soft", disabled=~S.is_owner),
+                  rx.button("Refresh", on_click=S.refresh_log, variant="outline"), width="100%", align="center"),
+        rx.cond(S.log.length() > 0,
+                rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+                    "Queued (UTC)", "Event", "State", "Attempts", "Last result", "Time")])),
+                    rx.table.body(rx.foreach(S.log, log_row)), width="100%"),
+                rx.text("No notifications yet.", color_scheme="gray")),
+        spacing="3", width="100%"), width="100%")
+
+
+def settings_page() -> rx.Component:
+    return page(
+        rx.hstack(rx.heading("Settings", size="7"), rx.spacer(),
+                  rx.select.root(rx.select.trigger(aria_label="Account"),
+                                 rx.select.content(rx.foreach(S.nicknames, lambda n: rx.select.item(n, value=n))),
+                                 value=S.account, on_change=S.pick_account),
+                  width="100%", align="center"),
+        rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert")),
+        rx.cond(S.notice != "", rx.callout(S.notice, color_scheme="green", role="status")),
+        rx.cond(S.loaded,
+                rx.cond(S.account != "", rx.vstack(rx.card(settings_form(), width="100%"),
+                                                   rx.cond(S.is_owner, delivery_log()), spacing="4", width="100%"),
+                        rx.text("No vendor accounts are linked to you yet.")),
+                rx.hstack(rx.spinner(), rx.text("Loading settings…"))),
+    )
