@@ -14,7 +14,7 @@ from cbportal.pages.customer_ticket import customer_ticket
 from cbportal.pages.home import home
 from cbportal.pages.login import login
 from cbportal.pages.portal import portal
-from cbportal.pages.staff import staff
+from cbportal.pages.staff import staff, staff_phone
 from cbportal.pages.staff_emails import staff_emails
 from cbportal.pages.vendor import vendor
 from cbportal.pages.vendor_orders import vendor_orders
@@ -31,7 +31,7 @@ from cbportal.state.customer_ticket import CustomerTicketState
 from cbportal.state.portal import PortalState
 from cbportal.state.session import SessionState
 from cbportal.state.staff_emails import StaffEmailsState
-from cbportal.state.staff import StaffHomeState
+from cbportal.state.staff import StaffHomeState, StaffPhoneState
 from cbportal.state.vendor import VendorHomeState
 from cbportal.state.vendor_orders import VendorOrdersState
 from cbportal.state.vendor_products import VendorProductsState
@@ -87,6 +87,7 @@ app.add_page(card_page, route=routes.PORTAL_CARD, title="Update your card · cbp
              on_load=[SessionState.load_user, CardState.load])
 app.add_page(vendor_users, route=routes.VENDOR_USERS, title="Users · cbportal", on_load=VendorUsersState.load)
 app.add_page(reports_page, route=routes.VENDOR_REPORTS, title="Reports · cbportal", on_load=ReportsState.load)
+app.add_page(staff_phone, route=routes.STAFF_PHONE, title="Phone ticket · cbportal", on_load=StaffPhoneState.load)
 app.add_page(settings_page, route=routes.VENDOR_SETTINGS, title="Settings · cbportal", on_load=SettingsState.load)
 app.add_page(vendor_orders, route=routes.VENDOR_ORDERS, title="Transactions · cbportal", on_load=VendorOrdersState.load)
 app.add_page(vendor_products, route=routes.VENDOR_PRODUCTS, title="Products · cbportal",

@@ -8,10 +8,10 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.db import get_engine, reader, session_scope
-from cbportal.services import dashboard, products, tickets
+from cbportal.services import dashboard, products, staff_desk, tickets
 from cbportal.services.clock import get_clock
 from cbportal.services.errors import ServiceError
-from cbportal.state.session import SessionState
+from cbportal.state.session import SessionState, sentence
 
 
 class PendingRow(TypedDict):
@@ -29,7 +29,16 @@ class EscalationRow(TypedDict):
     flagged: bool
 
 
+class AccountRow(TypedDict):
+    nickname: str
+    flagged: bool
+    admin_frequencies: bool
+    open_tickets: int
+    time_zone: str
+
+
 class StaffHomeState(SessionState):
+    accounts: list[AccountRow] = []
     escalations: list[EscalationRow] = []
     notice: str = ""
     pending: list[PendingRow] = []
@@ -45,6 +54,7 @@ class StaffHomeState(SessionState):
         with reader(get_engine()) as session:
             summary = dashboard.staff_summary(session, actor=actor)
             self.escalations = [EscalationRow(**row) for row in dashboard.escalations(session, actor=actor)]
+            self.accounts = [AccountRow(**row) for row in staff_desk.accounts(session, actor=actor)]
         self.pending = [PendingRow(**row) for row in summary["pending"]]
         self.account_count = summary["accounts"]
         self.loaded = True
@@ -80,3 +90,70 @@ class StaffHomeState(SessionState):
             self.notice = f"Ticket #{ticket_id}: {'upheld' if decision == 'uphold' else 'refund processing now'}" + (
                 ", vendor flagged." if flag_vendor else ".")
         return StaffHomeState.load
+
+    def _staff_change(self, change, done: str):
+        actor = self._actor()
+        if actor is None or not actor.is_staff:
+            return rx.redirect(routes.LOGIN)
+        try:
+            with session_scope() as session:
+                change(session, actor, get_clock().now())
+        except ServiceError as error:
+            self.notice = sentence(error)
+        else:
+            self.notice = done
+        return StaffHomeState.load
+
+    @rx.event
+    def set_flag(self, nickname: str, flagged: bool):
+        """Flag (its open refund and cancel tickets process now, R3) or unflag a vendor."""
+        nickname, flagged = str(nickname)[:40], bool(flagged)
+        return self._staff_change(
+            lambda s, actor, now: staff_desk.set_abuse_flag(s, now=now, actor=actor, nickname=nickname, flagged=flagged),
+            f"{nickname} {'flagged for abuse: its open refund and cancel tickets process now' if flagged else 'unflagged'}.")
+
+    @rx.event
+    def set_admin_frequencies(self, nickname: str, granted: bool):
+        nickname, granted = str(nickname)[:40], bool(granted)
+        return self._staff_change(
+            lambda s, actor, now: staff_desk.set_admin_frequencies(s, now=now, actor=actor, nickname=nickname,
+                                                                   granted=granted),
+            f"{nickname} {'may now use' if granted else 'may no longer use'} admin-controlled frequencies.")
+
+
+class StaffPhoneState(SessionState):
+    """Staff open a ticket for a customer on the phone (receipt + email, like the portal)."""
+    error: str = ""
+    ticket_type: str = "refund"
+
+    @rx.event
+    def load(self):
+        actor = self._actor()
+        self._show(actor)
+        if actor is None or not actor.is_staff:
+            return rx.redirect(f"{routes.LOGIN}?next={routes.STAFF_PHONE}")
+        self.error = ""
+
+    @rx.event
+    def choose_type(self, value: str):
+        if value in ("refund", "cancel", "tech_support"):
+            self.ticket_type = value
+
+    @rx.event
+    def open_ticket(self, form: dict):
+        actor = self._actor()
+        if actor is None or not actor.is_staff:
+            return rx.redirect(routes.LOGIN)
+        self.error = ""
+        try:
+            with session_scope() as session:
+                ticket = staff_desk.phone_ticket(session, now=get_clock().now(), actor=actor,
+                                                 receipt=str(form.get("receipt", ""))[:32],
+                                                 email=str(form.get("email", ""))[:254], type=self.ticket_type,
+                                                 comment=str(form.get("comment", ""))[:5000] or None)
+                session.flush()
+                ticket_id = ticket.id
+        except ServiceError as error:
+            self.error = sentence(error)
+            return
+        return rx.redirect(f"{routes.VENDOR_TICKET}?id={ticket_id}")

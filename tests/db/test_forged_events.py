@@ -147,3 +147,25 @@ def test_dashboard_shows_the_owner_their_tickets(world):
     VendorHomeState.pick_account.fn(state, "other")
     assert state.error == "No such account." and state.account == "acme"
     assert [a["nickname"] for a in state.accounts] == ["acme"]
+
+
+@pytest.mark.parametrize("who", ["owner", "clerk", "nobody"])
+def test_r8_staff_handlers_refuse_vendors(world, who):
+    """Forged frames for the staff desk (flag, admin frequencies, phone ticket) by vendor users."""
+    from cbportal.models import Ticket, VendorAccount
+    from cbportal.state.staff import StaffHomeState, StaffPhoneState
+
+    def staff_snapshot():
+        with Session(world["engine"]) as s:
+            acme = s.exec(select(VendorAccount).where(VendorAccount.nickname == "acme")).one()
+            return acme.abuse_flagged, acme.admin_frequencies, len(s.exec(select(Ticket)).all())
+
+    before = staff_snapshot()
+    calls = [(StaffHomeState, "set_flag", ["acme", True]), (StaffHomeState, "set_admin_frequencies", ["acme", True]),
+             (StaffPhoneState, "open_ticket", [{"receipt": world["receipt"], "email": "buyer@example.test"}])]
+    for state_class, handler, args in calls:
+        state = state_class(_reflex_internal_init=True)
+        state.token = world["tokens"][who]
+        result = getattr(state_class, handler).fn(state, *args)
+        assert "/login" in str(result), f"{handler} by {who} was not sent to the login page"
+        assert staff_snapshot() == before, f"{handler} by {who} changed the database"
