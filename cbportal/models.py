@@ -174,6 +174,10 @@ class VendorAccount(SQLModel, table=True):
     reminder_days: int = 3
     ins_url: Optional[str] = Field(default=None, max_length=500)
     ins_secret: Optional[str] = Field(default=None, max_length=200)
+    # A one-time code the owner gives to the owner of another master account to link this
+    # account there (R8); only its SHA-256 is kept.
+    link_code_hash: Optional[str] = Field(default=None, max_length=64)
+    link_code_expires_at: Optional[datetime] = instant(default=None, nullable=True)
     created_at: datetime = instant()
 
     @property

@@ -85,6 +85,36 @@ def keys_card() -> rx.Component:
         spacing="3", width="100%"), width="100%")
 
 
+def linked_row(nickname) -> rx.Component:
+    return rx.table.row(rx.table.cell(nickname), rx.table.cell(rx.alert_dialog.root(
+        rx.alert_dialog.trigger(rx.button("Get a link code", size="1", variant="soft")),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("A link code for " + nickname),
+            rx.alert_dialog.description(
+                "Whoever has this code can move ", nickname, " into their master account within 24 hours; "
+                "the users of this master account then stop seeing it. A new code replaces the previous one."),
+            rx.hstack(rx.alert_dialog.cancel(rx.button("Cancel", variant="soft")),
+                      rx.alert_dialog.action(rx.button("Create the code", on_click=S.issue_link_code(nickname))),
+                      spacing="3", justify="end", margin_top="1em")))), data_testid="linked-row")
+
+
+def linking_card() -> rx.Component:
+    return rx.card(rx.vstack(
+        rx.heading("Linked vendor accounts", size="4"),
+        rx.text("Every account linked to your master account shares its users, dashboard and reports.", size="2",
+                color_scheme="gray"),
+        rx.table.root(rx.table.body(rx.foreach(S.linked, linked_row)), width="100%"),
+        rx.cond(S.link_code != "", rx.callout(rx.vstack(
+            rx.text("Link code for ", S.link_code_for, " (shown only once, valid 24 hours):"),
+            rx.code(S.link_code, data_testid="link-code")), color_scheme="amber")),
+        rx.form(rx.hstack(
+            field("Nickname of the account to link", "nickname", placeholder="nickname"),
+            field("Its link code", "code", placeholder="LINK-…"),
+            rx.button("Link account", type="submit"), align="end", wrap="wrap", spacing="3"),
+            on_submit=S.link_account, reset_on_submit=True),
+        spacing="3", width="100%"), width="100%")
+
+
 def vendor_users() -> rx.Component:
     return page(
         rx.heading("Users and API keys", size="7"),
@@ -96,6 +126,7 @@ def vendor_users() -> rx.Component:
                     "Name", "Email", "Roles", "Status", "")])), rx.table.body(rx.foreach(S.rows, user_row)),
                     width="100%"),
                 add_form(), width="100%", spacing="4")),
+            rx.cond(S.is_owner, linking_card()),
             keys_card()), rx.hstack(rx.spinner(), rx.text("Loading…"))),
         permissions_dialog(),
     )

@@ -10,7 +10,7 @@ import reflex as rx
 from cbportal import routes
 from cbportal.db import get_engine, reader, session_scope
 from cbportal.models import Role
-from cbportal.services import users
+from cbportal.services import accounts, linking, users
 from cbportal.services.clock import get_clock
 from cbportal.services.errors import ServiceError
 from cbportal.state.session import SessionState, sentence
@@ -50,12 +50,18 @@ class VendorUsersState(SessionState):
     editing_name: str = ""
     editing_roles: list[str] = []
     editing_open: bool = False
+    is_owner: bool = False
+    linked: list[str] = []
+    link_code: str = ""
+    link_code_for: str = ""
 
     def _refresh(self, actor) -> None:
         with reader(get_engine()) as session:
             self.keys = [KeyRow(id=str(k["id"]), name=k["name"], prefix=k["prefix"], created=k["created_at"][:16],
                                 revoked=k["revoked"]) for k in users.keys_of(session, actor=actor)]
             self.can_manage_users = actor.has(Role.MANAGE_USERS) and actor.master_account_id is not None
+            self.is_owner = actor.is_owner and not actor.is_staff
+            self.linked = [a.nickname for a in accounts.accounts_of(session, actor)] if self.is_owner else []
             self.rows = [] if not self.can_manage_users else [
                 UserRow(id=str(u["id"]), name=u["name"], email=u["email"], owner=u["owner"],
                         roles=", ".join(ROLE_LABELS[r] for r in u["roles"]),
@@ -82,7 +88,7 @@ class VendorUsersState(SessionState):
         self._show(actor)
         if actor is None:
             return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_USERS}")
-        self.new_key, self.error, self.notice = "", "", ""
+        self.new_key, self.error, self.notice, self.link_code = "", "", "", ""
         self._refresh(actor)
         self.loaded = True
 
@@ -144,3 +150,21 @@ class VendorUsersState(SessionState):
         if key_id.isdigit():
             self._do(lambda s, a: users.revoke_key(s, now=get_clock().now(), actor=a, key_id=int(key_id)),
                      "Key revoked: it stops working at once.")
+
+    # --- linking vendor accounts (owner) ---------------------------------------------------------
+
+    @rx.event
+    def issue_link_code(self, nickname: str):
+        holder = {}
+
+        def issue(session, actor):
+            holder["code"] = linking.issue_code(session, now=get_clock().now(), actor=actor, nickname=str(nickname))
+        self._do(issue, f"Link code for {nickname}: give it to the owner of the other master account.")
+        self.link_code, self.link_code_for = holder.get("code", ""), str(nickname)[:40] if holder else ""
+
+    @rx.event
+    def link_account(self, form: dict):
+        nickname = str(form.get("nickname", "")).strip().lower()[:40]
+        self._do(lambda s, a: linking.link(s, now=get_clock().now(), actor=a, nickname=nickname,
+                                           code=str(form.get("code", ""))[:100]),
+                 f"{nickname} is now linked to your master account.")
