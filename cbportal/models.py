@@ -267,6 +267,8 @@ class Product(SQLModel, table=True):
 
 class Customer(SQLModel, table=True):
     __tablename__ = "customer"
+    # Email prefix search: PostgreSQL's LIKE 'x%' needs text_pattern_ops (services/prefix.py).
+    __table_args__ = (Index("ix_customer_email_pattern", "email", postgresql_ops={"email": "text_pattern_ops"}),)
     id: Optional[int] = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, index=True)
     name: str = Field(max_length=200)

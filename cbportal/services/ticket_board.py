@@ -15,6 +15,7 @@ from cbportal.models import (
 from cbportal.services.accounts import accounts_of
 from cbportal.services.auth import Actor
 from cbportal.services.errors import Invalid, NotFound
+from cbportal.services.prefix import starts_with
 
 SALE_TYPES = (TicketType.REFUND, TicketType.CANCEL)
 PAGE_SIZE = 50
@@ -67,19 +68,28 @@ def open_tickets(session: Session, *, actor: Actor, now: datetime, where: BoardF
     if where.search:
         term = where.search
         if "@" in term:
-            conditions.append(Customer.email.startswith(term.lower()))
+            conditions.append(starts_with(session, Customer.email, term.lower()))
         else:
-            conditions.append(Order.receipt.startswith(term.upper()))
+            conditions.append(starts_with(session, Order.receipt, term.upper()))
+    count = select(func.count()).select_from(Ticket)
+    if where.search:
+        count = count.join(Order, Ticket.order_id == Order.id).join(Customer, Order.customer_id == Customer.id)
+    total = session.exec(count.where(*conditions)).one()
     base = (select(Ticket, Order, Customer, VendorAccount).join(Order, Ticket.order_id == Order.id)
             .join(Customer, Order.customer_id == Customer.id).join(VendorAccount, Ticket.account_id == VendorAccount.id)
             .where(*conditions))
-    total = session.exec(select(func.count()).select_from(base.subquery())).one()
-    query = base.order_by(Ticket.process_at.is_(None), Ticket.process_at, Ticket.id.desc()).limit(limit)
+    # soonest processing first, then tickets with no processing time (tech support), newest first;
+    # two queries so each can walk an index instead of sorting every open ticket
+    found = list(session.exec(base.where(Ticket.process_at.is_not(None)).order_by(Ticket.process_at, Ticket.id)
+                              .limit(limit)))
+    if len(found) < limit:
+        found += session.exec(base.where(Ticket.process_at.is_(None)).order_by(Ticket.id.desc())
+                              .limit(limit - len(found))).all()
     rows = [{"id": t.id, "receipt": o.receipt, "email": c.email, "account": a.nickname, "type": str(t.type),
              "opened_by": str(t.opened_by), "opened_at": t.opened_at.isoformat()[:16].replace("T", " "),
              "process_at": t.process_at.isoformat() if t.process_at else "",
              "last_actor": str(t.last_actor), "escalated": str(t.escalation) != "none"}
-            for t, o, c, a in session.exec(query)]
+            for t, o, c, a in found]
     return rows, total
 
 

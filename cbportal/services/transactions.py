@@ -16,6 +16,7 @@ from cbportal.services import calendar, orders, tickets
 from cbportal.services.accounts import accounts_of
 from cbportal.services.auth import Actor
 from cbportal.services.errors import Invalid, NotFound
+from cbportal.services.prefix import starts_with
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 200
@@ -43,7 +44,7 @@ def _query(session: Session, actor: Actor, *, account=None, receipt="", email=""
         conditions.append(Order.receipt == receipt.strip().upper())
     if email.strip():
         value = email.strip().lower()
-        conditions.append(Customer.email == value if "@" in value else Customer.email.startswith(value))
+        conditions.append(Customer.email == value if "@" in value else starts_with(session, Customer.email, value))
     if sku.strip():
         conditions.append(Product.sku == sku.strip())
     if date_from:
@@ -55,8 +56,12 @@ def _query(session: Session, actor: Actor, *, account=None, receipt="", email=""
             .join(Customer, Customer.id == Order.customer_id).join(Product, Product.id == Order.product_id)
             .join(VendorAccount, VendorAccount.id == Order.account_id)
             .outerjoin(Subscription, Subscription.order_id == Order.id).where(*conditions))
-    count = (select(func.count()).select_from(Order).join(Customer, Customer.id == Order.customer_id)
-             .join(Product, Product.id == Order.product_id).where(*conditions))
+    count = select(func.count()).select_from(Order)
+    if email.strip():
+        count = count.join(Customer, Customer.id == Order.customer_id)
+    if sku.strip():
+        count = count.join(Product, Product.id == Order.product_id)
+    count = count.where(*conditions)
     return base, count
 
 
