@@ -12,7 +12,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 export REFLEX_BUN_PATH := $(CURDIR)/$(BUN)
 
-.PHONY: run dev test test-fast deps migrate demo bench clean
+.PHONY: run dev test test-fast deps migrate demo bench screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ test-fast: deps
 
 bench: migrate
 	$(PY) -m benchmarks.run_all
+
+screenshots: deps $(CHROMIUM)
+	$(PY) scripts/screenshots.py
 
 clean:
 	rm -rf .web .states var

@@ -47,6 +47,6 @@ def page(*children: rx.Component) -> rx.Component:
     return rx.box(
         rx.script(src="/countdown.js"),
         navbar(),
-        rx.container(rx.vstack(*children, spacing="5", width="100%"), size="3", padding_y="2em"),
+        rx.container(rx.vstack(*children, spacing="5", width="100%"), size="4", padding_y="2em"),
         width="100%",
     )

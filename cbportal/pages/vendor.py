@@ -87,7 +87,7 @@ def board() -> rx.Component:
                 rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
                     "Ticket", "Account", "Receipt", "Customer", "Type", "Opened by", "Opened (UTC)",
                     "Processes in")])),
-                    rx.table.body(rx.foreach(S.rows, ticket_row)), width="100%"),
+                    rx.table.body(rx.foreach(S.rows, ticket_row)), width="100%", size="1"),
                 rx.callout("No open tickets match. New ones appear here as soon as they are opened.",
                            color_scheme="gray")),
         spacing="3", width="100%")

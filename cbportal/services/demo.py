@@ -233,6 +233,9 @@ def _maybe_ticket(session, rng, *, now, order, account, created, recurring, coun
         ticket.closed_at = min(now, ticket.process_at or opened + timedelta(hours=5))
         ticket.close_reason = CloseReason.PROCESSED if ticket.process_at else rng.choice(
             [CloseReason.CUSTOMER, CloseReason.VENDOR])
+        if ticket.process_at and order.id % 3 == 0:     # a saved sale: withdrawn before it processed
+            ticket.closed_at = min(now, opened + timedelta(hours=3), ticket.process_at)
+            ticket.close_reason = CloseReason.CUSTOMER if order.id % 2 else CloseReason.VENDOR
     session.add(ticket)
     session.flush()
     author = Party.VENDOR if by_vendor else Party.CUSTOMER
