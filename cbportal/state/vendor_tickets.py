@@ -61,7 +61,10 @@ class VendorTicketsState(SessionState):
         if actor is None or value not in ("open", "closed", "all"):
             return
         self.status_filter = value
-        self._refresh(actor)
+        try:
+            self._refresh(actor)
+        except ServiceError as error:
+            self.rows, self.error = [], sentence(error)
 
     @rx.event
     def choose_new_type(self, value: str):

@@ -1,0 +1,239 @@
+"""The role x action matrix over every Reflex event handler (R8, issue 5).
+
+A raw websocket frame can call any public event handler with any arguments. Here every
+handler of every state class in `cbportal.state` is called directly, the way such a
+frame would run on the server, by three users who must not touch acme's data: no session
+at all, an acme clerk holding no role, and the owner of another account. After each call
+nothing of acme changed in the database and nothing of acme (its order's receipt, its
+customer's email, its ticket's words) reached the state or the handler's result.
+
+The matrix must list every handler: a new handler without an entry fails
+`test_the_matrix_lists_every_handler`, so it cannot ship untested."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import pkgutil
+
+import pytest
+import reflex as rx
+from sqlalchemy import text
+from sqlmodel import Session, SQLModel, select
+
+import cbportal.state
+from cbportal.models import Opener, Order, User, VendorAccount
+from cbportal.services import auth, tickets
+from cbportal.services import clock as clock_module
+from tests import factories
+from tests.db.test_forged_events import world  # noqa: F401  (fixture)
+
+SECRET_WORDS = "The matrix must never show this sentence"
+# Tables a refused call may still write: the caller's own session and failed-lookup counts.
+ALWAYS_IGNORED = {"web_session", "lookup_failure"}
+# Handlers that act on the caller's own data: another account's owner may add a clerk to
+# their own account or a key for themselves; acme's rows must stay as they were.
+OWN_DATA_TABLES = {"app_user", "user_role", "api_key", "audit_log"}
+
+
+def state_classes() -> list[type[rx.State]]:
+    for info in pkgutil.iter_modules(cbportal.state.__path__):
+        importlib.import_module(f"cbportal.state.{info.name}")
+
+    def below(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from below(sub)
+    return sorted({c for c in below(rx.State) if c.__module__.startswith("cbportal.")}, key=lambda c: c.__name__)
+
+
+def own_handlers(cls) -> set[str]:
+    return {name for name in cls.event_handlers if name in cls.__dict__ and name != "setvar"}
+
+
+def matrix(w) -> dict[tuple[str, str], tuple[list, dict, str]]:
+    """(state, handler) -> (arguments, state the page would be in, kind). Kinds: "vendor" and
+    "staff" refuse all three callers; "own" may change the caller's own users and keys;
+    "customer" is reached by receipt + email or a signed link, here forged."""
+    r, t, c, k = w["receipt"], w["ticket_id"], str(w["clerk_id"]), str(w["key_id"])
+    form = {"receipt": r, "email": "buyer@example.test", "reason": "other", "comment": "x", "consent": "on"}
+    v = "vendor"
+    return {
+        ("SessionState", "load_user"): ([], {}, v),
+        ("LoginState", "submit"): ([{"email": "owner@acme.test", "password": "not-the-password"}], {}, v),
+        ("ReportsState", "load"): ([], {}, v), ("ReportsState", "pick_account"): (["acme"], {}, v),
+        ("ReportsState", "download_csv"): ([], {"account": "acme"}, v),
+        ("SettingsState", "load"): ([], {}, v), ("SettingsState", "pick_account"): (["acme"], {}, v),
+        ("SettingsState", "save"): ([{"time_zone": "UTC", "reminder_days": "9", "ins_url": "http://x.test/ins",
+                                      "ins_secret": "s"}], {"account": "acme"}, v),
+        ("SettingsState", "send_test"): ([], {"account": "acme"}, v),
+        ("SettingsState", "refresh_log"): ([], {"account": "acme"}, v),
+        ("StaffHomeState", "load"): ([], {}, "staff"), ("StaffHomeState", "decide"): (["PRO", False], {}, "staff"),
+        ("StaffHomeState", "review"): ([t, "refund", True], {}, "staff"),
+        ("StaffHomeState", "set_flag"): (["acme", True], {}, "staff"),
+        ("StaffHomeState", "set_admin_frequencies"): (["acme", True], {}, "staff"),
+        ("StaffPhoneState", "load"): ([], {}, "staff"), ("StaffPhoneState", "choose_type"): (["cancel"], {}, "staff"),
+        ("StaffPhoneState", "open_ticket"): ([form], {}, "staff"),
+        ("StaffEmailsState", "load"): ([], {}, "staff"),
+        ("VendorHomeState", "load"): ([], {}, v), ("VendorHomeState", "pick_account"): (["acme"], {}, v),
+        ("VendorHomeState", "pick_type"): (["refund"], {}, v), ("VendorHomeState", "pick_opener"): (["customer"], {}, v),
+        ("VendorHomeState", "pick_due"): (["72"], {}, v),
+        ("VendorHomeState", "search_tickets"): ([{"search": r}], {}, v),
+        ("VendorHomeState", "stop_watching"): ([], {}, v),
+        ("VendorOrdersState", "load"): ([], {}, v), ("VendorOrdersState", "search"): ([{"receipt": r}], {}, v),
+        ("VendorOrdersState", "next_page"): ([], {}, v), ("VendorOrdersState", "previous_page"): ([], {}, v),
+        ("VendorOrdersState", "export_csv"): ([], {}, v), ("VendorOrdersState", "open_order"): ([r], {}, v),
+        ("VendorOrdersState", "open_manage"): ([], {"receipt": r}, v),
+        ("VendorOrdersState", "set_manage_open"): ([True], {"receipt": r}, v),
+        ("VendorOrdersState", "choose_product"): (["PRO"], {"receipt": r}, v),
+        ("VendorOrdersState", "set_refund_declined"): ([True], {"receipt": r}, v),
+        ("VendorOrdersState", "save_product"): ([{"next_bill_date": ""}], {"receipt": r, "chosen_sku": "PRO"}, v),
+        ("VendorOrdersState", "save_bill_date"): ([{"date": "2026-02-20"}], {"receipt": r}, v),
+        ("VendorOrdersState", "save_extend"): ([{"periods": "3"}], {"receipt": r}, v),
+        ("VendorOrdersState", "reinstate"): ([], {"receipt": r}, v),
+        ("VendorOrdersState", "save_shipping"): ([{"line1": "1 Main St", "city": "X", "postal_code": "1",
+                                                   "country": "US"}], {"receipt": r}, v),
+        ("VendorProductsState", "load"): ([], {}, v), ("VendorProductsState", "set_recurring"): ([True], {}, v),
+        ("VendorProductsState", "set_unit"): (["week"], {}, v),
+        ("VendorProductsState", "create"): ([{"account": "acme", "sku": "FORGED1", "title": "Forged", "price": "9.95",
+                                              "commission": "50"}], {}, v),
+        ("VendorTicketsState", "load"): ([], {}, v), ("VendorTicketsState", "set_filter"): (["all"], {}, v),
+        ("VendorTicketsState", "choose_new_type"): (["cancel"], {}, v),
+        ("VendorTicketsState", "open_ticket"): ([form], {}, v),
+        ("VendorTicketState", "load"): ([], {}, v),
+        ("VendorTicketState", "reply"): ([{"body": "forged reply"}], {"ticket_id": t}, v),
+        ("VendorTicketState", "close"): ([{"consent": "on"}], {"ticket_id": t}, v),
+        ("VendorTicketState", "change_type"): ([{"type": "tech_support", "consent": "on"}], {"ticket_id": t}, v),
+        ("VendorUsersState", "load"): ([], {}, v),
+        ("VendorUsersState", "add_clerk"): ([{"name": "Eve", "email": "eve@acme.test", "password": "password-123",
+                                             "role_manage_users": "on"}], {}, "own"),
+        ("VendorUsersState", "edit_roles"): ([c], {}, v),
+        ("VendorUsersState", "toggle_role"): (["manage_users", True], {}, v),
+        ("VendorUsersState", "set_editing_open"): ([True], {}, v),
+        ("VendorUsersState", "save_roles"): ([], {"editing_id": c, "editing_roles": ["manage_users"]}, v),
+        ("VendorUsersState", "set_active"): ([c, False], {}, v),
+        ("VendorUsersState", "create_key"): ([{"key_name": "mine"}], {}, "own"),
+        ("VendorUsersState", "revoke_key"): ([k], {}, v),
+        ("VendorUsersState", "issue_link_code"): (["acme"], {}, v),
+        ("VendorUsersState", "link_account"): ([{"nickname": "acme", "code": "LINK-guess"}], {}, v),
+        # customers: a forged link or the wrong email
+        ("PortalState", "load"): ([], {}, "customer"),
+        ("PortalState", "lookup"): ([{"receipt": r, "email": "attacker@example.test"}], {}, "customer"),
+        ("PortalState", "choose_type"): (["refund"], {}, "customer"),
+        ("PortalState", "open_ticket"): ([{"comment": "x"}], {}, "customer"),
+        ("CustomerTicketState", "load"): ([], {}, "customer"),
+        **{("CustomerTicketState", h): (a, {"ticket_id": t, "email": "buyer@example.test", "sig": "forged"}, "customer")
+           for h, a in (("reply", [{"body": "x"}]), ("close", []), ("change_type", ["tech_support"]),
+                        ("escalate", [{"comment": "x"}]))},
+        ("CardState", "load"): ([], {}, "customer"),
+        ("CardState", "save"): ([{"card_number": "4242424242424242", "exp_month": "12", "exp_year": "2030",
+                                  "cvc": "123"}], {"receipt": r, "email": "buyer@example.test", "sig": "forged"},
+                                "customer"),
+        ("SessionState", "logout"): ([], {}, v),      # last: it ends the caller's own session
+    }
+
+
+# Not called here, with the reason.
+EXEMPT = {
+    ("VendorHomeState", "watch"): "background task: returns at once unless _actor() finds a signed-in user, and "
+                                  "re-checks the user before every refresh (tests/scale, tests/e2e)",
+    ("CheckoutState", "load"): "public by design: shows an approved product's terms to anyone",
+    ("CheckoutState", "choose_pay_type"): "public by design: a radio choice, no data",
+    ("CheckoutState", "pay"): "public by design: anyone may buy; it creates their own order (tests/db/test_billing)",
+}
+
+
+@pytest.fixture
+def mw(world):
+    """The forged-events world plus an acme clerk with no role, and an open acme ticket."""
+    now = clock_module.get_clock().now()
+    with Session(world["engine"]) as s:
+        acme = factories.account  # noqa: F841 - accounts exist already
+        from cbportal.models import VendorAccount
+        acct = s.exec(select(VendorAccount).where(VendorAccount.nickname == "acme")).one()
+        factories.clerk(s, now, acct, roles=(), email="bare@acme.test")
+        s.flush()
+        bare = s.exec(select(User).where(User.email == "bare@acme.test")).one()
+        bare.password_hash = auth.hash_password("password-123")
+        order = s.exec(select(Order).where(Order.receipt == world["receipt"])).one()
+        ticket = tickets.open_ticket(s, now=now, order=order, type="refund", who=tickets.CUSTOMER,
+                                     opener=Opener.CUSTOMER, comment=SECRET_WORDS)
+        s.flush()
+        world = {**world, "ticket_id": ticket.id,
+                 "tokens": {**world["tokens"], "bare": auth.login(s, now=now, email="bare@acme.test",
+                                                                  password="password-123")}}
+        s.commit()
+    return world
+
+
+def fingerprint(engine, skip: set[str]) -> dict[str, str]:
+    with engine.connect() as conn:
+        return {t.name: hashlib.sha256(repr(conn.execute(text(f"SELECT * FROM {t.name} ORDER BY 1")).all())
+                                       .encode()).hexdigest()
+                for t in SQLModel.metadata.sorted_tables if t.name not in skip}
+
+
+def call(cls, handler, args, preset, token):
+    state = cls(_reflex_internal_init=True)
+    if "token" in cls.base_vars or issubclass(cls, cbportal.state.session.SessionState):
+        state.token = token
+    for name, value in preset.items():
+        setattr(state, name, value)
+    result = getattr(cls, handler).fn(state, *args)
+    if inspect.isgenerator(result):
+        result = list(result)
+    seen = {name: getattr(state, name) for name in cls.base_vars if name != "token" and name not in preset}
+    return str(result) + str(seen)
+
+
+def test_the_matrix_lists_every_handler(mw):
+    listed = set(matrix(mw)) | set(EXEMPT)
+    handlers = {(cls.__name__, name) for cls in state_classes() for name in own_handlers(cls)}
+    assert handlers - listed == set(), "handlers missing from the matrix"
+    assert listed - handlers == set(), "the matrix lists handlers that do not exist"
+
+
+def test_setvar_reaches_only_listed_handlers(mw):
+    """Reflex's built-in `setvar(name, value)` calls `set_<name>`; with auto setters off that
+    is only ever one of our own handlers, each of them in the matrix."""
+    listed = set(matrix(mw))
+    for cls in state_classes():
+        for name in cls.base_vars:
+            setter = f"set_{name}"
+            if hasattr(cls, setter):
+                assert (cls.__name__, setter) in listed, f"{cls.__name__}.setvar('{name}') reaches {setter}"
+
+
+@pytest.mark.parametrize("who", ["nobody", "bare", "stranger"])
+def test_r8_every_handler_refuses_whoever_may_not_touch_acme(mw, who):
+    classes = {cls.__name__: cls for cls in state_classes()}
+    for (name, handler), (args, preset, kind) in matrix(mw).items():
+        # acme's data; what the caller typed (a receipt, an email) may be echoed back to them
+        secrets = [x for x in (mw["receipt"], "buyer@example.test", SECRET_WORDS)
+                   if x not in str(args) + str(preset)]
+        if kind == "customer" and who != "nobody":
+            continue                                    # customers have no session: one run is enough
+        skip = ALWAYS_IGNORED | (OWN_DATA_TABLES if kind == "own" and who != "nobody" else set())
+        before = fingerprint(mw["engine"], skip)
+        shown = call(classes[name], handler, args, preset, mw["tokens"][who])
+        for secret in secrets:
+            assert secret not in shown, f"{name}.{handler} by {who} showed {secret!r}"
+        after = fingerprint(mw["engine"], skip)
+        changed = sorted(t for t in before if before[t] != after[t])
+        assert changed == [], f"{name}.{handler} by {who} changed {changed}"
+        if who != "nobody" and handler != "logout":     # the caller is still signed in for the next call
+            with Session(mw["engine"]) as s:
+                assert auth.actor_for_session(s, now=clock_module.get_clock().now(), token=mw["tokens"][who])
+    with Session(mw["engine"]) as s:                   # acme's users are as they were
+        assert sorted(u.email for u in s.exec(select(User).where(User.master_account_id == 1))) == sorted(
+            ["owner@acme.test", "tickets@acme.test", "bare@acme.test"])
+
+
+def test_the_owner_sees_what_the_others_may_not(mw):
+    """The control: the same calls by acme's owner do show acme's data, so the test can fail."""
+    classes = {cls.__name__: cls for cls in state_classes()}
+    m = matrix(mw)
+    shown = "".join(call(classes[n], h, *m[(n, h)][:2], mw["tokens"]["owner"]) for n, h in (
+        ("VendorHomeState", "search_tickets"), ("VendorOrdersState", "open_order"), ("VendorTicketState", "load")))
+    assert mw["receipt"] in shown and "buyer@example.test" in shown
