@@ -12,6 +12,7 @@ from cbportal.pages.card import card_page
 from cbportal.pages.checkout import checkout_page
 from cbportal.pages.customer_ticket import customer_ticket
 from cbportal.pages.home import home
+from cbportal.pages.invite import invite_page
 from cbportal.pages.login import login
 from cbportal.pages.portal import portal
 from cbportal.pages.staff import staff, staff_phone
@@ -28,6 +29,7 @@ from cbportal.settings import SettingsError, get_settings
 from cbportal.state.card import CardState
 from cbportal.state.checkout import CheckoutState
 from cbportal.state.customer_ticket import CustomerTicketState
+from cbportal.state.invite import InviteState
 from cbportal.state.portal import PortalState
 from cbportal.state.session import SessionState
 from cbportal.state.staff_emails import StaffEmailsState
@@ -88,6 +90,7 @@ app.add_page(card_page, route=routes.PORTAL_CARD, title="Update your card · cbp
 app.add_page(vendor_users, route=routes.VENDOR_USERS, title="Users · cbportal", on_load=VendorUsersState.load)
 app.add_page(reports_page, route=routes.VENDOR_REPORTS, title="Reports · cbportal", on_load=ReportsState.load)
 app.add_page(staff_phone, route=routes.STAFF_PHONE, title="Phone ticket · cbportal", on_load=StaffPhoneState.load)
+app.add_page(invite_page, route=routes.INVITE, title="Choose your password · cbportal", on_load=InviteState.load)
 app.add_page(settings_page, route=routes.VENDOR_SETTINGS, title="Settings · cbportal", on_load=SettingsState.load)
 app.add_page(vendor_orders, route=routes.VENDOR_ORDERS, title="Transactions · cbportal", on_load=VendorOrdersState.load)
 app.add_page(vendor_products, route=routes.VENDOR_PRODUCTS, title="Products · cbportal",

@@ -44,7 +44,7 @@ def permissions_dialog() -> rx.Component:
 def add_form() -> rx.Component:
     return rx.card(rx.form(rx.vstack(
         rx.heading("Add a clerk", size="4"),
-        rx.hstack(field("Name", "name"), field("Email", "email"), field("Initial password (8+ characters)", "password",
+        rx.hstack(field("Name", "name"), field("Email", "email"), field("Password (8+ characters; empty: email an invitation)", "password",
                                                                        type="password"), width="100%"),
         rx.hstack(*[rx.el.label(rx.hstack(rx.checkbox(name="role_" + role), rx.text(label, size="2")))
                     for role, label in ROLE_LABELS.items()], wrap="wrap"),

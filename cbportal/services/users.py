@@ -53,7 +53,7 @@ def list_users(session: Session, *, actor: Actor) -> list[dict]:
     return out
 
 
-def add_clerk(session: Session, *, now: datetime, actor: Actor, email: str, name: str, password: str,
+def add_clerk(session: Session, *, now: datetime, actor: Actor, email: str, name: str, password: str | None,
               roles) -> User:
     _manager(actor)
     if not (name or "").strip():

@@ -10,9 +10,10 @@ import reflex as rx
 from cbportal import routes
 from cbportal.db import get_engine, reader, session_scope
 from cbportal.models import Role
-from cbportal.services import accounts, linking, users
+from cbportal.services import accounts, invitations, linking, users
 from cbportal.services.clock import get_clock
 from cbportal.services.errors import ServiceError
+from cbportal.settings import get_settings
 from cbportal.state.session import SessionState, sentence
 
 ROLE_LABELS = {Role.MANAGE_TICKETS.value: "Manage Tickets", Role.MANAGE_ORDERS.value: "Manage Orders",
@@ -94,11 +95,18 @@ class VendorUsersState(SessionState):
 
     @rx.event
     def add_clerk(self, form: dict):
+        """With a password the clerk can log in at once; without one they get an invitation email."""
         roles = [r for r in ROLE_LABELS if form.get("role_" + r) in ("on", True, "true")]
-        self._do(lambda s, a: users.add_clerk(s, now=get_clock().now(), actor=a, email=str(form.get("email", "")),
-                                              name=str(form.get("name", "")), password=str(form.get("password", "")),
-                                              roles=roles),
-                 f"{form.get('email', '')} can now log in with the password you chose.")
+        email, name, password = (str(form.get(k, "")) for k in ("email", "name", "password"))
+        if password:
+            self._do(lambda s, a: users.add_clerk(s, now=get_clock().now(), actor=a, email=email, name=name,
+                                                  password=password, roles=roles),
+                     f"{email} can now log in with the password you chose.")
+            return
+        settings = get_settings()
+        self._do(lambda s, a: invitations.invite(s, now=get_clock().now(), actor=a, email=email, name=name,
+                                                 roles=roles, base_url=settings.base_url, secret=settings.secret),
+                 f"An invitation is on its way to {email}: its link lets them choose a password within 7 days.")
 
     @rx.event
     def edit_roles(self, user_id: str):

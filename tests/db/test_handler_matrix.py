@@ -126,6 +126,8 @@ def matrix(w) -> dict[tuple[str, str], tuple[list, dict, str]]:
         **{("CustomerTicketState", h): (a, {"ticket_id": t, "email": "buyer@example.test", "sig": "forged"}, "customer")
            for h, a in (("reply", [{"body": "x"}]), ("close", []), ("change_type", ["tech_support"]),
                         ("escalate", [{"comment": "x"}]))},
+        ("InviteState", "load"): ([], {}, "customer"),
+        ("InviteState", "accept"): ([{"password": "taken-over-1", "again": "taken-over-1"}], {}, "customer"),
         ("CardState", "load"): ([], {}, "customer"),
         ("CardState", "save"): ([{"card_number": "4242424242424242", "exp_month": "12", "exp_year": "2030",
                                   "cvc": "123"}], {"receipt": r, "email": "buyer@example.test", "sig": "forged"},

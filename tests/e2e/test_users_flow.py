@@ -32,8 +32,8 @@ def test_owner_adds_a_clerk_sets_permissions_and_manages_keys(page: Page, base_u
     page.goto(f"{base_url}/vendor/users")
     expect(page.get_by_role("cell", name="clerk@acme.test")).to_be_visible()
     page.get_by_label("Name", exact=True).fill("Nora New")
-    page.get_by_label("Email").fill("nora@acme.test")
-    page.get_by_label("Initial password (8+ characters)").fill("nora-password")
+    page.get_by_label("Email", exact=True).fill("nora@acme.test")
+    page.get_by_label("Password (8+ characters; empty: email an invitation)").fill("nora-password")
     page.get_by_label("Manage Tickets").first.check()
     page.get_by_role("button", name="Add clerk").click()
     expect(page.get_by_role("status")).to_contain_text("nora@acme.test can now log in")
@@ -68,3 +68,44 @@ def test_a_clerk_without_manage_users_sees_only_their_keys(page: Page, base_url)
     expect(page.get_by_role("heading", name="Your API keys")).to_be_visible()
     expect(page.get_by_role("button", name="Add clerk")).to_have_count(0)
     expect(page.get_by_text("clerk@acme.test")).to_have_count(0)
+
+
+def test_an_invited_clerk_chooses_a_password_from_the_email(page: Page, browser, base_url, app_server):
+    """No password: the clerk is emailed a link (in the mail folder), sets a password once, logs in."""
+    import time
+    from pathlib import Path
+
+    login(page, base_url, "owner@acme.test", "owner-demo")
+    expect(page).to_have_url(re.compile("/vendor"))
+    page.goto(f"{base_url}/vendor/users")
+    page.get_by_label("Name", exact=True).fill("Ivy Invited")
+    page.get_by_label("Email", exact=True).fill("ivy@acme.test")
+    page.get_by_label("Manage Orders").first.check()
+    page.get_by_role("button", name="Add clerk").click()
+    expect(page.get_by_role("status")).to_contain_text("invitation is on its way to ivy@acme.test")
+
+    mail_dir = Path(app_server["env"]["CBPORTAL_VAR_DIR"]) / "mail"
+    deadline, link = time.time() + 20, None
+    while link is None and time.time() < deadline:
+        for path in mail_dir.glob("*-invitation.eml"):
+            text = path.read_text()
+            if "ivy@acme.test" in text:
+                link = re.search(r"(http://\S+/invite\?\S+)", text.replace("=\n", "")).group(1).replace("=3D", "=")
+        time.sleep(0.5)
+    assert link, "the invitation email was not delivered"
+
+    clerk = browser.new_context().new_page()
+    clerk.goto(link)
+    expect(clerk.get_by_text("ivy@acme.test")).to_be_visible()
+    clerk.get_by_label("New password").fill("ivy-password-1")
+    clerk.get_by_label("Repeat password").fill("ivy-password-1")
+    clerk.get_by_role("button", name="Set password").click()
+    expect(clerk.get_by_role("status")).to_contain_text("Your password is set")
+    clerk.goto(link)                                     # the link works once
+    clerk.get_by_label("New password").fill("takeover-pass-2")
+    clerk.get_by_label("Repeat password").fill("takeover-pass-2")
+    clerk.get_by_role("button", name="Set password").click()
+    expect(clerk.get_by_role("alert")).to_contain_text("already used")
+    login(clerk, base_url, "ivy@acme.test", "ivy-password-1")
+    expect(clerk).to_have_url(f"{base_url}/vendor")
+    clerk.context.close()

@@ -1,0 +1,26 @@
+"""Choose your password: the page an invitation email links to."""
+
+import reflex as rx
+
+from cbportal import routes
+from cbportal.components.layout import page
+from cbportal.state.invite import InviteState as S
+
+
+def invite_page() -> rx.Component:
+    return page(
+        rx.heading("Choose your password", size="7"),
+        rx.cond(
+            S.done,
+            rx.callout(rx.text("Your password is set. ", rx.link("Log in", href=routes.LOGIN), " with ", S.email, "."),
+                       color_scheme="green", role="status"),
+            rx.card(rx.form(rx.vstack(
+                rx.text("You were invited as ", rx.text.strong(S.email), ". The link works once."),
+                rx.input(name="password", type="password", placeholder="At least 8 characters",
+                         aria_label="New password", auto_complete="new-password", width="100%"),
+                rx.input(name="again", type="password", placeholder="The same again", aria_label="Repeat password",
+                         auto_complete="new-password", width="100%"),
+                rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert")),
+                rx.button("Set password", type="submit"), spacing="3", width="100%"),
+                on_submit=S.accept, reset_on_submit=False), max_width="28em")),
+    )

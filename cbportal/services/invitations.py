@@ -1,0 +1,58 @@
+"""Inviting a clerk by email (R8). The owner (or a Manage Users clerk) adds the clerk
+without a password; the clerk gets an email with a signed link, valid 7 days, to choose
+one. The link works once: it only sets a password on an account that has none."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlencode
+
+from sqlmodel import Session
+
+from cbportal.models import User
+from cbportal.services import audit, auth, links, mail, users
+from cbportal.services.auth import Actor
+from cbportal.services.errors import Invalid
+
+LIFETIME = timedelta(days=7)
+NOT_VALID = "this invitation link is not valid, has expired or was already used; ask for a new one"
+
+
+def _subject(user_id: int, expires: int) -> str:
+    return f"{user_id}:{expires}"
+
+
+def invitation_url(base_url: str, secret: str, user: User, expires: int) -> str:
+    sig = links.signature(secret, "invite", _subject(user.id, expires), user.email)
+    return f"{base_url}/invite?" + urlencode({"user": user.id, "exp": expires, "email": user.email, "sig": sig})
+
+
+def invite(session: Session, *, now: datetime, actor: Actor, email: str, name: str, roles, base_url: str,
+           secret: str) -> User:
+    """Add a clerk with no password and email them the link to set one."""
+    user = users.add_clerk(session, now=now, actor=actor, email=email, name=name, password=None, roles=roles)
+    expires = int((now + LIFETIME).timestamp())
+    mail.queue(session, now=now, kind="invitation", to=user.email,
+               subject=f"{actor.name} invited you to cbportal",
+               why=f"{actor.name} added you as a user of their vendor account on cbportal.",
+               lines=["Choose a password to log in. The link works once and for 7 days."],
+               link=invitation_url(base_url, secret, user, expires), link_text="Choose your password")
+    audit.record(session, now=now, actor=actor, action="user.invite", entity="user", entity_id=user.id,
+                 email=user.email)
+    return user
+
+
+def accept(session: Session, *, now: datetime, user_id: int, expires: int, email: str, sig: str, password: str,
+           secret: str) -> User:
+    """Set the invited clerk's first password; every failure gets the same answer."""
+    user = session.get(User, user_id)
+    valid = (user is not None and user.active and user.password_hash is None and user.email == (email or "").lower()
+             and datetime.fromtimestamp(expires, timezone.utc) > now
+             and links.check(secret, "invite", _subject(user_id, expires), user.email, sig))
+    if not valid:
+        raise Invalid(NOT_VALID, "invitation_invalid")
+    user.password_hash = auth.hash_password(password)
+    session.add(user)
+    audit.record(session, now=now, actor=auth.actor_for(session, user), action="user.accept_invite", entity="user",
+                 entity_id=user.id)
+    return user
