@@ -9,7 +9,7 @@ from datetime import datetime
 import pendulum
 from sqlmodel import Session, select
 
-from cbportal.models import MasterAccount, VendorAccount
+from cbportal.models import MasterAccount, Role, VendorAccount
 from cbportal.services import audit
 from cbportal.services.auth import Actor, create_api_key, create_user
 from cbportal.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -55,6 +55,19 @@ def accounts_of(session: Session, actor: Actor) -> list[VendorAccount]:
     if not actor.is_staff:
         query = query.where(VendorAccount.master_account_id == actor.master_account_id)
     return list(session.exec(query))
+
+
+def accounts_for(session: Session, actor: Actor, role: Role, nickname: str = "") -> list[VendorAccount]:
+    """The actor's linked accounts for work that needs `role` (staff: every account), or only
+    the one named; another master's nickname is "no such account"."""
+    if not actor.is_staff:
+        actor.require(role)
+    accounts = accounts_of(session, actor)
+    if nickname:
+        accounts = [a for a in accounts if a.nickname == nickname]
+        if not accounts:
+            raise NotFound(f"no account {nickname!r} among yours", "account_not_found")
+    return accounts
 
 
 def create_account(session: Session, *, now: datetime, actor: Actor, nickname: str, time_zone: str,

@@ -14,11 +14,10 @@ from cbportal.models import (
     AttemptKind, AttemptOutcome, Bill, BillKind, BillStatus, CloseReason, FrequencyUnit, Order, PaymentAttempt, Role,
     Subscription, SubscriptionStatus, Ticket, TicketEvent, TicketStatus, TicketType,
 )
+from cbportal.services.accounts import accounts_for
 from cbportal.services.auth import Actor
 from cbportal.services.money import round_half_up
 from cbportal.services.ticket_board import SALE_TYPES
-from cbportal.services.accounts import accounts_of
-from cbportal.services.errors import NotFound
 
 # A subscription's price per month: 12 months = 52 weeks = 365 days.
 MONTHS_PER_UNIT = {FrequencyUnit.DAY: Decimal(12) / 365, FrequencyUnit.WEEK: Decimal(12) / 52,
@@ -26,12 +25,7 @@ MONTHS_PER_UNIT = {FrequencyUnit.DAY: Decimal(12) / 365, FrequencyUnit.WEEK: Dec
 
 
 def report_accounts(session: Session, actor: Actor, nickname: str = "") -> list[int]:
-    if not actor.is_staff:
-        actor.require(Role.MANAGE_ORDERS)
-    accounts = [a for a in accounts_of(session, actor) if nickname in ("", a.nickname)]
-    if nickname and not accounts:
-        raise NotFound("no such account", "account_not_found")
-    return [a.id for a in accounts]
+    return [a.id for a in accounts_for(session, actor, Role.MANAGE_ORDERS, nickname)]
 
 
 def month_starts(now: datetime, months: int) -> list[datetime]:

@@ -12,9 +12,9 @@ from sqlmodel import Session, select
 from cbportal.models import (
     CloseReason, Customer, Opener, Order, Role, Ticket, TicketEvent, TicketStatus, TicketType, VendorAccount,
 )
-from cbportal.services.accounts import accounts_of
+from cbportal.services.accounts import accounts_for
 from cbportal.services.auth import Actor
-from cbportal.services.errors import Invalid, NotFound
+from cbportal.services.errors import Invalid
 from cbportal.services.prefix import starts_with
 
 SALE_TYPES = (TicketType.REFUND, TicketType.CANCEL)
@@ -43,14 +43,7 @@ class BoardFilter:
 
 def board_accounts(session: Session, actor: Actor, nickname: str = "") -> list[VendorAccount]:
     """The linked accounts the actor may see on the board (Manage Tickets), or the one picked."""
-    if not actor.is_staff:
-        actor.require(Role.MANAGE_TICKETS)
-    accounts = accounts_of(session, actor)
-    if nickname:
-        accounts = [a for a in accounts if a.nickname == nickname]
-        if not accounts:
-            raise NotFound("no such account", "account_not_found")
-    return accounts
+    return accounts_for(session, actor, Role.MANAGE_TICKETS, nickname)
 
 
 def open_tickets(session: Session, *, actor: Actor, now: datetime, where: BoardFilter = BoardFilter(),

@@ -13,9 +13,9 @@ from sqlmodel import Session, select
 
 from cbportal.models import Bill, Customer, Order, Product, Role, Subscription, VendorAccount
 from cbportal.services import calendar, orders, tickets
-from cbportal.services.accounts import accounts_of
+from cbportal.services.accounts import accounts_for
 from cbportal.services.auth import Actor
-from cbportal.services.errors import Invalid, NotFound
+from cbportal.services.errors import Invalid
 from cbportal.services.prefix import starts_with
 
 PAGE_SIZE = 25
@@ -23,14 +23,7 @@ MAX_PAGE_SIZE = 200
 
 
 def _accounts(session: Session, actor: Actor, account: str | None) -> list[VendorAccount]:
-    if not actor.is_staff:
-        actor.require(Role.MANAGE_ORDERS)
-    mine = accounts_of(session, actor)
-    if account:
-        mine = [a for a in mine if a.nickname == account]
-        if not mine:
-            raise NotFound(f"no account {account!r} among yours", "account_not_found")
-    return mine
+    return accounts_for(session, actor, Role.MANAGE_ORDERS, account or "")
 
 
 def _query(session: Session, actor: Actor, *, account=None, receipt="", email="", sku="",

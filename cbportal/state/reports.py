@@ -14,9 +14,8 @@ from cbportal.db import get_engine, reader
 from cbportal.services import reports
 from cbportal.services.accounts import accounts_of
 from cbportal.services.clock import get_clock
-from cbportal.services.errors import ServiceError
 from cbportal.services.money import format_cents
-from cbportal.state.session import SessionState, sentence
+from cbportal.state.session import SessionState
 
 
 class StatusCount(TypedDict):
@@ -70,17 +69,8 @@ class ReportsState(SessionState):
         self._show(actor)
         if actor is None or actor.is_staff:
             return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_REPORTS}")
-        before = {name: getattr(self, name) for name in changes}
-        for name, value in changes.items():
-            setattr(self, name, value)
-        try:
-            self._refresh(actor)
-            self.error = ""
-        except ServiceError as error:
-            for name, value in before.items():
-                setattr(self, name, value)
+        if not self._change_and_refresh(actor, self._refresh, **changes):
             self.statuses, self.months, self._csv_rows = [], [], []
-            self.error = sentence(error)
         self.loaded = True
 
     @rx.event

@@ -110,16 +110,7 @@ class VendorHomeState(SessionState):
         actor = self._actor()
         if actor is None or actor.is_staff:
             return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR}")
-        before = {name: getattr(self, name) for name in changes}
-        for name, value in changes.items():
-            setattr(self, name, value)
-        try:
-            self._refresh(actor)
-            self.error = ""
-        except ServiceError as error:
-            for name, value in before.items():
-                setattr(self, name, value)
-            self.error = sentence(error)
+        self._change_and_refresh(actor, self._refresh, **changes)
 
     @rx.event
     def load(self):

@@ -145,7 +145,7 @@ def test_dashboard_shows_the_owner_their_tickets(world):
     VendorHomeState.pick_account.fn(state, "acme")
     assert [r["receipt"] for r in state.rows] == [world["receipt"]] and state.error == ""
     VendorHomeState.pick_account.fn(state, "other")
-    assert state.error == "No such account." and state.account == "acme"
+    assert state.error == "No account 'other' among yours." and state.account == "acme"
     assert [a["nickname"] for a in state.accounts] == ["acme"]
 
 

@@ -19,7 +19,7 @@ import pytest
 from sqlmodel import Session, select
 
 import cbportal.services
-from cbportal.models import ApiKey, Ticket, User, VendorAccount
+from cbportal.models import ApiKey, Role, Ticket, User, VendorAccount
 from cbportal.services import (
     accounts, auth, dashboard, ins_admin, invitations, linking, orders, products, reports, staff_desk, subscriptions,
     ticket_board, tickets, transactions, users,
@@ -59,6 +59,8 @@ def matrix(w, session, now):
     no_tickets, no_orders, sub_mgmt = {"bare"}, {"bare", "clerk"}, {"bare", "clerk", "stranger"}
     return {
         "accounts.accounts_of": (lambda a, who: accounts.accounts_of(session, a), set()),
+        "accounts.accounts_for": (lambda a, who: accounts.accounts_for(session, a, Role.MANAGE_ORDERS, acme),
+                                  sub_mgmt),
         "accounts.create_account": (lambda a, who: accounts.create_account(
             session, now=now, actor=a, nickname=f"new{who}", time_zone="UTC", account_email=f"o@new{who}.test"),
             STAFF_ONLY),
