@@ -295,6 +295,9 @@ class PaymentMethod(SQLModel, table=True):
 
 class Order(SQLModel, table=True):
     __tablename__ = "customer_order"
+    # Receipt prefix search on PostgreSQL (services/prefix.py).
+    __table_args__ = (Index("ix_customer_order_receipt_pattern", "receipt",
+                            postgresql_ops={"receipt": "text_pattern_ops"}),)
     id: Optional[int] = Field(default=None, primary_key=True)
     receipt: str = Field(max_length=16, unique=True)
     account_id: int = Field(foreign_key="vendor_account.id", index=True)

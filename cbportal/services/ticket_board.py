@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from cbportal.models import (
@@ -28,7 +28,7 @@ class BoardFilter:
     type: str = ""               # refund | cancel | tech_support | ""
     opener: str = ""             # customer | vendor | clerk | staff | api | ""
     due_within_hours: int = 0    # 0 = any time
-    search: str = ""             # receipt prefix or customer email (prefix)
+    search: str = ""             # the start of a receipt or of the customer's email
 
     def checked(self) -> "BoardFilter":
         if self.type and self.type not in {t.value for t in TicketType}:
@@ -62,8 +62,9 @@ def open_tickets(session: Session, *, actor: Actor, now: datetime, where: BoardF
         term = where.search
         if "@" in term:
             conditions.append(starts_with(session, Customer.email, term.lower()))
-        else:
-            conditions.append(starts_with(session, Order.receipt, term.upper()))
+        else:   # the start of a receipt or of an email address
+            conditions.append(or_(starts_with(session, Order.receipt, term.upper()),
+                                  starts_with(session, Customer.email, term.lower())))
     count = select(func.count()).select_from(Ticket)
     if where.search:
         count = count.join(Order, Ticket.order_id == Order.id).join(Customer, Order.customer_id == Customer.id)

@@ -68,6 +68,8 @@ def test_board_search_by_receipt_prefix_or_email(session, shop):
     receipt = shop["orders"][0].receipt
     assert board(session, shop["owner"], search=receipt.lower())[0] == [shop["refund"].id]
     assert board(session, shop["owner"], search="BUYER2@example.test")[0] == [shop["support"].id]
+    assert board(session, shop["owner"], search="buyer2")[0] == [shop["support"].id]   # an email's start
+    assert board(session, shop["owner"], search="100%")[0] == []                       # wildcards are text
     assert board(session, shop["owner"], search="nobody@example.test") == ([], 0)
 
 
