@@ -33,6 +33,7 @@ class ChangeWatcher:
         self._low = self._high = 0
         self._task: asyncio.Task | None = None
         self._wake: asyncio.Event | None = None
+        self._lock: asyncio.Lock | None = None
 
     def version(self, account_ids: Iterable[int]) -> int:
         """A number that grows whenever one of these accounts changes."""
@@ -40,7 +41,7 @@ class ChangeWatcher:
 
     async def wait_changed(self, account_ids: list[int], seen: int, timeout: float) -> bool:
         """Wait until one of the accounts changes after version `seen`; False on timeout."""
-        await self._start()
+        await self.start()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while self.version(account_ids) == seen:
@@ -53,11 +54,14 @@ class ChangeWatcher:
                 return False
         return True
 
-    async def _start(self) -> None:
-        if self._task is None or self._task.done():
-            self._wake = asyncio.Event()
-            self._low = self._high = await asyncio.to_thread(self._latest)
-            self._task = asyncio.create_task(self._run())
+    async def start(self) -> None:
+        """Start reading the feed (once per process); changes committed from now on count."""
+        self._lock = self._lock or asyncio.Lock()
+        async with self._lock:                 # two dashboards opening at once start one reader
+            if self._task is None or self._task.done():
+                self._wake = asyncio.Event()
+                self._low = self._high = await asyncio.to_thread(self._latest)
+                self._task = asyncio.create_task(self._run())
 
     def _latest(self) -> int:
         with reader(self._engine()) as session:

@@ -23,6 +23,7 @@ from cbportal.state.session import SessionState, sentence
 
 WAKE_SECONDS = 20          # how often an idle watcher checks that its browser is still there
 GONE_SECONDS = 60          # a browser away this long (no reconnect) ends its watcher
+COALESCE_SECONDS = 0.2     # at most five refreshes a second while the worker is busy
 
 
 class AccountRow(TypedDict):
@@ -157,14 +158,16 @@ class VendorHomeState(SessionState):
             mine, self._watcher_for, self.live = self.watch_id, self.watch_id, True
             token = self.router.session.client_token
         feed = live_feed.watcher()
-        gone_for = 0.0
+        await feed.start()
+        seen, changed, gone_for = None, True, 0.0   # one refresh first: nothing between load and now is lost
         while True:
             async with self:
                 if self.watch_id != mine:
                     return
                 account_ids = list(self._account_ids)
-            seen = feed.version(account_ids)
-            changed = await feed.wait_changed(account_ids, seen, timeout=WAKE_SECONDS)
+            if seen is not None:
+                changed = await feed.wait_changed(account_ids, seen, timeout=WAKE_SECONDS)
+            seen = feed.version(account_ids)       # taken before the refresh reads: a later change wakes us
             if not changed:
                 gone_for = 0.0 if await _browser_connected(token) else gone_for + WAKE_SECONDS
                 if gone_for < GONE_SECONDS:
@@ -180,4 +183,4 @@ class VendorHomeState(SessionState):
                     self._refresh(actor)
                 except ServiceError as error:
                     self.error = sentence(error)
-            await asyncio.sleep(0.05)  # a burst of changes shows as one refresh
+            await asyncio.sleep(COALESCE_SECONDS)  # a burst of changes shows as one refresh

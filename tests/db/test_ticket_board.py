@@ -143,3 +143,14 @@ def test_change_feed_catches_an_id_committed_late():
     watcher._take([(4, 2), (5, 1)], now=120.0)       # past the settle window: the mark moves up
     assert watcher._low == 5 and watcher._seen == {}
     assert (watcher.version([1]), watcher.version([2])) == (1, 1)
+
+
+def test_change_feed_starts_one_reader_for_many_dashboards(engine):
+    async def scenario():
+        watcher = ChangeWatcher(lambda: engine, poll_seconds=0.02)
+        await asyncio.gather(*(watcher.start() for _ in range(5)))
+        tasks = [t for t in asyncio.all_tasks() if t.get_coro().__qualname__ == "ChangeWatcher._run"]
+        assert len(tasks) == 1
+        watcher._task.cancel()
+
+    asyncio.run(scenario())
