@@ -81,15 +81,17 @@ def board() -> rx.Component:
                               rx.button("Search", type="submit", variant="soft")),
                     on_submit=S.search_tickets, reset_on_submit=False),
             spacing="3", wrap="wrap", align="center"),
-        rx.text(S.total, " open tickets", rx.cond(S.total > S.rows.length(), " (showing the first 50)", ""), size="2",
-                color_scheme="gray", data_testid="ticket-total"),
+        rx.text(S.total, " open tickets", rx.cond(S.total > S.rows.length(),
+                                                  " (showing the first " + S.rows.length().to_string() + ")", ""),
+                size="2", color_scheme="gray", data_testid="ticket-total"),
         rx.cond(S.rows.length() > 0,
                 rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
-                    "Ticket", "Account", "Receipt", "Customer", "Type", "Opened by", "Opened (UTC)",
+                    "Ticket", "Account", "Receipt", "Customer", "Type", "Opened by", "Opened (account time)",
                     "Processes in")])),
                     rx.table.body(rx.foreach(S.rows, ticket_row)), width="100%", size="1"),
                 rx.callout("No open tickets match. New ones appear here as soon as they are opened.",
                            color_scheme="gray")),
+        rx.cond(S.total > S.rows.length(), rx.button("Show 50 more", on_click=S.show_more, variant="soft")),
         spacing="3", width="100%")
 
 

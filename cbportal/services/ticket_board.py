@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from cbportal.models import (
     CloseReason, Customer, Opener, Order, Role, Ticket, TicketEvent, TicketStatus, TicketType, VendorAccount,
 )
+from cbportal.services import calendar
 from cbportal.services.accounts import accounts_for
 from cbportal.services.auth import Actor
 from cbportal.services.errors import Invalid
@@ -19,6 +20,7 @@ from cbportal.services.prefix import starts_with
 
 SALE_TYPES = (TicketType.REFUND, TicketType.CANCEL)
 PAGE_SIZE = 50
+MAX_SHOWN = 500          # the board shows at most this many; filters narrow it down
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ def board_accounts(session: Session, actor: Actor, nickname: str = "") -> list[V
 def open_tickets(session: Session, *, actor: Actor, now: datetime, where: BoardFilter = BoardFilter(),
                  limit: int = PAGE_SIZE) -> tuple[list[dict], int]:
     """Open tickets of the actor's accounts, soonest processing first; returns (first page, total)."""
-    where = where.checked()
+    where, limit = where.checked(), min(max(1, limit), MAX_SHOWN)
     ids = [a.id for a in board_accounts(session, actor, where.account)]
     conditions = [Ticket.account_id.in_(ids), Ticket.status == TicketStatus.OPEN]
     if where.type:
@@ -80,7 +82,8 @@ def open_tickets(session: Session, *, actor: Actor, now: datetime, where: BoardF
         found += session.exec(base.where(Ticket.process_at.is_(None)).order_by(Ticket.id.desc())
                               .limit(limit - len(found))).all()
     rows = [{"id": t.id, "receipt": o.receipt, "email": c.email, "account": a.nickname, "type": str(t.type),
-             "opened_by": str(t.opened_by), "opened_at": t.opened_at.isoformat()[:16].replace("T", " "),
+             "opened_by": str(t.opened_by),
+             "opened_at": calendar.local(t.opened_at, a.time_zone).format("ddd D MMM HH:mm zz"),
              "process_at": t.process_at.isoformat() if t.process_at else "",
              "last_actor": str(t.last_actor), "escalated": str(t.escalation) != "none"}
             for t, o, c, a in found]

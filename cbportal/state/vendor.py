@@ -72,6 +72,7 @@ class VendorHomeState(SessionState):
     search: str = ""
     rows: list[BoardRow] = []
     total: int = 0
+    shown: int = ticket_board.PAGE_SIZE
     saved: int = 0
     converted: int = 0
     processed: int = 0
@@ -96,7 +97,8 @@ class VendorHomeState(SessionState):
             summaries = dashboard.account_summaries(session, actor=actor, now=now)
             account_ids = [a.id for a in accounts_of(session, actor)]   # the watcher wakes for any of them
             if can_see_tickets:
-                rows, total = ticket_board.open_tickets(session, actor=actor, now=now, where=self._filter())
+                rows, total = ticket_board.open_tickets(session, actor=actor, now=now, where=self._filter(),
+                                                        limit=self.shown)
                 figures = ticket_board.saved_sales(session, actor=actor, now=now, account=self.account)
         self.nicknames = [row["nickname"] for row in summaries]
         self.accounts = [AccountRow(**row) for row in summaries if self.account in ("", row["nickname"])]
@@ -111,6 +113,7 @@ class VendorHomeState(SessionState):
         actor = self._actor()
         if actor is None or actor.is_staff:
             return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR}")
+        changes.setdefault("shown", ticket_board.PAGE_SIZE)     # a new filter starts at the first 50 again
         self._change_and_refresh(actor, self._refresh, **changes)
 
     @rx.event
@@ -144,6 +147,10 @@ class VendorHomeState(SessionState):
     @rx.event
     def search_tickets(self, form: dict):
         return self._apply(search=str(form.get("search", ""))[:254])
+
+    @rx.event
+    def show_more(self):
+        return self._apply(shown=min(self.shown + ticket_board.PAGE_SIZE, ticket_board.MAX_SHOWN))
 
     @rx.event
     def stop_watching(self):

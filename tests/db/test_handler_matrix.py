@@ -80,7 +80,7 @@ def matrix(w) -> dict[tuple[str, str], tuple[list, dict, str]]:
         ("VendorHomeState", "pick_type"): (["refund"], {}, v), ("VendorHomeState", "pick_opener"): (["customer"], {}, v),
         ("VendorHomeState", "pick_due"): (["72"], {}, v),
         ("VendorHomeState", "search_tickets"): ([{"search": r}], {}, v),
-        ("VendorHomeState", "stop_watching"): ([], {}, v),
+        ("VendorHomeState", "stop_watching"): ([], {}, v), ("VendorHomeState", "show_more"): ([], {}, v),
         ("VendorOrdersState", "load"): ([], {}, v), ("VendorOrdersState", "search"): ([{"receipt": r}], {}, v),
         ("VendorOrdersState", "next_page"): ([], {}, v), ("VendorOrdersState", "previous_page"): ([], {}, v),
         ("VendorOrdersState", "export_csv"): ([], {}, v), ("VendorOrdersState", "open_order"): ([r], {}, v),

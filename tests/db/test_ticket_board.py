@@ -154,3 +154,10 @@ def test_change_feed_starts_one_reader_for_many_dashboards(engine):
         watcher._task.cancel()
 
     asyncio.run(scenario())
+
+
+def test_board_limit_is_bounded(session, shop):
+    rows, total = ticket_board.open_tickets(session, actor=shop["owner"], now=WED, limit=2)
+    assert (len(rows), total) == (2, 3)
+    rows, _ = ticket_board.open_tickets(session, actor=shop["owner"], now=WED, limit=10**9)
+    assert len(rows) == 3          # capped at MAX_SHOWN, which is above 3
