@@ -32,7 +32,8 @@ def change_forms() -> rx.Component:
 
 def vendor_ticket() -> rx.Component:
     return page(
-        rx.link("← All tickets", href=routes.VENDOR_TICKETS),
+        rx.hstack(rx.link("← All tickets", href=routes.VENDOR_TICKETS), rx.spacer(),
+                  rx.cond(S.live, rx.badge("● Live", color_scheme="green", data_testid="live-badge")), width="100%"),
         messages(S),
         rx.cond(
             S.found,
@@ -48,4 +49,5 @@ def vendor_ticket() -> rx.Component:
                 spacing="4", width="100%"),
             rx.cond(S.error == "", rx.hstack(rx.spinner(), rx.text("Loading the ticket…"))),
         ),
+        rx.box(on_unmount=S.stop_watching),
     )

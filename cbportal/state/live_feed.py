@@ -101,6 +101,10 @@ class ChangeWatcher:
 
 _watcher: ChangeWatcher | None = None
 
+WAKE_SECONDS = 20          # how often an idle page checks that its browser is still there
+GONE_SECONDS = 60          # a browser away this long (no reconnect) ends its follower
+COALESCE_SECONDS = 0.2     # at most five refreshes a second while the worker is busy
+
 
 def watcher() -> ChangeWatcher:
     """This process's watcher (made on first use, inside the server's event loop)."""
@@ -108,3 +112,55 @@ def watcher() -> ChangeWatcher:
     if _watcher is None:
         _watcher = ChangeWatcher()
     return _watcher
+
+
+async def _browser_connected(token: str) -> bool:
+    """Whether the browser's socket is still open on any app process (Reflex's token manager)."""
+    try:
+        from reflex.utils.prerequisites import get_app
+
+        return await get_app().app.event_namespace._token_manager.is_token_connected(token)
+    except Exception:  # noqa: BLE001 - if Reflex cannot tell, keep following; the next wake asks again
+        return True
+
+
+async def follow(state, refresh: Callable) -> None:
+    """The body of a live page's background task: refresh the page whenever one of its
+    accounts (`state._account_ids`) changes, until the page stops (`watch_id` changes),
+    the user is no longer signed in, or the browser has left. The page state has the vars
+    `watch_id`, `_watcher_for`, `live`, `error` and `_account_ids`, and `refresh(actor)`."""
+    from cbportal.services.errors import ServiceError
+    from cbportal.state.session import sentence
+
+    async with state:
+        if not state.watch_id or state._watcher_for == state.watch_id or state._actor() is None:
+            return                                  # not signed in, or this page already has a follower
+        mine, state._watcher_for, state.live = state.watch_id, state.watch_id, True
+        token = state.router.session.client_token
+    feed = watcher()
+    await feed.start()
+    seen, changed, gone_for = None, True, 0.0       # one refresh first: nothing between load and now is lost
+    while True:
+        async with state:
+            if state.watch_id != mine:
+                return
+            account_ids = list(state._account_ids)
+        if seen is not None:
+            changed = await feed.wait_changed(account_ids, seen, timeout=WAKE_SECONDS)
+        seen = feed.version(account_ids)            # taken before the refresh reads: a later change wakes us
+        if not changed:
+            gone_for = 0.0 if await _browser_connected(token) else gone_for + WAKE_SECONDS
+            if gone_for < GONE_SECONDS:
+                continue
+        async with state:
+            if state.watch_id != mine:
+                return
+            actor = state._actor() if changed else None
+            if actor is None:                       # signed out, deactivated, or the browser left
+                state.watch_id, state._watcher_for, state.live = "", "", False
+                return
+            try:
+                refresh(actor)
+            except ServiceError as error:
+                state.error = sentence(error)
+        await asyncio.sleep(COALESCE_SECONDS)       # a burst of changes shows as one refresh

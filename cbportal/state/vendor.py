@@ -5,7 +5,6 @@ countdowns tick in the browser. Every refresh re-checks the session user."""
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from typing import TypedDict
 
@@ -17,13 +16,9 @@ from cbportal.models import Role
 from cbportal.services import dashboard, ticket_board
 from cbportal.services.accounts import accounts_of
 from cbportal.services.clock import get_clock
-from cbportal.services.errors import ServiceError
 from cbportal.state import live_feed
-from cbportal.state.session import SessionState, sentence
+from cbportal.state.session import SessionState
 
-WAKE_SECONDS = 20          # how often an idle watcher checks that its browser is still there
-GONE_SECONDS = 60          # a browser away this long (no reconnect) ends its watcher
-COALESCE_SECONDS = 0.2     # at most five refreshes a second while the worker is busy
 
 
 class AccountRow(TypedDict):
@@ -46,16 +41,6 @@ class BoardRow(TypedDict):
     process_at: str
     last_actor: str
     escalated: bool
-
-
-async def _browser_connected(token: str) -> bool:
-    """Whether the browser's socket is still open on any app process (Reflex's token manager)."""
-    try:
-        from reflex.utils.prerequisites import get_app
-
-        return await get_app().app.event_namespace._token_manager.is_token_connected(token)
-    except Exception:  # noqa: BLE001 - if Reflex cannot tell, keep watching; the next wake asks again
-        return True
 
 
 class VendorHomeState(SessionState):
@@ -158,36 +143,5 @@ class VendorHomeState(SessionState):
 
     @rx.event(background=True)
     async def watch(self):
-        """Push every change of the shown accounts to this browser, until it leaves."""
-        async with self:
-            if not self.watch_id or self._watcher_for == self.watch_id or self._actor() is None:
-                return
-            mine, self._watcher_for, self.live = self.watch_id, self.watch_id, True
-            token = self.router.session.client_token
-        feed = live_feed.watcher()
-        await feed.start()
-        seen, changed, gone_for = None, True, 0.0   # one refresh first: nothing between load and now is lost
-        while True:
-            async with self:
-                if self.watch_id != mine:
-                    return
-                account_ids = list(self._account_ids)
-            if seen is not None:
-                changed = await feed.wait_changed(account_ids, seen, timeout=WAKE_SECONDS)
-            seen = feed.version(account_ids)       # taken before the refresh reads: a later change wakes us
-            if not changed:
-                gone_for = 0.0 if await _browser_connected(token) else gone_for + WAKE_SECONDS
-                if gone_for < GONE_SECONDS:
-                    continue
-            async with self:
-                if self.watch_id != mine:
-                    return
-                actor = self._actor() if changed else None
-                if actor is None:      # signed out, deactivated, or the browser left
-                    self.watch_id, self._watcher_for, self.live = "", "", False
-                    return
-                try:
-                    self._refresh(actor)
-                except ServiceError as error:
-                    self.error = sentence(error)
-            await asyncio.sleep(COALESCE_SECONDS)  # a burst of changes shows as one refresh
+        """Push every change of the user's accounts to this browser, until it leaves."""
+        await live_feed.follow(self, self._refresh)

@@ -3,6 +3,7 @@ account and the Manage Tickets role in the services."""
 
 from __future__ import annotations
 
+import secrets
 from typing import TypedDict
 
 import reflex as rx
@@ -13,6 +14,7 @@ from cbportal.models import Opener, Party, Role
 from cbportal.services import dashboard, orders, tickets
 from cbportal.services.clock import get_clock
 from cbportal.services.errors import ServiceError
+from cbportal.state import live_feed
 from cbportal.state.customer_ticket import CommentRow, ticket_fields
 from cbportal.state.session import SessionState, sentence
 
@@ -96,7 +98,12 @@ class VendorTicketsState(SessionState):
 
 
 class VendorTicketState(SessionState):
+    """The ticket page is live too: a customer's reply or the worker processing it shows at once."""
     ticket_id: int = 0
+    live: bool = False
+    watch_id: str = ""
+    _watcher_for: str = ""
+    _account_ids: list[int] = []
     found: bool = False
     error: str = ""
     notice: str = ""
@@ -126,11 +133,27 @@ class VendorTicketState(SessionState):
             return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_TICKET}?id={self.ticket_id}")
         self.error, self.notice, self.found = "", "", False
         try:
-            with reader(get_engine()) as session:
-                self._show_ticket(tickets.ticket_view(session, tickets.vendor_ticket(
-                    session, actor=actor, ticket_id=self.ticket_id)))
+            self._reload(actor)
         except ServiceError as error:
             self.error = sentence(error)
+            return
+        self.watch_id = secrets.token_hex(8)
+        return VendorTicketState.watch
+
+    def _reload(self, actor) -> None:
+        with reader(get_engine()) as session:
+            ticket = tickets.vendor_ticket(session, actor=actor, ticket_id=self.ticket_id)
+            self._show_ticket(tickets.ticket_view(session, ticket))
+            self._account_ids = [ticket.account_id]
+
+    @rx.event
+    def stop_watching(self):
+        self.watch_id, self.live = "", False
+
+    @rx.event(background=True)
+    async def watch(self):
+        """Refresh the ticket whenever its account changes (services/changes), until the page closes."""
+        await live_feed.follow(self, self._reload)
 
     def _act(self, action, done: str):
         self.error, self.notice = "", ""

@@ -101,7 +101,7 @@ def matrix(w) -> dict[tuple[str, str], tuple[list, dict, str]]:
         ("VendorTicketsState", "load"): ([], {}, v), ("VendorTicketsState", "set_filter"): (["all"], {}, v),
         ("VendorTicketsState", "choose_new_type"): (["cancel"], {}, v),
         ("VendorTicketsState", "open_ticket"): ([form], {}, v),
-        ("VendorTicketState", "load"): ([], {}, v),
+        ("VendorTicketState", "load"): ([], {}, v), ("VendorTicketState", "stop_watching"): ([], {}, v),
         ("VendorTicketState", "reply"): ([{"body": "forged reply"}], {"ticket_id": t}, v),
         ("VendorTicketState", "close"): ([{"consent": "on"}], {"ticket_id": t}, v),
         ("VendorTicketState", "change_type"): ([{"type": "tech_support", "consent": "on"}], {"ticket_id": t}, v),
@@ -138,8 +138,9 @@ def matrix(w) -> dict[tuple[str, str], tuple[list, dict, str]]:
 
 # Not called here, with the reason.
 EXEMPT = {
-    ("VendorHomeState", "watch"): "background task: returns at once unless _actor() finds a signed-in user, and "
-                                  "re-checks the user before every refresh (tests/scale, tests/e2e)",
+    ("VendorHomeState", "watch"): "background task (live_feed.follow): returns at once unless _actor() finds a "
+                                  "signed-in user, and re-checks the user before every refresh (tests/scale, e2e)",
+    ("VendorTicketState", "watch"): "the same live_feed.follow as the dashboard",
     ("CheckoutState", "load"): "public by design: shows an approved product's terms to anyone",
     ("CheckoutState", "choose_pay_type"): "public by design: a radio choice, no data",
     ("CheckoutState", "pay"): "public by design: anyone may buy; it creates their own order (tests/db/test_billing)",

@@ -49,3 +49,42 @@ def test_another_vendor_sees_only_their_own_board(page: Page, base_url):
     expect(page.get_by_role("heading", name="acme")).to_have_count(0)
     for row in page.get_by_test_id("ticket-row").all():
         expect(row).to_contain_text("globex")
+
+
+def test_the_ticket_page_shows_a_customer_reply_live(page: Page, base_url, app_server):
+    """The vendor's ticket page follows its account too: a reply written by another process
+    (here this test, through the services) appears without a reload."""
+    import re
+    import time
+
+    from sqlmodel import Session, select
+
+    from cbportal.db import make_engine
+    from cbportal.models import Opener, Order
+    from cbportal.services import tickets
+    from tests.e2e.test_shell import login
+    from tests.e2e.test_ticket_flow import refundable_order
+
+    now = app_now(base_url)
+    receipt, _ = refundable_order(app_server["database_url"], now)
+    engine = make_engine(app_server["database_url"])
+    with Session(engine) as s:
+        order = s.exec(select(Order).where(Order.receipt == receipt)).one()
+        ticket_id = tickets.open_ticket(s, now=now, order=order, type="tech_support", who=tickets.CUSTOMER,
+                                        opener=Opener.CUSTOMER, comment="The download link is broken.").id
+        s.commit()
+    page.clock.install(time=now)
+    login(page, base_url, "owner@acme.test", "owner-demo")
+    expect(page).to_have_url(f"{base_url}/vendor")
+    page.goto(f"{base_url}/vendor/ticket?id={ticket_id}")
+    expect(page.get_by_text("The download link is broken.")).to_be_visible()
+    expect(page.get_by_test_id("live-badge")).to_be_visible()
+    with Session(engine) as s:
+        tickets.reply(s, now=now, ticket=tickets.get_ticket(s, ticket_id), who=tickets.CUSTOMER,
+                      body="It works now, thank you!")
+        s.commit()
+    written = time.monotonic()
+    page.wait_for_function("() => document.body.innerText.includes('It works now, thank you!')", polling=20,
+                           timeout=10_000)
+    assert time.monotonic() - written < PUSH_LIMIT_SECONDS
+    expect(page.get_by_role("heading", name=re.compile(f"#{ticket_id}"))).to_be_visible()
