@@ -44,7 +44,8 @@ def open_form() -> rx.Component:
 
 def vendor_tickets() -> rx.Component:
     return page(
-        rx.hstack(rx.heading("Tickets", size="7"), rx.spacer(),
+        rx.hstack(rx.heading("Tickets", size="7"),
+                  rx.cond(S.live, rx.badge("● Live", color_scheme="green", data_testid="live-badge")), rx.spacer(),
                   rx.segmented_control.root(
                       rx.segmented_control.item("Open", value="open"), rx.segmented_control.item("Closed", value="closed"),
                       rx.segmented_control.item("All", value="all"), value=S.status_filter, on_change=S.set_filter),
@@ -59,4 +60,5 @@ def vendor_tickets() -> rx.Component:
                     rx.text("No tickets here.", color_scheme="gray")),
             rx.hstack(rx.spinner(), rx.text("Loading tickets…"))),
         open_form(),
+        rx.box(on_unmount=S.stop_watching),
     )

@@ -12,6 +12,7 @@ from cbportal import routes
 from cbportal.db import get_engine, reader, session_scope
 from cbportal.models import Opener, Party, Role
 from cbportal.services import dashboard, orders, tickets
+from cbportal.services.accounts import accounts_of
 from cbportal.services.clock import get_clock
 from cbportal.services.errors import ServiceError
 from cbportal.state import live_feed
@@ -32,16 +33,30 @@ class TicketRow(TypedDict):
 
 
 class VendorTicketsState(SessionState):
+    """The ticket list, live like the dashboard (live_feed.follow)."""
     rows: list[TicketRow] = []
     status_filter: str = "open"
     loaded: bool = False
     error: str = ""
     new_type: str = "refund"
     prefill_receipt: str = ""
+    live: bool = False
+    watch_id: str = ""
+    _watcher_for: str = ""
+    _account_ids: list[int] = []
 
     def _refresh(self, actor) -> None:
         with reader(get_engine()) as session:
             self.rows = [TicketRow(**r) for r in dashboard.ticket_list(session, actor=actor, status=self.status_filter)]
+            self._account_ids = [a.id for a in accounts_of(session, actor)]
+
+    @rx.event
+    def stop_watching(self):
+        self.watch_id, self.live = "", False
+
+    @rx.event(background=True)
+    async def watch(self):
+        await live_feed.follow(self, self._refresh)
 
     @rx.event
     def load(self):
@@ -54,7 +69,11 @@ class VendorTicketsState(SessionState):
             self._refresh(actor)
         except ServiceError as error:
             self.error = sentence(error)
+            self.loaded = True
+            return
         self.loaded = True
+        self.watch_id = secrets.token_hex(8)
+        return VendorTicketsState.watch
 
     @rx.event
     def set_filter(self, value: str | list[str]):

@@ -98,7 +98,7 @@ def matrix(w) -> dict[tuple[str, str], tuple[list, dict, str]]:
         ("VendorProductsState", "set_unit"): (["week"], {}, v),
         ("VendorProductsState", "create"): ([{"account": "acme", "sku": "FORGED1", "title": "Forged", "price": "9.95",
                                               "commission": "50"}], {}, v),
-        ("VendorTicketsState", "load"): ([], {}, v), ("VendorTicketsState", "set_filter"): (["all"], {}, v),
+        ("VendorTicketsState", "load"): ([], {}, v), ("VendorTicketsState", "stop_watching"): ([], {}, v), ("VendorTicketsState", "set_filter"): (["all"], {}, v),
         ("VendorTicketsState", "choose_new_type"): (["cancel"], {}, v),
         ("VendorTicketsState", "open_ticket"): ([form], {}, v),
         ("VendorTicketState", "load"): ([], {}, v), ("VendorTicketState", "stop_watching"): ([], {}, v),
@@ -141,6 +141,7 @@ EXEMPT = {
     ("VendorHomeState", "watch"): "background task (live_feed.follow): returns at once unless _actor() finds a "
                                   "signed-in user, and re-checks the user before every refresh (tests/scale, e2e)",
     ("VendorTicketState", "watch"): "the same live_feed.follow as the dashboard",
+    ("VendorTicketsState", "watch"): "the same live_feed.follow as the dashboard",
     ("CheckoutState", "load"): "public by design: shows an approved product's terms to anyone",
     ("CheckoutState", "choose_pay_type"): "public by design: a radio choice, no data",
     ("CheckoutState", "pay"): "public by design: anyone may buy; it creates their own order (tests/db/test_billing)",

@@ -51,9 +51,9 @@ def test_another_vendor_sees_only_their_own_board(page: Page, base_url):
         expect(row).to_contain_text("globex")
 
 
-def test_the_ticket_page_shows_a_customer_reply_live(page: Page, base_url, app_server):
-    """The vendor's ticket page follows its account too: a reply written by another process
-    (here this test, through the services) appears without a reload."""
+def test_the_ticket_list_and_page_show_changes_live(page: Page, base_url, app_server):
+    """The ticket list and the ticket page follow their accounts too: a ticket and then a reply
+    written by another process (here this test, through the services) appear without a reload."""
     import re
     import time
 
@@ -68,15 +68,17 @@ def test_the_ticket_page_shows_a_customer_reply_live(page: Page, base_url, app_s
     now = app_now(base_url)
     receipt, _ = refundable_order(app_server["database_url"], now)
     engine = make_engine(app_server["database_url"])
+    page.clock.install(time=now)
+    login(page, base_url, "owner@acme.test", "owner-demo")
+    expect(page).to_have_url(f"{base_url}/vendor")
+    page.goto(f"{base_url}/vendor/tickets")                # the ticket list is live as well
+    expect(page.get_by_test_id("live-badge")).to_be_visible()
     with Session(engine) as s:
         order = s.exec(select(Order).where(Order.receipt == receipt)).one()
         ticket_id = tickets.open_ticket(s, now=now, order=order, type="tech_support", who=tickets.CUSTOMER,
                                         opener=Opener.CUSTOMER, comment="The download link is broken.").id
         s.commit()
-    page.clock.install(time=now)
-    login(page, base_url, "owner@acme.test", "owner-demo")
-    expect(page).to_have_url(f"{base_url}/vendor")
-    page.goto(f"{base_url}/vendor/ticket?id={ticket_id}")
+    page.get_by_role("row").filter(has_text=receipt).get_by_role("link").click()
     expect(page.get_by_text("The download link is broken.")).to_be_visible()
     expect(page.get_by_test_id("live-badge")).to_be_visible()
     with Session(engine) as s:
