@@ -154,7 +154,6 @@ def mw(world):
     now = clock_module.get_clock().now()
     with Session(world["engine"]) as s:
         acme = factories.account  # noqa: F841 - accounts exist already
-        from cbportal.models import VendorAccount
         acct = s.exec(select(VendorAccount).where(VendorAccount.nickname == "acme")).one()
         factories.clerk(s, now, acct, roles=(), email="bare@acme.test")
         s.flush()

@@ -2,7 +2,6 @@
 refunds and saved vs processed requests per month, from a real billing history on the
 test clock (R5 rebills, R3 vendor refund in 5 minutes), on SQLite and PostgreSQL."""
 
-from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
