@@ -59,7 +59,7 @@ def reports_page() -> rx.Component:
             S.loaded,
             rx.cond(S.error == "", rx.vstack(
                 rx.text("Monthly recurring revenue now: ", rx.text.strong(S.mrr_now, data_testid="mrr-now"),
-                        ". Months are calendar months in UTC."),
+                        ". Months are calendar months in ", S.zone, "."),
                 charts(),
                 rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
                     "Month", "MRR at month end", "Rebill revenue", "Refunds", "Saved", "Processed")])),

@@ -1,13 +1,14 @@
 """Subscription analytics for the Reports page (Manage Orders): subscriptions by status,
-and per calendar month (UTC): monthly recurring revenue at the month's end, rebill
-revenue, refunds, and refund/cancel requests saved vs processed. Amounts in cents."""
+and per calendar month of the accounts' time zone: monthly recurring revenue at the month's
+end, rebill revenue, refunds, and refund/cancel requests saved vs processed. Amounts in cents."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, literal_column, or_
+import pendulum
+from sqlalchemy import case, func, or_
 from sqlmodel import Session, select
 
 from cbportal.models import (
@@ -28,20 +29,23 @@ def report_accounts(session: Session, actor: Actor, nickname: str = "") -> list[
     return [a.id for a in accounts_for(session, actor, Role.MANAGE_ORDERS, nickname)]
 
 
-def month_starts(now: datetime, months: int) -> list[datetime]:
-    """The first instant of each of the last `months` UTC months, oldest first, this month last."""
-    y, m = now.astimezone(timezone.utc).year, now.astimezone(timezone.utc).month
-    starts = []
-    for _ in range(months):
-        starts.append(datetime(y, m, 1, tzinfo=timezone.utc))
-        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
-    return starts[::-1]
+def report_zone(session: Session, *, actor: Actor, account: str = "") -> str:
+    """Months are the accounts' calendar months: their time zone if they share one, else UTC."""
+    zones = {a.time_zone for a in accounts_for(session, actor, Role.MANAGE_ORDERS, account)}
+    return zones.pop() if len(zones) == 1 else "UTC"
 
 
-def _month(session: Session, column):
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone(literal_column("'UTC'"), column), literal_column("'YYYY-MM'"))
-    return func.substr(column, 1, 7)       # SQLite keeps instants as UTC text
+def month_starts(now: datetime, months: int, tz: str = "UTC") -> list[pendulum.DateTime]:
+    """The first instant of each of the last `months` calendar months in `tz`, oldest first,
+    this month last."""
+    this_month = pendulum.instance(now).in_timezone(tz).start_of("month")
+    return [this_month.subtract(months=k) for k in range(months - 1, -1, -1)]
+
+
+def _bucket(column, starts: list[datetime]):
+    """The index of the month an instant falls in: one CASE over the month starts, so every
+    database groups by the same local months (SQLite knows no time zones)."""
+    return case(*[(column < starts[i], i - 1) for i in range(1, len(starts))], else_=len(starts) - 1)
 
 
 def subscription_counts(session: Session, *, actor: Actor, account: str = "") -> dict[str, int]:
@@ -68,40 +72,35 @@ def mrr_cents(session: Session, ids: list[int], at: datetime) -> int:
 
 
 def monthly(session: Session, *, actor: Actor, now: datetime, account: str = "", months: int = 12) -> list[dict]:
-    """One row per month: mrr_cents (at the month's end, or now), rebill_cents, refund_cents, and
-    refund/cancel requests saved (closed unprocessed or converted, as on the dashboard) vs processed."""
+    """One row per calendar month of the accounts' zone (report_zone): mrr_cents (at the month's
+    end, or now), rebill_cents, refund_cents, and refund/cancel requests saved (closed unprocessed
+    or converted, as on the dashboard) vs processed."""
     ids = report_accounts(session, actor, account)
-    starts = month_starts(now, months)
-    since = starts[0]
+    starts = month_starts(now, months, report_zone(session, actor=actor, account=account))
 
-    def grouped(column, value, *where) -> dict[str, int]:
-        month = _month(session, column)
-        return {m: int(v or 0) for m, v in session.exec(select(month, value).where(*where).group_by(month))}
+    def grouped(column, value, *where, extra=()) -> dict:
+        month = _bucket(column, starts)
+        query = select(month, *extra, value).where(column >= starts[0], *where).group_by(month, *extra)
+        return {tuple(row[:-1]) if extra else row[0]: int(row[-1] or 0) for row in session.exec(query)}
 
     rebills = grouped(Bill.paid_at, func.sum(Bill.amount_cents), Bill.order_id == Order.id,
                       Order.account_id.in_(ids), Bill.kind == BillKind.REBILL,
-                      Bill.status.in_([BillStatus.PAID, BillStatus.REFUNDED]), Bill.paid_at >= since)
+                      Bill.status.in_([BillStatus.PAID, BillStatus.REFUNDED]))
     refunds = grouped(PaymentAttempt.finished_at, func.sum(PaymentAttempt.amount_cents),
                       PaymentAttempt.bill_id == Bill.id, Bill.order_id == Order.id, Order.account_id.in_(ids),
-                      PaymentAttempt.kind == AttemptKind.REFUND, PaymentAttempt.outcome == AttemptOutcome.REFUNDED,
-                      PaymentAttempt.finished_at >= since)
-    closed = dict(((m, str(reason)), n) for m, reason, n in session.exec(
-        select(_month(session, Ticket.closed_at), Ticket.close_reason, func.count())
-        .where(Ticket.account_id.in_(ids), Ticket.type.in_(SALE_TYPES), Ticket.status == TicketStatus.CLOSED,
-               Ticket.closed_at >= since)
-        .group_by(_month(session, Ticket.closed_at), Ticket.close_reason)))
+                      PaymentAttempt.kind == AttemptKind.REFUND, PaymentAttempt.outcome == AttemptOutcome.REFUNDED)
+    closed = grouped(Ticket.closed_at, func.count(), Ticket.account_id.in_(ids), Ticket.type.in_(SALE_TYPES),
+                     Ticket.status == TicketStatus.CLOSED, extra=(Ticket.close_reason,))
     converted = grouped(TicketEvent.at, func.count(func.distinct(TicketEvent.ticket_id)),
                         TicketEvent.ticket_id == Ticket.id, Ticket.account_id.in_(ids),
-                        TicketEvent.kind == "type_changed", Ticket.type == TicketType.TECH_SUPPORT,
-                        TicketEvent.at >= since)
+                        TicketEvent.kind == "type_changed", Ticket.type == TicketType.TECH_SUPPORT)
     rows = []
     for i, start in enumerate(starts):
-        key = start.strftime("%Y-%m")
         end = starts[i + 1] if i + 1 < len(starts) else now
-        processed = closed.get((key, CloseReason.PROCESSED.value), 0)
-        saved = converted.get(key, 0) + sum(n for (m, reason), n in closed.items()
-                                            if m == key and reason != CloseReason.PROCESSED.value)
-        rows.append({"month": key, "mrr_cents": mrr_cents(session, ids, end), "rebill_cents": rebills.get(key, 0),
-                     "refund_cents": refunds.get(key, 0), "saved": saved, "processed": processed})
+        processed = sum(n for (m, reason), n in closed.items() if m == i and str(reason) == CloseReason.PROCESSED)
+        saved = converted.get(i, 0) + sum(n for (m, reason), n in closed.items()
+                                          if m == i and str(reason) != CloseReason.PROCESSED)
+        rows.append({"month": start.format("YYYY-MM"), "mrr_cents": mrr_cents(session, ids, end),
+                     "rebill_cents": rebills.get(i, 0), "refund_cents": refunds.get(i, 0), "saved": saved,
+                     "processed": processed})
     return rows
-

@@ -47,6 +47,7 @@ class ReportsState(SessionState):
     statuses: list[StatusCount] = []
     months: list[MonthRow] = []
     mrr_now: str = ""
+    zone: str = "UTC"
     _csv_rows: list[dict] = []
 
     def _refresh(self, actor) -> None:
@@ -54,6 +55,7 @@ class ReportsState(SessionState):
         with reader(get_engine()) as session:
             counts = reports.subscription_counts(session, actor=actor, account=self.account)
             rows = reports.monthly(session, actor=actor, now=now, account=self.account)
+            self.zone = reports.report_zone(session, actor=actor, account=self.account)
             nicknames = [a.nickname for a in accounts_of(session, actor)]
         self.nicknames = nicknames
         self.statuses = [StatusCount(status=s.replace("dunning", "in dunning"), count=n) for s, n in counts.items()]

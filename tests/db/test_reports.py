@@ -59,3 +59,21 @@ def test_subscription_counts_and_roles(history):
 def test_month_starts_cross_the_year():
     starts = reports.month_starts(utc(2026, 2, 3), 3)
     assert [s.strftime("%Y-%m-%d") for s in starts] == ["2025-12-01", "2026-01-01", "2026-02-01"]
+
+
+def test_months_are_the_accounts_calendar_months(session, clock):
+    """A refund at 22:00 on Feb 28 in New York is 03:00 on Mar 1 in UTC: it is February's."""
+    from cbportal.models import AttemptKind, AttemptOutcome, PaymentAttempt
+
+    now = utc(2026, 3, 10)
+    acct, owner = factories.account(session, now, tz="America/New_York")
+    prod = factories.product(session, now, owner, acct)
+    order = factories.order(session, session.get_bind(), clock, prod, acct, paid_at=utc(2026, 2, 20))
+    bill = factories.add_paid_bill(session, order, seq=2, kind="rebill", amount=995, paid_at=utc(2026, 2, 21))
+    session.add(PaymentAttempt(bill_id=bill.id, kind=AttemptKind.REFUND, idempotency_key="r1", amount_cents=500,
+                               outcome=AttemptOutcome.REFUNDED, gateway="sandbox", at=utc(2026, 3, 1, 3),
+                               finished_at=utc(2026, 3, 1, 3)))
+    session.commit()
+    assert reports.report_zone(session, actor=owner) == "America/New_York"
+    rows = reports.monthly(session, actor=owner, now=now, months=2)
+    assert [(r["month"], r["refund_cents"]) for r in rows] == [("2026-02", 500), ("2026-03", 0)]

@@ -91,6 +91,7 @@ def matrix(w, session, now):
             session, now=now, actor=a, sku="PRO", description="forged"), sub_mgmt),
         "reports.monthly": (lambda a, who: reports.monthly(session, actor=a, now=now), no_orders),
         "reports.report_accounts": (lambda a, who: reports.report_accounts(session, a), no_orders),
+        "reports.report_zone": (lambda a, who: reports.report_zone(session, actor=a, account=acme), sub_mgmt),
         "reports.subscription_counts": (lambda a, who: reports.subscription_counts(session, actor=a), no_orders),
         "staff_desk.accounts": (lambda a, who: staff_desk.accounts(session, actor=a), STAFF_ONLY),
         "staff_desk.phone_ticket": (lambda a, who: staff_desk.phone_ticket(
