@@ -76,6 +76,8 @@ def board() -> rx.Component:
             choice(TYPES, S.type_filter, S.pick_type, "Ticket type"),
             choice(OPENERS, S.opener_filter, S.pick_opener, "Opened by"),
             choice(DUE, S.due_filter, S.pick_due, "Due"),
+            rx.input(type="number", min=1, max=8760, placeholder="or within … hours", aria_label="Due within hours",
+                     default_value=S.due_filter, key="due-" + S.due_filter, on_blur=S.pick_due, width="10em"),
             rx.form(rx.hstack(rx.input(name="search", placeholder="Receipt or customer email", aria_label="Search",
                                        default_value=S.search, width="16em"),
                               rx.button("Search", type="submit", variant="soft")),

@@ -127,7 +127,12 @@ class VendorHomeState(SessionState):
 
     @rx.event
     def pick_due(self, value: str):
-        return self._apply(due_filter="" if value == "all" else str(value)[:5])
+        """A preset ("all", "24") or any number of hours typed in the box ("" = any time)."""
+        value = str(value).strip()
+        if value not in ("all", "") and not value.isdigit():
+            self.error = "Due within takes a whole number of hours."
+            return
+        return self._apply(due_filter="" if value in ("all", "", "0") else value[:5])
 
     @rx.event
     def search_tickets(self, form: dict):

@@ -169,3 +169,19 @@ def test_r8_staff_handlers_refuse_vendors(world, who):
         result = getattr(state_class, handler).fn(state, *args)
         assert "/login" in str(result), f"{handler} by {who} was not sent to the login page"
         assert staff_snapshot() == before, f"{handler} by {who} changed the database"
+
+
+def test_dashboard_due_within_any_number_of_hours(world):
+    """Presets or a typed number of hours; a bad number is refused with a sentence and changes nothing."""
+    from cbportal.state.vendor import VendorHomeState
+
+    state = VendorHomeState(_reflex_internal_init=True)
+    state.token = world["tokens"]["owner"]
+    VendorHomeState.pick_due.fn(state, "5")
+    assert (state.due_filter, state.error) == ("5", "")
+    VendorHomeState.pick_due.fn(state, "99999")
+    assert state.due_filter == "5" and state.error == "Due within is 0 to 8760 hours."
+    VendorHomeState.pick_due.fn(state, "-3")
+    assert state.due_filter == "5" and state.error == "Due within takes a whole number of hours."
+    VendorHomeState.pick_due.fn(state, "")
+    assert (state.due_filter, state.error) == ("", "")
