@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from cbportal.models import Order, Product, ProductStatus, Subscription, Ticket, VendorAccount
-from cbportal.services.accounts import accounts_of
+from cbportal.models import Order, Product, ProductStatus, Role, Subscription, Ticket, VendorAccount
+from cbportal.services.accounts import accounts_for, accounts_of
 from cbportal.services.auth import Actor
 
 
@@ -40,11 +40,7 @@ def staff_summary(session: Session, *, actor: Actor) -> dict:
 
 def ticket_list(session: Session, *, actor: Actor, status: str = "open", limit: int = 200) -> list[dict]:
     """The actor's accounts' tickets, soonest processing first (Manage Tickets)."""
-    from cbportal.models import Role
-
-    if not actor.is_staff:
-        actor.require(Role.MANAGE_TICKETS)
-    ids = [a.id for a in accounts_of(session, actor)]
+    ids = [a.id for a in accounts_for(session, actor, Role.MANAGE_TICKETS)]
     query = (select(Ticket, Order, VendorAccount).join(Order, Ticket.order_id == Order.id)
              .join(VendorAccount, Ticket.account_id == VendorAccount.id).where(Ticket.account_id.in_(ids)))
     if status in ("open", "closed"):

@@ -20,7 +20,6 @@ from cbportal.state import live_feed
 from cbportal.state.session import SessionState
 
 
-
 class AccountRow(TypedDict):
     nickname: str
     time_zone: str
