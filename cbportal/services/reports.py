@@ -12,13 +12,13 @@ from sqlalchemy import case, func, or_
 from sqlmodel import Session, select
 
 from cbportal.models import (
-    AttemptKind, AttemptOutcome, Bill, BillKind, BillStatus, CloseReason, FrequencyUnit, Order, PaymentAttempt, Role,
-    Subscription, SubscriptionStatus, Ticket, TicketEvent, TicketStatus, TicketType,
+    AttemptKind, AttemptOutcome, Bill, BillKind, BillStatus, FrequencyUnit, Order, PaymentAttempt, Role, Subscription,
+    SubscriptionStatus,
 )
 from cbportal.services.accounts import accounts_for
 from cbportal.services.auth import Actor
 from cbportal.services.money import round_half_up
-from cbportal.services.ticket_board import SALE_TYPES
+from cbportal.services.ticket_board import sale_outcomes
 
 # A subscription's price per month: 12 months = 52 weeks = 365 days.
 MONTHS_PER_UNIT = {FrequencyUnit.DAY: Decimal(12) / 365, FrequencyUnit.WEEK: Decimal(12) / 52,
@@ -78,10 +78,10 @@ def monthly(session: Session, *, actor: Actor, now: datetime, account: str = "",
     ids = report_accounts(session, actor, account)
     starts = month_starts(now, months, report_zone(session, actor=actor, account=account))
 
-    def grouped(column, value, *where, extra=()) -> dict:
+    def grouped(column, value, *where) -> dict[int, int]:
         month = _bucket(column, starts)
-        query = select(month, *extra, value).where(column >= starts[0], *where).group_by(month, *extra)
-        return {tuple(row[:-1]) if extra else row[0]: int(row[-1] or 0) for row in session.exec(query)}
+        query = select(month, value).where(column >= starts[0], *where).group_by(month)
+        return {m: int(v or 0) for m, v in session.exec(query)}
 
     rebills = grouped(Bill.paid_at, func.sum(Bill.amount_cents), Bill.order_id == Order.id,
                       Order.account_id.in_(ids), Bill.kind == BillKind.REBILL,
@@ -89,18 +89,11 @@ def monthly(session: Session, *, actor: Actor, now: datetime, account: str = "",
     refunds = grouped(PaymentAttempt.finished_at, func.sum(PaymentAttempt.amount_cents),
                       PaymentAttempt.bill_id == Bill.id, Bill.order_id == Order.id, Order.account_id.in_(ids),
                       PaymentAttempt.kind == AttemptKind.REFUND, PaymentAttempt.outcome == AttemptOutcome.REFUNDED)
-    closed = grouped(Ticket.closed_at, func.count(), Ticket.account_id.in_(ids), Ticket.type.in_(SALE_TYPES),
-                     Ticket.status == TicketStatus.CLOSED, extra=(Ticket.close_reason,))
-    converted = grouped(TicketEvent.at, func.count(func.distinct(TicketEvent.ticket_id)),
-                        TicketEvent.ticket_id == Ticket.id, Ticket.account_id.in_(ids),
-                        TicketEvent.kind == "type_changed", Ticket.type == TicketType.TECH_SUPPORT)
+    outcomes = sale_outcomes(session, ids, starts[0], bucket=lambda instant: _bucket(instant, starts))
     rows = []
     for i, start in enumerate(starts):
         end = starts[i + 1] if i + 1 < len(starts) else now
-        processed = sum(n for (m, reason), n in closed.items() if m == i and str(reason) == CloseReason.PROCESSED)
-        saved = converted.get(i, 0) + sum(n for (m, reason), n in closed.items()
-                                          if m == i and str(reason) != CloseReason.PROCESSED)
         rows.append({"month": start.format("YYYY-MM"), "mrr_cents": mrr_cents(session, ids, end),
-                     "rebill_cents": rebills.get(i, 0), "refund_cents": refunds.get(i, 0), "saved": saved,
-                     "processed": processed})
+                     "rebill_cents": rebills.get(i, 0), "refund_cents": refunds.get(i, 0),
+                     "saved": outcomes[i]["saved"], "processed": outcomes[i]["processed"]})
     return rows

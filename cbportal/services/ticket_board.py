@@ -3,6 +3,7 @@ and the "saved sales" figures (refund/cancel requests closed or converted vs pro
 
 from __future__ import annotations
 
+import collections
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -90,21 +91,33 @@ def open_tickets(session: Session, *, actor: Actor, now: datetime, where: BoardF
     return rows, total
 
 
+def sale_outcomes(session: Session, ids: list[int], since: datetime, bucket=None) -> dict:
+    """What became of the refund/cancel requests decided since `since`: saved (closed by the
+    customer, the vendor, staff or inactivity, or converted to tech support), of which
+    converted, and processed. `bucket(instant column)` splits them (e.g. by month); without
+    it they are one group, key None. Returns {key: {"saved", "converted", "processed"}}."""
+    def query(instant, *columns):
+        key = [bucket(instant)] if bucket is not None else []
+        return select(*key, *columns), key
+
+    outcomes = collections.defaultdict(lambda: {"saved": 0, "converted": 0, "processed": 0})
+    closed, key = query(Ticket.closed_at, Ticket.close_reason, func.count())
+    for *group, reason, n in session.execute(closed.where(
+            Ticket.account_id.in_(ids), Ticket.type.in_(SALE_TYPES), Ticket.status == TicketStatus.CLOSED,
+            Ticket.closed_at >= since).group_by(*key, Ticket.close_reason)):
+        outcomes[group[0] if group else None]["processed" if str(reason) == CloseReason.PROCESSED else "saved"] += n
+    converted, key = query(TicketEvent.at, func.count(func.distinct(TicketEvent.ticket_id)))
+    for *group, n in session.execute(converted.join(Ticket, TicketEvent.ticket_id == Ticket.id).where(
+            Ticket.account_id.in_(ids), TicketEvent.kind == "type_changed", Ticket.type == TicketType.TECH_SUPPORT,
+            TicketEvent.at >= since).group_by(*key)):
+        outcomes[group[0] if group else None]["converted"] += n
+        outcomes[group[0] if group else None]["saved"] += n
+    return outcomes
+
+
 def saved_sales(session: Session, *, actor: Actor, now: datetime, account: str = "", days: int = 30) -> dict:
-    """Refund/cancel requests of the last `days` days that ended without processing (closed by
-    the customer, the vendor, staff or inactivity, or converted to tech support) vs processed."""
+    """The dashboard's saved-sales figures for the last `days` days, with the save rate."""
     ids = [a.id for a in board_accounts(session, actor, account)]
-    since = now - timedelta(days=days)
-    closed = (select(Ticket.close_reason, func.count()).where(
-        Ticket.account_id.in_(ids), Ticket.type.in_(SALE_TYPES), Ticket.status == TicketStatus.CLOSED,
-        Ticket.closed_at >= since).group_by(Ticket.close_reason))
-    by_reason = {str(reason): n for reason, n in session.exec(closed)}
-    converted = session.exec(select(func.count(func.distinct(TicketEvent.ticket_id)))
-                             .join(Ticket, TicketEvent.ticket_id == Ticket.id)
-                             .where(Ticket.account_id.in_(ids), TicketEvent.kind == "type_changed",
-                                    Ticket.type == TicketType.TECH_SUPPORT, TicketEvent.at >= since)).one()
-    processed = by_reason.pop(CloseReason.PROCESSED.value, 0)
-    saved = sum(by_reason.values()) + converted
-    decided = saved + processed
-    return {"saved": saved, "converted": converted, "processed": processed,
-            "rate": round(100 * saved / decided) if decided else 0, "days": days}
+    figures = dict(sale_outcomes(session, ids, now - timedelta(days=days))[None])
+    decided = figures["saved"] + figures["processed"]
+    return {**figures, "rate": round(100 * figures["saved"] / decided) if decided else 0, "days": days}

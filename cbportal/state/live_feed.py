@@ -17,6 +17,8 @@ from sqlalchemy.engine import Engine
 
 from cbportal.db import get_engine, reader
 from cbportal.services import changes
+from cbportal.services.errors import ServiceError
+from cbportal.state.session import sentence
 
 log = logging.getLogger(__name__)
 
@@ -129,9 +131,6 @@ async def follow(state, refresh: Callable) -> None:
     accounts (`state._account_ids`) changes, until the page stops (`watch_id` changes),
     the user is no longer signed in, or the browser has left. The page state has the vars
     `watch_id`, `_watcher_for`, `live`, `error` and `_account_ids`, and `refresh(actor)`."""
-    from cbportal.services.errors import ServiceError
-    from cbportal.state.session import sentence
-
     async with state:
         if not state.watch_id or state._watcher_for == state.watch_id or state._actor() is None:
             return                                  # not signed in, or this page already has a follower

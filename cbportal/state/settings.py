@@ -61,73 +61,49 @@ class SettingsState(SessionState):
         self._show(actor)
         return None if actor is None or actor.is_staff else actor
 
-    @rx.event
-    def load(self):
+    def _run(self, change=None, done: str = ""):
+        """Check the user, make the change (if any) in one transaction, show the stored values again."""
         actor = self._signed_in()
         if actor is None:
             return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_SETTINGS}")
         self.error, self.notice = "", ""
         try:
+            if change is not None:
+                with session_scope() as session:
+                    change(session, actor, get_clock().now())
             self._read(actor)
+            self.notice = done
         except ServiceError as error:
             self.error = sentence(error)
         self.loaded = True
 
     @rx.event
+    def load(self):
+        return self._run()
+
+    @rx.event
     def pick_account(self, value: str):
-        actor = self._signed_in()
-        if actor is None:
-            return rx.redirect(routes.LOGIN)
-        self.account, self.error, self.notice = str(value)[:40], "", ""
-        try:
-            self._read(actor)
-        except ServiceError as error:
-            self.error = sentence(error)
+        self.account = str(value)[:40]
+        return self._run()
 
     @rx.event
     def save(self, form: dict):
-        actor = self._signed_in()
-        if actor is None:
-            return rx.redirect(routes.LOGIN)
-        self.error, self.notice = "", ""
+        """The form as typed; the services check every value (time zone, email, 0-60 days, URL)."""
         days = str(form.get("reminder_days", "")).strip()
-        if not days.isdigit():
-            self.error = "Reminder days is a whole number from 0 to 60."
-            return
         changes = {name: str(form.get(name, "")).strip() or None for name in (
             "time_zone", "customer_service_email", "contact_phone", "contact_url", "ins_url")}
-        changes["time_zone"] = changes["time_zone"] or "UTC"
-        changes["reminder_days"] = int(days)
+        changes["reminder_days"] = int(days) if days.isdigit() else days
         if str(form.get("ins_secret", "")).strip():
             changes["ins_secret"] = str(form["ins_secret"]).strip()[:200]
-        try:
-            with session_scope() as session:
-                accounts.update_settings(session, now=get_clock().now(), actor=actor, nickname=self.account, **changes)
-            self._read(actor)
-            self.notice = "Settings saved."
-        except ServiceError as error:
-            self.error = sentence(error)
+        return self._run(lambda session, actor, now: accounts.update_settings(
+            session, now=now, actor=actor, nickname=self.account, **changes), "Settings saved.")
 
     @rx.event
     def send_test(self):
-        actor = self._signed_in()
-        if actor is None:
-            return rx.redirect(routes.LOGIN)
-        self.error, self.notice = "", ""
-        try:
-            with session_scope() as session:
-                ins_admin.send_test(session, now=get_clock().now(), actor=actor, nickname=self.account)
-            self._read(actor)
-            self.notice = "A TEST notification is queued; its delivery shows in the log below."
-        except ServiceError as error:
-            self.error = sentence(error)
+        return self._run(lambda session, actor, now: ins_admin.send_test(
+            session, now=now, actor=actor, nickname=self.account),
+            "A TEST notification is queued; its delivery shows in the log below.")
 
     @rx.event
     def refresh_log(self):
-        actor = self._signed_in()
-        if actor is None:
-            return rx.redirect(routes.LOGIN)
-        try:
-            self._read(actor)
-        except ServiceError as error:
-            self.error = sentence(error)
+        return self._run()
