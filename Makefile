@@ -38,7 +38,7 @@ run: demo
 	$(VENV)/bin/reflex run --env prod --single-port
 
 dev: demo
-	$(VENV)/bin/reflex run
+	CBPORTAL_LOG_FORMAT=plain $(VENV)/bin/reflex run
 
 # The scale tests (PostgreSQL, Redis, several app processes) build the frontend again,
 # so they run after the others, in a pytest run of their own.

@@ -1,4 +1,5 @@
-"""The Reflex app: pages, the REST API (/api/v1) on the backend, the in-process worker."""
+"""The Reflex app: pages, the REST API (/api/v1) on the backend, the in-process worker,
+and operations (/healthz, /readyz, /metrics, request logs: cbportal.ops)."""
 
 import asyncio
 import contextlib
@@ -25,6 +26,10 @@ from cbportal.pages.vendor_tickets import vendor_tickets
 from cbportal.pages.vendor_users import vendor_users
 from cbportal.pages.reports import reports_page
 from cbportal.pages.settings import settings_page
+from cbportal.ops import events as event_timing
+from cbportal.ops.http import build_ops_app, request_log
+from cbportal.ops.logs import configure as configure_logging
+from cbportal.ops.metrics import install_database_collector, watch_websockets
 from cbportal.settings import SettingsError, get_settings
 from cbportal.state.card import CardState
 from cbportal.state.checkout import CheckoutState
@@ -43,6 +48,7 @@ from cbportal.state.reports import ReportsState
 from cbportal.state.settings import SettingsState
 
 settings = get_settings()  # bad settings fail here, at start, with a clear message
+configure_logging()        # JSON lines (or plain with CBPORTAL_LOG_FORMAT=plain)
 if settings.test_mode:
     from reflex.config import get_config
 
@@ -53,7 +59,10 @@ if settings.test_mode:
 
 @contextlib.asynccontextmanager
 async def worker_task():
-    """Run the worker inside the app process (the laptop default; CBPORTAL_WORKER=0 turns it off)."""
+    """Run the worker inside the app process (the laptop default; CBPORTAL_WORKER=0 turns it off).
+    On shutdown (SIGTERM) it returns within 1.5 s: the worker's passes run in a daemon thread,
+    so a pass blocked on a busy database no longer holds the process (it used to wait in
+    the event loop's executor for the whole pass or the 30 s SQLite busy timeout)."""
     if not settings.run_worker:
         yield
         return
@@ -62,16 +71,24 @@ async def worker_task():
     from cbportal.services.worker import run_forever
 
     stop = asyncio.Event()
-    task = asyncio.create_task(run_forever(get_engine(), get_clock(), stop=stop))
+    task = asyncio.create_task(run_forever(get_engine(), get_clock(), stop=stop, stop_grace=1.0, halt_grace=0.5))
     try:
         yield
     finally:
         stop.set()
-        await asyncio.wait_for(task, timeout=5)
+        try:
+            await asyncio.wait_for(task, timeout=5)
+        except (asyncio.TimeoutError, asyncio.CancelledError):
+            pass
 
 
-app = rx.App(api_transformer=build_api())
+# The API app mounts Reflex; the ops app (/healthz, /readyz, /metrics) mounts that; the
+# request log wraps everything, so each request is timed and logged once, with its id.
+app = rx.App(api_transformer=[build_api(), build_ops_app(), request_log])
 app.register_lifespan_task(worker_task)
+event_timing.install()
+install_database_collector()
+watch_websockets(app)
 app.add_page(home, route=routes.HOME, title="cbportal", on_load=SessionState.load_user)
 app.add_page(login, route=routes.LOGIN, title="Log in · cbportal", on_load=SessionState.load_user)
 app.add_page(portal, route=routes.PORTAL, title="Find your order · cbportal",
@@ -95,3 +112,8 @@ app.add_page(settings_page, route=routes.VENDOR_SETTINGS, title="Settings · cbp
 app.add_page(vendor_orders, route=routes.VENDOR_ORDERS, title="Transactions · cbportal", on_load=VendorOrdersState.load)
 app.add_page(vendor_products, route=routes.VENDOR_PRODUCTS, title="Products · cbportal",
              on_load=VendorProductsState.load)
+if settings.test_mode:  # the staff test page: test clock and "advance to the next event" (R2)
+    from cbportal.pages.staff_test import staff_test
+    from cbportal.state.staff_test import StaffTestState
+
+    app.add_page(staff_test, route=routes.STAFF_TEST, title="Test clock · cbportal", on_load=StaffTestState.load)

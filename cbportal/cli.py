@@ -1,10 +1,15 @@
-"""Command line: `cbportal migrate`, `cbportal demo [--if-empty]`, `cbportal worker`."""
+"""Command line: `cbportal migrate`, `cbportal demo [--if-empty]`, `cbportal worker`,
+`cbportal doctor`, `cbportal backup [DEST]`, `cbportal restore SRC [--force]`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import signal
 import sys
+import threading
+from pathlib import Path
 
 from cbportal.settings import SettingsError, get_settings
 
@@ -15,10 +20,23 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="alembic upgrade head on DATABASE_URL")
     demo = sub.add_parser("demo", help="load demo data")
     demo.add_argument("--if-empty", action="store_true", help="do nothing when the database has users")
-    sub.add_parser("worker", help="run the worker (timers and outboxes) in this process")
+    sub.add_parser("worker", help="run the worker (timers and outboxes) in this process; SIGTERM stops it within 5 s")
+    sub.add_parser("doctor", help="check the configuration and the services it points at")
+    backup = sub.add_parser("backup", help="back up the database (and the link secret) into a new folder")
+    backup.add_argument("dest", nargs="?", type=Path, help="folder to create (default: $CBPORTAL_VAR_DIR/backups/...)")
+    restore = sub.add_parser("restore", help="restore a backup folder into DATABASE_URL (stop the app first)")
+    restore.add_argument("source", type=Path, help="a folder made by `cbportal backup`")
+    restore.add_argument("--force", action="store_true", help="replace a database that already holds data")
     args = parser.parse_args(argv)
+    if args.command == "doctor":  # reports bad settings itself, in words
+        from cbportal.ops.doctor import main as doctor
+
+        return doctor()
     try:
         settings = get_settings()
+        from cbportal.ops.logs import configure
+
+        configure()
     except SettingsError as error:
         print(f"cbportal: bad setting: {error}", file=sys.stderr)
         return 2
@@ -28,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         upgrade(settings.database_url)
         print(f"cbportal: schema up to date on {settings.database_url.split('@')[-1]}")
         return 0
+    if args.command in ("backup", "restore"):
+        return _backup_or_restore(args, settings)
     from cbportal.db import get_engine
     from cbportal.services.clock import get_clock
 
@@ -48,15 +68,52 @@ def main(argv: list[str] | None = None) -> int:
         print("cbportal: demo data loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
         return 0
     if args.command == "worker":
-        from cbportal.services.worker import run_forever
-
-        print("cbportal: worker running (Ctrl-C stops it)")
-        try:
-            asyncio.run(run_forever(get_engine(), get_clock()))
-        except KeyboardInterrupt:
-            pass
-        return 0
+        return _worker(get_engine(), get_clock())
     return 1
+
+
+def _worker(engine, clock) -> int:
+    """Run the worker until SIGTERM or SIGINT; then let the current pass finish what it can
+    and exit within 5 s (see services.worker.run_forever)."""
+    from cbportal.services.worker import run_forever
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await run_forever(engine, clock, stop=stop)
+
+    print("cbportal: worker running (SIGTERM or Ctrl-C stops it)", flush=True)
+    asyncio.run(run())
+    if any(t.name == "cbportal-worker-pass" and t.is_alive() for t in threading.enumerate()):
+        # A pass cut off mid-transaction: leave now; the database rolls that transaction back.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+    return 0
+
+
+def _backup_or_restore(args, settings) -> int:
+    from cbportal.ops.backup import BackupError, backup, restore
+
+    try:
+        if args.command == "backup":
+            result = backup(database_url=settings.database_url, var_dir=settings.var_dir, dest=args.dest,
+                            secret_from_env=bool(os.environ.get("CBPORTAL_SECRET")))
+            verb = "backed up into"
+        else:
+            result = restore(source=args.source, database_url=settings.database_url, var_dir=settings.var_dir,
+                             force=args.force)
+            verb = "restored from"
+    except BackupError as error:
+        print(f"cbportal: {error}", file=sys.stderr)
+        return 1
+    figures = result.summary
+    rows = sum(figures["tables"].values())
+    print(f"cbportal: {verb} {result.folder}: {rows} rows in {len(figures['tables'])} tables, bills "
+          f"{figures['bills_amount_cents']} cents, refunded {figures['bills_refunded_cents']} cents")
+    return 0
 
 
 if __name__ == "__main__":

@@ -64,7 +64,8 @@ class PaymentType(StrEnum):
 
 class OrderStatus(StrEnum):
     ACTIVE = "active"       # paid, nothing refunded
-    REFUNDED = "refunded"   # at least one bill refunded
+    PARTIALLY_REFUNDED = "partially_refunded"   # part of a bill refunded (R7 prorated refund)
+    REFUNDED = "refunded"   # at least one bill refunded in full
     FAILED = "failed"       # the initial payment was declined at checkout
 
 
@@ -86,12 +87,19 @@ class AttemptKind(StrEnum):
 
 
 class AttemptOutcome(StrEnum):
-    PENDING = "pending"               # recorded before the gateway call (R6)
+    """pending -> succeeded (paid / refunded) | failed (the declines, or a refund refused)."""
+    PENDING = "pending"               # recorded before the gateway call, or the gateway has not decided (R6)
     PAID = "paid"
     REFUNDED = "refunded"
     INSUFFICIENT_FUNDS = "insufficient_funds"
     INVALID_CARD = "invalid_card"
-    ERROR = "error"
+    FAILED = "failed"                 # a refund the gateway refused: retried with a new attempt
+
+
+class RefundStatus(StrEnum):
+    """A refund ticket's money (R3): pending until the gateway confirms it."""
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
 
 
 class SubscriptionStatus(StrEnum):
@@ -179,6 +187,9 @@ class VendorAccount(SQLModel, table=True):
     link_code_hash: Optional[str] = Field(default=None, max_length=64)
     link_code_expires_at: Optional[datetime] = instant(default=None, nullable=True)
     created_at: datetime = instant()
+    # R2 holiday calendar: an ISO country code of the `holidays` package and optional region.
+    holiday_country: Optional[str] = Field(default=None, max_length=3)
+    holiday_region: Optional[str] = Field(default=None, max_length=12)
 
     @property
     def ticket_email(self) -> str:
@@ -340,7 +351,8 @@ class PaymentAttempt(SQLModel, table=True):
     """Every charge or refund, recorded with its idempotency key before the gateway call (R6)."""
     __tablename__ = "payment_attempt"
     __table_args__ = (CheckConstraint("amount_cents >= 0", name="ck_payment_attempt_amount"),
-                      Index("ix_payment_attempt_pending", "outcome", "at"))
+                      Index("ix_payment_attempt_pending", "outcome", "at"),
+                      Index("ix_payment_attempt_check", "check_at"))
     id: Optional[int] = Field(default=None, primary_key=True)
     bill_id: int = Field(foreign_key="bill.id", index=True)
     ticket_id: Optional[int] = Field(default=None, foreign_key="ticket.id", index=True)  # refunds of a ticket
@@ -352,6 +364,15 @@ class PaymentAttempt(SQLModel, table=True):
     gateway_ref: Optional[str] = Field(default=None, max_length=120)
     at: datetime = instant()
     finished_at: Optional[datetime] = instant(default=None, nullable=True)
+    # Refunds only (services/refunds.py): when the worker next looks at this attempt (its
+    # lease while a call is under way, counted from the claim; then the reconcile or retry
+    # time); None once it is final. A retry is a new attempt of the same chain.
+    check_at: Optional[datetime] = instant(default=None, nullable=True)
+    chain_started_at: Optional[datetime] = instant(default=None, nullable=True)
+    try_no: int = 1
+    message: Optional[str] = Field(default=None, max_length=300)
+    manual_reason: Optional[str] = Field(default=None, sa_type=Text)
+    manual_by_user_id: Optional[int] = Field(default=None, foreign_key="app_user.id")
 
 
 class Subscription(SQLModel, table=True):
@@ -412,6 +433,7 @@ class Ticket(SQLModel, table=True):
     opened_by_user_id: Optional[int] = Field(default=None, foreign_key="app_user.id")
     opened_at: datetime = instant()
     target_bill_id: Optional[int] = Field(default=None, foreign_key="bill.id")
+    refund_status: Optional[RefundStatus] = enum_col(None, nullable=True)
     process_at: Optional[datetime] = instant(default=None, nullable=True)
     last_actor: Party = enum_col(Party.CUSTOMER)
     last_action_at: datetime = instant()
@@ -540,3 +562,35 @@ class LookupFailure(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     client: str = Field(max_length=64)
     at: datetime = instant()
+
+
+class ClosedDate(SQLModel, table=True):
+    """A vendor's own closed date (R2): counts like a Saturday for business time and deferrals."""
+    __tablename__ = "closed_date"
+    __table_args__ = (UniqueConstraint("account_id", "day", name="uq_closed_date_account_day"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="vendor_account.id", index=True)
+    day: date
+    label: str = Field(default="", max_length=80)
+
+
+class AttemptCounter(SQLModel, table=True):
+    """One counter per limited key (`lookup-addr:…`, `lookup-receipt:…`, `login-user:…`,
+    `login-addr:…`): attempts in the current window and, for sign-ins, the instant until
+    which the key is refused. Rows are locked while counted, so the limits are atomic
+    across threads and processes (services/ratelimit.py, services/auth.py)."""
+    __tablename__ = "attempt_counter"
+    key: str = Field(primary_key=True, max_length=200)
+    window_start: datetime = instant()
+    count: int = 0
+    blocked_until: Optional[datetime] = instant(nullable=True)
+
+
+class WorkerHeartbeat(SQLModel, table=True):
+    """A running worker loop (in an app process or `cbportal worker`), beating every few
+    seconds in wall-clock time (operations, not business time); `/readyz` and
+    `cbportal doctor` read the freshest beat."""
+    __tablename__ = "worker_heartbeat"
+    name: str = Field(primary_key=True, max_length=120)   # host:pid
+    started_at: datetime = instant()
+    beat_at: datetime = instant(index=True)

@@ -3,11 +3,14 @@
 | variable | default | meaning |
 | DATABASE_URL | sqlite:///./var/cbportal.db | SQLite file or postgresql+psycopg://... |
 | CBPORTAL_PAYMENTS | sandbox | `sandbox` or `stripe` (needs STRIPE_API_KEY) |
+| STRIPE_PUBLISHABLE_KEY | (none) | pk_... given to Stripe.js in the browser (needed in stripe mode) |
+| STRIPE_JS_URL | https://js.stripe.com/v3/ | where pages load Stripe.js (localstripe: http://host:port/js.stripe.com/v3/) |
 | CBPORTAL_MAIL | folder | `folder` (./var/mail/*.eml) or `smtp` (SMTP_HOST, SMTP_PORT...) |
 | CBPORTAL_TEST_MODE | 0 | 1 = stored test clock and /api/v1/test routes, loopback only |
 | CBPORTAL_SECRET | dev secret in ./var | signs customer links |
 | CBPORTAL_WORKER | 1 | 1 = run the worker inside the app process |
 | REFLEX_REDIS_URL | (none) | Redis for Reflex state when several app processes run |
+| CBPORTAL_INS_ALLOW_PRIVATE | 0 | 1 = INS URLs may be loopback/private addresses (tests only) |
 Bad settings fail at start with a clear message (`SettingsError`).
 """
 
@@ -61,6 +64,9 @@ class Settings:
     mail_from: str
     redis_url: str | None
     base_url: str
+    stripe_publishable_key: str | None = None
+    stripe_js_url: str = "https://js.stripe.com/v3/"
+    ins_allow_private: bool = False      # CBPORTAL_INS_ALLOW_PRIVATE: loopback/private INS URLs (tests)
 
     @property
     def is_sqlite(self) -> bool:
@@ -112,7 +118,20 @@ def load_settings() -> Settings:
         mail_from=os.environ.get("CBPORTAL_MAIL_FROM", "cbportal <noreply@cbportal.test>"),
         redis_url=os.environ.get("REFLEX_REDIS_URL") or None,
         base_url=os.environ.get("CBPORTAL_BASE_URL", "http://localhost:3000").rstrip("/"),
+        **_stripe_js(payments),
+        ins_allow_private=_flag("CBPORTAL_INS_ALLOW_PRIVATE", "0"),
     )
+
+
+def _stripe_js(payments: str) -> dict:
+    """Where the pages load Stripe.js from and the key they give it (docs/payments.md)."""
+    key = os.environ.get("STRIPE_PUBLISHABLE_KEY") or None
+    if payments == "stripe" and not (key or "").startswith("pk_"):
+        raise SettingsError("CBPORTAL_PAYMENTS=stripe needs STRIPE_PUBLISHABLE_KEY (pk_...)")
+    url = os.environ.get("STRIPE_JS_URL") or "https://js.stripe.com/v3/"
+    if not url.startswith(("https://", "http://")):
+        raise SettingsError(f"STRIPE_JS_URL must be an http(s) URL, not {url!r}")
+    return {"stripe_publishable_key": key, "stripe_js_url": url}
 
 
 @lru_cache(maxsize=1)

@@ -93,3 +93,19 @@ def session(engine):
 @pytest.fixture
 def clock():
     return FixedClock(datetime(2026, 1, 7, 15, 0, tzinfo=timezone.utc))  # a Wednesday
+
+
+@pytest.fixture
+def ins_private(monkeypatch):
+    """Set CBPORTAL_INS_ALLOW_PRIVATE (loopback INS receivers in tests); `ins_private(False)`
+    turns it off again. The settings cache is cleared on both sides."""
+    from cbportal.settings import get_settings
+
+    def set_to(allowed: bool = True) -> None:
+        monkeypatch.setenv("CBPORTAL_INS_ALLOW_PRIVATE", "1" if allowed else "0")
+        get_settings.cache_clear()
+
+    set_to(True)
+    yield set_to
+    monkeypatch.delenv("CBPORTAL_INS_ALLOW_PRIVATE")
+    get_settings.cache_clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
-from cbportal.api import accounts, deps, errors, orders, products, subscriptions, testing, tickets
+from cbportal.api import accounts, deps, errors, orders, products, sandbox, subscriptions, testing, tickets
 from cbportal.settings import get_settings
 
 PREFIX = "/api/v1"
@@ -14,7 +14,7 @@ PREFIX = "/api/v1"
 def build_api(*, test_mode: bool | None = None) -> FastAPI:
     test_mode = get_settings().test_mode if test_mode is None else test_mode
     api = FastAPI(title="cbportal REST API", version="1.0", openapi_url=f"{PREFIX}/openapi.json",
-                  docs_url=f"{PREFIX}/docs", redoc_url=None, dependencies=[Depends(deps.customer_rate_limit)])
+                  docs_url=f"{PREFIX}/docs", redoc_url=None, dependencies=[Depends(deps.customer_rate_limit, scope="function")])
     errors.install(api)
     for module in (accounts, products, orders, subscriptions, tickets):
         for route in module.router.routes:
@@ -23,4 +23,6 @@ def build_api(*, test_mode: bool | None = None) -> FastAPI:
         api.include_router(module.router, prefix=PREFIX)
     if test_mode:
         api.include_router(testing.router, prefix=PREFIX)
+    if get_settings().payments == "sandbox":  # the sandbox's tokenizer; Stripe's own servers do this in stripe mode
+        api.include_router(sandbox.router, prefix=PREFIX)
     return api

@@ -1,4 +1,11 @@
-"""Request plumbing shared by the routes: database session, clock, acting user."""
+"""Request plumbing shared by the routes: database sessions, clock, acting user, and the
+customer routes' attempt limit.
+
+Write routes take `db_session`: one transaction committed when the route returns and
+*before* the response is sent (`scope="function"`), so a failed commit becomes an error
+response (409/422/503 by errors.py), never a 200. Read routes take `read_session`: on
+SQLite it begins deferred and never takes the write lock, so readers do not queue
+behind each other or behind writers."""
 
 from __future__ import annotations
 
@@ -6,14 +13,15 @@ from typing import Iterator
 
 from fastapi import Depends, Request
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from cbportal.db import get_engine, reader
 from cbportal.services import auth, ratelimit
 from cbportal.services.clock import Clock, get_clock
+from cbportal.services.errors import NotFound
 
 
-def db_session() -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back on error."""
+def _write_session() -> Iterator[Session]:
     with Session(get_engine()) as session:
         try:
             yield session
@@ -21,6 +29,18 @@ def db_session() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def _read_session() -> Iterator[Session]:
+    with reader(get_engine()) as session:
+        try:
+            yield session
+        finally:
+            session.rollback()
+
+
+db_session = Depends(_write_session, scope="function")
+read_session = Depends(_read_session, scope="function")
 
 
 def clock() -> Clock:
@@ -33,16 +53,13 @@ def bearer_token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def actor(request: Request, session: Session = Depends(db_session)) -> auth.Actor:
-    return auth.actor_for_api_key(session, raw=bearer_token(request))
-
-
-def actor_outside_transaction(request: Request) -> auth.Actor:
-    """The key's user, read in a short session of its own: for routes that run several
-    transactions (and gateway calls) themselves instead of one per request."""
+def actor(request: Request) -> auth.Actor:
+    """The key's user, read in a short read-only session of its own (no write lock)."""
     with reader(get_engine()) as session:
         return auth.actor_for_api_key(session, raw=bearer_token(request))
 
+
+actor_outside_transaction = actor
 
 CUSTOMER_PREFIX = "/api/v1/customer/"
 
@@ -51,15 +68,36 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def customer_rate_limit(request: Request) -> None:
-    """Refuse customer routes (receipt + email) to a client with too many failed lookups."""
+async def _customer_subject(request: Request) -> str:
+    """What a customer route asks about: the receipt (body or path) or the ticket."""
+    params = request.path_params
+    if "receipt" in params:
+        return f"receipt:{params['receipt']}"
+    if "ticket_id" in params:
+        return f"ticket:{params['ticket_id']}"
+    try:
+        body = await request.json()
+    except Exception:
+        body = None
+    receipt = body.get("receipt") if isinstance(body, dict) else None
+    return f"receipt:{receipt}" if isinstance(receipt, str) else "receipt:?"
+
+
+async def customer_rate_limit(request: Request):
+    """Customer routes (receipt + email): each request counts as an attempt against its
+    address and its receipt/ticket before it runs (429 over the limit); one that does not
+    end in "not found" gives its attempt back."""
     if not request.url.path.startswith(CUSTOMER_PREFIX):
+        yield
         return
-    with reader(get_engine()) as session:
-        ratelimit.check(session, client=client_address(request), now=get_clock().now())
-
-
-def record_customer_failure(request: Request) -> None:
-    with Session(get_engine()) as session:
-        ratelimit.record_failure(session, client=client_address(request), now=get_clock().now())
-        session.commit()
+    engine = get_engine()
+    keys = await run_in_threadpool(ratelimit.reserve, engine, address=client_address(request),
+                                   subject=await _customer_subject(request), now=get_clock().now())
+    try:
+        yield
+    except NotFound:
+        raise
+    except BaseException:
+        await run_in_threadpool(ratelimit.release, engine, keys)
+        raise
+    await run_in_threadpool(ratelimit.release, engine, keys)

@@ -1,4 +1,7 @@
-"""The API's error shape: `{"error": {"code", "message"}}` for every 4xx (API.md)."""
+"""The API's error shape: `{"error": {"code", "message"}}` for every 4xx (API.md), and
+the database's own refusals mapped to what they mean: a unique key already taken is
+409, a value the database cannot store is 422, an unreachable or overloaded database is
+503 with `Retry-After` (the client should come back; nothing was changed)."""
 
 from __future__ import annotations
 
@@ -8,10 +11,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cbportal.services.errors import NotFound, ServiceError
+from cbportal.services.errors import ServiceError
 from cbportal.services.ratelimit import TooManyAttempts
 
 log = logging.getLogger("cbportal.api")
@@ -27,6 +30,9 @@ class ErrorResponse(BaseModel):
 
 
 ERROR_RESPONSES = {status: {"model": ErrorResponse} for status in (401, 403, 404, 409, 422)}
+ERROR_RESPONSES[503] = {"model": ErrorResponse, "description": "The database is unavailable; retry later",
+                        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}}
+DATABASE_RETRY_AFTER = 5
 RATE_LIMITED = {429: {"description": "Too many failed lookups from this address",
                       "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
                       "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}}}
@@ -38,20 +44,37 @@ def error(status: int, code: str, message: str, headers: dict | None = None) -> 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
-    async def _service_error(request: Request, exc: ServiceError):
-        from cbportal.api.deps import CUSTOMER_PREFIX, record_customer_failure
-
+    async def _service_error(_request: Request, exc: ServiceError):
         if isinstance(exc, TooManyAttempts):
             return error(exc.status, exc.code, exc.message, headers={"Retry-After": str(exc.retry_after)})
-        if isinstance(exc, NotFound) and request.url.path.startswith(CUSTOMER_PREFIX):
-            await run_in_threadpool(record_customer_failure, request)
         return error(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(sa_exc.IntegrityError)
+    async def _integrity(_request: Request, exc: sa_exc.IntegrityError):
+        text = str(exc.orig).lower()
+        if "unique" in text or "duplicate key" in text:
+            return error(409, "already_exists", "that already exists (someone may have just created it)")
+        return error(409, "conflict", "that conflicts with the current data; reload and try again")
+
+    @app.exception_handler(sa_exc.DataError)
+    async def _data_error(_request: Request, exc: sa_exc.DataError):
+        log.info("value refused by the database: %s", type(exc.orig).__name__)
+        return error(422, "invalid_input", "a value in the request cannot be stored (bad characters or out of range)")
+
+    async def _database_down(_request: Request, exc: Exception):
+        log.warning("database unavailable: %s", type(getattr(exc, "orig", None) or exc).__name__)
+        return error(503, "database_unavailable", "the service is briefly unavailable; nothing was changed, "
+                     "try again shortly", headers={"Retry-After": str(DATABASE_RETRY_AFTER)})
+
+    for kind in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, sa_exc.DisconnectionError):
+        app.add_exception_handler(kind, _database_down)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError):
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-        message = f"{where}: {first.get('msg', 'invalid input')}" if where else first.get("msg", "invalid input")
+        msg = str(first.get("msg", "invalid input")).removeprefix("Value error, ")
+        message = f"{where}: {msg}" if where else msg
         return error(422, "invalid_input", message)
 
     @app.exception_handler(StarletteHTTPException)

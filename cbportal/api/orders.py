@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Path
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from cbportal.api.deps import actor, clock, db_session
+from cbportal.api.deps import actor, clock, db_session, read_session
 from cbportal.api.errors import ERROR_RESPONSES
-from cbportal.db import get_engine
+from cbportal.db import get_engine, reader
 from cbportal.services import checkout, orders
 from cbportal.services.auth import Actor
+from cbportal.services.input_policy import Int, Line, line
 from cbportal.services.gateways import PaymentInput, get_gateway
+
+Receipt = Annotated[str, Path(min_length=1, max_length=32, description="the order's receipt"),
+                   AfterValidator(lambda v: line(v, "receipt", 32, 1))]
 
 router = APIRouter(tags=["orders"], responses=ERROR_RESPONSES)
 
@@ -22,10 +26,11 @@ router = APIRouter(tags=["orders"], responses=ERROR_RESPONSES)
 class PaymentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: Literal["card", "paypal", "elv"]
-    card_number: str | None = Field(default=None, max_length=23)
-    exp_month: int | None = Field(default=None, ge=1, le=12)
-    exp_year: int | None = Field(default=None, ge=2000, le=2100)
-    cvc: str | None = Field(default=None, max_length=4)
+    payment_method: Line(255) | None = None
+    card_number: Line(23) | None = None
+    exp_month: Int(1, 12) | None = None
+    exp_year: Int(2000, 2100) | None = None
+    cvc: Line(4) | None = None
 
     def to_input(self) -> PaymentInput:
         return PaymentInput(**self.model_dump())
@@ -33,28 +38,28 @@ class PaymentIn(BaseModel):
 
 class CustomerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str = Field(min_length=3, max_length=254)
-    name: str = Field(min_length=1, max_length=200)
-    country: str = Field(min_length=2, max_length=2)
+    email: Line(254, 3)
+    name: Line(200, 1)
+    country: Line(2, 2)
 
 
 class AddressIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
-    line1: str = Field(min_length=1, max_length=200)
-    line2: str | None = Field(default=None, max_length=200)
-    city: str = Field(min_length=1, max_length=100)
-    region: str | None = Field(default=None, max_length=100)
-    postal_code: str = Field(min_length=1, max_length=20)
-    country: str = Field(min_length=2, max_length=2)
+    name: Line(200, 1)
+    line1: Line(200, 1)
+    line2: Line(200) | None = None
+    city: Line(100, 1)
+    region: Line(100) | None = None
+    postal_code: Line(20, 1)
+    country: Line(2, 2)
 
 
 class OrderIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    sku: str = Field(min_length=1, max_length=64)
+    sku: Line(64, 1)
     customer: CustomerIn
     payment: PaymentIn
-    affiliate: str | None = Field(default=None, max_length=40)
+    affiliate: Line(40) | None = None
     shipping_address: AddressIn | None = None
 
 
@@ -71,6 +76,7 @@ class BillOut(BaseModel):
     net_cents: int
     commission_cents: int
     status: Literal["paid", "refunded", "failed", "pending"]
+    refund_pending_cents: int = 0
     paid_at: datetime | None
     refunded_cents: int
     attempts: list[Attempt]
@@ -96,25 +102,26 @@ class OrderOut(BaseModel):
     account: str
     customer_email: str
     created_at: datetime
-    status: Literal["active", "refunded", "failed"]
+    status: Literal["paid", "partially_refunded", "refunded", "failed"]
+    refund_pending_cents: int = Field(0, description="refunds begun and not yet confirmed by the payment processor")
     bills: list[BillOut]
     subscription: SubscriptionOut | None
 
 
 class LookupIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    receipt: str = Field(min_length=1, max_length=32)
-    email: str = Field(min_length=3, max_length=254)
+    receipt: Line(32, 1)
+    email: Line(254, 3)
 
 
 class PaymentMethodIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str = Field(min_length=3, max_length=254)
+    email: Line(254, 3)
     payment: PaymentIn
 
 
 def _view(receipt: str) -> dict:
-    with Session(get_engine()) as session:
+    with reader(get_engine()) as session:
         return orders.order_view(session, orders.by_receipt(session, receipt))
 
 
@@ -129,17 +136,17 @@ def place_order(body: OrderIn, clk=Depends(clock)):
 
 
 @router.get("/orders/{receipt}", response_model=OrderOut)
-def get_order(receipt: str, session: Session = Depends(db_session), who: Actor = Depends(actor)):
+def get_order(receipt: Receipt, session: Session = read_session, who: Actor = Depends(actor)):
     return orders.order_view(session, orders.vendor_order(session, actor=who, receipt=receipt))
 
 
 @router.post("/customer/orders/lookup", response_model=OrderOut)
-def customer_lookup(body: LookupIn, session: Session = Depends(db_session)):
+def customer_lookup(body: LookupIn, session: Session = read_session):
     return orders.order_view(session, orders.customer_lookup(session, receipt=body.receipt, email=body.email))
 
 
 @router.post("/customer/orders/{receipt}/payment-method", response_model=OrderOut)
-def update_payment_method(receipt: str, body: PaymentMethodIn, clk=Depends(clock)):
+def update_payment_method(receipt: Receipt, body: PaymentMethodIn, clk=Depends(clock)):
     checkout.update_card(get_engine(), now=clk.now(), gateway=get_gateway(), receipt=receipt, email=body.email,
                          payment=body.payment.to_input())
     return _view(receipt)

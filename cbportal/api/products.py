@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Path
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from cbportal.api.deps import actor, clock, db_session
+from cbportal.api.deps import actor, clock, db_session, read_session
 from cbportal.api.errors import ERROR_RESPONSES
 from cbportal.models import VendorAccount
 from cbportal.services import products
 from cbportal.services.auth import Actor
+from cbportal.services.input_policy import Int, Line, Pct, Text, line
 from cbportal.services.errors import NotFound
+
+Sku = Annotated[str, Path(min_length=1, max_length=64, description="the product's SKU"),
+               AfterValidator(lambda v: line(v, "sku", 64, 1))]
 
 router = APIRouter(tags=["products"], responses=ERROR_RESPONSES)
 
@@ -21,7 +25,7 @@ router = APIRouter(tags=["products"], responses=ERROR_RESPONSES)
 class Frequency(BaseModel):
     model_config = ConfigDict(extra="forbid")
     unit: Literal["day", "week", "month"]
-    count: int = Field(ge=1, le=365)
+    count: Int(1, 365)
 
 
 class FrequencyOut(Frequency):
@@ -30,10 +34,10 @@ class FrequencyOut(Frequency):
 
 class Recurring(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    rebill_price_cents: int = Field(ge=1, le=10_000_000)
+    rebill_price_cents: Int(1, 10_000_000)
     frequency: Frequency
-    rebills: int | None = Field(default=None, ge=1, le=1000)
-    trial_days: int | None = Field(default=None, ge=1, le=365)
+    rebills: Int(1, 1000) | None = None
+    trial_days: Int(1, 365) | None = None
 
 
 class RecurringOut(BaseModel):
@@ -45,16 +49,16 @@ class RecurringOut(BaseModel):
 
 class ProductCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    sku: str = Field(min_length=1, max_length=64)
-    account: str = Field(max_length=40)
-    title: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=5000)
+    sku: Line(64, 1)
+    account: Line(40, 1)
+    title: Line(200, 1)                 # goes into email subjects: one line (input_policy)
+    description: Text(5000) = ""
     kind: Literal["digital", "physical"]
-    currency: str = Field(default="USD", min_length=3, max_length=3)
-    initial_price_cents: int = Field(ge=0, le=10_000_000)
-    commission_initial_pct: float = Field(ge=0, le=100)
-    commission_rebill_pct: float = Field(default=0, ge=0, le=100)
-    ship_to: list[str] | None = Field(default=None, max_length=250)
+    currency: Line(3, 3) = "USD"
+    initial_price_cents: Int(0, 10_000_000)
+    commission_initial_pct: Pct()
+    commission_rebill_pct: Pct() = 0
+    ship_to: list[Line(2, 2)] | None = Field(default=None, max_length=250)
     recurring: Recurring | None = None
 
 
@@ -78,7 +82,7 @@ def _view(session: Session, product) -> dict:
 
 
 @router.post("/products", status_code=201, response_model=ProductOut)
-def create_product(body: ProductCreate, session: Session = Depends(db_session), who: Actor = Depends(actor),
+def create_product(body: ProductCreate, session: Session = db_session, who: Actor = Depends(actor),
                    clk=Depends(clock)):
     data = body.model_dump(exclude={"recurring"})
     terms = None
@@ -93,19 +97,19 @@ def create_product(body: ProductCreate, session: Session = Depends(db_session), 
 
 
 @router.post("/products/{sku}/approve", response_model=ProductOut)
-def approve_product(sku: str, session: Session = Depends(db_session), who: Actor = Depends(actor),
+def approve_product(sku: Sku, session: Session = db_session, who: Actor = Depends(actor),
                     clk=Depends(clock)):
     return _view(session, products.decide_product(session, now=clk.now(), actor=who, sku=sku, approve=True))
 
 
 @router.post("/products/{sku}/reject", response_model=ProductOut)
-def reject_product(sku: str, session: Session = Depends(db_session), who: Actor = Depends(actor),
+def reject_product(sku: Sku, session: Session = db_session, who: Actor = Depends(actor),
                    clk=Depends(clock)):
     return _view(session, products.decide_product(session, now=clk.now(), actor=who, sku=sku, approve=False))
 
 
 @router.get("/products/{sku}", response_model=ProductOut)
-def get_product(sku: str, session: Session = Depends(db_session), who: Actor = Depends(actor)):
+def get_product(sku: Sku, session: Session = read_session, who: Actor = Depends(actor)):
     product = products.get_product(session, sku)
     account = session.get(VendorAccount, product.account_id)
     if not who.can_see_account(account):

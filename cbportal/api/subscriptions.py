@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
-from cbportal.api.deps import actor, actor_outside_transaction, clock, db_session
+from cbportal.api.deps import actor, clock, db_session
 from cbportal.api.errors import ERROR_RESPONSES
-from cbportal.api.orders import AddressIn, OrderOut
-from cbportal.db import get_engine
+from cbportal.api.orders import AddressIn, OrderOut, Receipt
+from cbportal.db import get_engine, reader
 from cbportal.services import orders, subscriptions
 from cbportal.services.auth import Actor
+from cbportal.services.input_policy import Bool, Day, Int, Line, bill_date
 from cbportal.services.gateways import get_gateway
 
 router = APIRouter(tags=["subscription management"], responses=ERROR_RESPONSES)
@@ -21,9 +20,9 @@ router = APIRouter(tags=["subscription management"], responses=ERROR_RESPONSES)
 
 class ChangeProductIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    sku: str = Field(min_length=1, max_length=64)
-    prorated_refund: bool = True
-    next_bill_date: date | None = None
+    sku: Line(64, 1)
+    prorated_refund: Bool = True
+    next_bill_date: Day | None = None
 
 
 class ChangeProductOut(BaseModel):
@@ -33,12 +32,12 @@ class ChangeProductOut(BaseModel):
 
 class BillDateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    date: date
+    date: Day
 
 
 class ExtendIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    periods: int = Field(ge=1, le=1000)
+    periods: Int(1, 1000)
 
 
 class EmptyIn(BaseModel):
@@ -51,39 +50,42 @@ def _view(session: Session, receipt: str) -> dict:
 
 
 @router.post("/orders/{receipt}/subscription/change-product", response_model=ChangeProductOut)
-def change_product(receipt: str, body: ChangeProductIn, who: Actor = Depends(actor_outside_transaction),
+def change_product(receipt: Receipt, body: ChangeProductIn, who: Actor = Depends(actor),
                    clk=Depends(clock)):
+    if body.next_bill_date is not None:
+        bill_date(body.next_bill_date, clk.now().date(), "next_bill_date")
     cents = subscriptions.change_product(get_engine(), now=clk.now(), gateway=get_gateway(), actor=who,
                                          receipt=receipt, sku=body.sku, prorated=body.prorated_refund,
                                          next_bill_date=body.next_bill_date)
-    with Session(get_engine()) as session:
+    with reader(get_engine()) as session:
         return {"order": orders.order_view(session, orders.by_receipt(session, receipt)),
                 "prorated_refund_cents": cents}
 
 
 @router.post("/orders/{receipt}/subscription/change-bill-date", response_model=OrderOut)
-def change_bill_date(receipt: str, body: BillDateIn, session: Session = Depends(db_session),
+def change_bill_date(receipt: Receipt, body: BillDateIn, session: Session = db_session,
                      who: Actor = Depends(actor), clk=Depends(clock)):
+    bill_date(body.date, clk.now().date())
     subscriptions.change_bill_date(session, now=clk.now(), actor=who, receipt=receipt, day=body.date)
     return _view(session, receipt)
 
 
 @router.post("/orders/{receipt}/subscription/extend", response_model=OrderOut)
-def extend(receipt: str, body: ExtendIn, session: Session = Depends(db_session), who: Actor = Depends(actor),
+def extend(receipt: Receipt, body: ExtendIn, session: Session = db_session, who: Actor = Depends(actor),
            clk=Depends(clock)):
     subscriptions.extend(session, now=clk.now(), actor=who, receipt=receipt, periods=body.periods)
     return _view(session, receipt)
 
 
 @router.post("/orders/{receipt}/subscription/reinstate", response_model=OrderOut)
-def reinstate(receipt: str, body: EmptyIn | None = None, session: Session = Depends(db_session),
+def reinstate(receipt: Receipt, body: EmptyIn | None = None, session: Session = db_session,
               who: Actor = Depends(actor), clk=Depends(clock)):
     subscriptions.reinstate(session, now=clk.now(), actor=who, receipt=receipt)
     return _view(session, receipt)
 
 
 @router.put("/orders/{receipt}/shipping-address", response_model=OrderOut)
-def shipping_address(receipt: str, body: AddressIn, session: Session = Depends(db_session),
+def shipping_address(receipt: Receipt, body: AddressIn, session: Session = db_session,
                      who: Actor = Depends(actor), clk=Depends(clock)):
     subscriptions.change_shipping(session, now=clk.now(), actor=who, receipt=receipt, address=body.model_dump())
     return _view(session, receipt)

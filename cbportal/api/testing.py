@@ -79,13 +79,34 @@ def put_clock(body: ClockIn):
     return {"now": StoredClock(engine).now(), "processed": processed}
 
 
+class KindCount(BaseModel):
+    kind: str
+    count: int
+
+
+class AdvanceOut(BaseModel):
+    previous: datetime
+    now: datetime
+    next_due: datetime | None
+    processed: int
+    due: list[KindCount]
+    ran: list[KindCount]
+    summary: str
+
+
+@router.post("/clock/advance-to-next", response_model=AdvanceOut)
+def advance_to_next():
+    """Move the test clock to the next due instant of any kind and run what is due there."""
+    return testmode.advance_to_next(get_engine())
+
+
 @router.put("/orders/{receipt}/payment-behavior")
-def payment_behavior(receipt: str, body: BehaviorIn, session: Session = Depends(db_session)):
+def payment_behavior(receipt: str, body: BehaviorIn, session: Session = db_session):
     testmode.set_payment_behavior(session, receipt=receipt, behavior=body.behavior)
     return {"receipt": receipt, "behavior": body.behavior}
 
 
 @router.get("/outbox", response_model=list[OutboxItem])
-def list_outbox(receipt: str | None = None, kind: str | None = None, session: Session = Depends(db_session)):
+def list_outbox(receipt: str | None = None, kind: str | None = None, session: Session = db_session):
     return [{"kind": r.kind, "to": r.to_addr, "subject": r.subject, "created_at": r.created_at,
              "sent_at": r.sent_at} for r in testmode.outbox(session, receipt=receipt, kind=kind)]

@@ -10,11 +10,12 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from cbportal.api.deps import actor, clock, db_session
+from cbportal.api.deps import actor, clock, db_session, read_session
 from cbportal.api.errors import ERROR_RESPONSES
 from cbportal.models import Opener, Party, Role
 from cbportal.services import orders, tickets
 from cbportal.services.auth import Actor
+from cbportal.services.input_policy import Bool, Line, Text
 
 TicketId = Annotated[int, Path(ge=1, le=2_147_483_647, description="the ticket's id")]
 
@@ -22,8 +23,10 @@ router = APIRouter(tags=["tickets"], responses=ERROR_RESPONSES)
 
 TicketTypeIn = Literal["tech_support", "refund", "cancel"]
 Reason = Literal["customer_request", "not_as_described", "technical_issue", "duplicate_purchase", "other"]
-Email = Field(min_length=3, max_length=254)
-Body = Field(min_length=1, max_length=10_000)
+Email = Line(254, 3)
+Body = Text(10_000, 1)
+Receipt = Line(32, 1)
+Comment_ = Text(10_000)
 
 
 class Comment(BaseModel):
@@ -46,6 +49,8 @@ class TicketOut(BaseModel):
     opened_by: str
     opened_at: datetime
     process_at: datetime | None
+    refund_status: Literal["pending", "succeeded"] | None = Field(
+        None, description="a refund ticket's money: pending until the payment processor confirms it")
     closed_at: datetime | None
     close_reason: Literal["customer", "vendor", "processed", "inactivity", "staff"] | None
     escalated: bool
@@ -56,63 +61,63 @@ class TicketOut(BaseModel):
 
 class VendorOpen(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    receipt: str = Field(min_length=1, max_length=32)
+    receipt: Receipt
     type: TicketTypeIn
     reason: Reason = "customer_request"
-    comment: str | None = Field(default=None, max_length=10_000)
-    on_behalf_of_customer: bool = False
+    comment: Comment_ | None = None
+    on_behalf_of_customer: Bool = False
 
 
 class CustomerOpen(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    receipt: str = Field(min_length=1, max_length=32)
-    email: str = Email
+    receipt: Receipt
+    email: Email
     type: TicketTypeIn
-    comment: str | None = Field(default=None, max_length=10_000)
+    comment: Comment_ | None = None
 
 
 class CommentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    body: str = Body
+    body: Body
 
 
 class CustomerCommentIn(CommentIn):
-    email: str = Email
+    email: Email
 
 
 class CloseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    customer_consent: bool = False
+    customer_consent: Bool = False
 
 
 class CustomerEmail(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str = Email
+    email: Email
 
 
 class ChangeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: TicketTypeIn
-    customer_consent: bool = False
+    customer_consent: Bool = False
 
 
 class CustomerChangeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str = Email
+    email: Email
     type: TicketTypeIn
 
 
 class EscalateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str = Email
-    comment: str = Body
+    email: Email
+    comment: Body
 
 
 class ReviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     decision: Literal["uphold", "refund"]
-    flag_vendor: bool = False
-    comment: str | None = Field(default=None, max_length=10_000)
+    flag_vendor: Bool = False
+    comment: Comment_ | None = None
 
 
 def _acting(who: Actor) -> tickets.Acting:
@@ -127,7 +132,7 @@ def _view(session: Session, ticket) -> dict:
 # --- vendor, clerk, staff (API key) -----------------------------------------------------
 
 @router.post("/tickets", status_code=201, response_model=TicketOut)
-def open_ticket(body: VendorOpen, session: Session = Depends(db_session), who: Actor = Depends(actor),
+def open_ticket(body: VendorOpen, session: Session = db_session, who: Actor = Depends(actor),
                 clk=Depends(clock)):
     order = orders.vendor_order(session, actor=who, receipt=body.receipt, role=Role.MANAGE_TICKETS)
     if who.is_staff:
@@ -141,19 +146,19 @@ def open_ticket(body: VendorOpen, session: Session = Depends(db_session), who: A
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut)
-def get_ticket(ticket_id: TicketId, session: Session = Depends(db_session), who: Actor = Depends(actor)):
+def get_ticket(ticket_id: TicketId, session: Session = read_session, who: Actor = Depends(actor)):
     return _view(session, tickets.vendor_ticket(session, actor=who, ticket_id=ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/comments", response_model=TicketOut)
-def vendor_comment(ticket_id: TicketId, body: CommentIn, session: Session = Depends(db_session),
+def vendor_comment(ticket_id: TicketId, body: CommentIn, session: Session = db_session,
                    who: Actor = Depends(actor), clk=Depends(clock)):
     ticket = tickets.vendor_ticket(session, actor=who, ticket_id=ticket_id)
     return _view(session, tickets.reply(session, now=clk.now(), ticket=ticket, who=_acting(who), body=body.body))
 
 
 @router.post("/tickets/{ticket_id}/close", response_model=TicketOut)
-def vendor_close(ticket_id: TicketId, body: CloseIn, session: Session = Depends(db_session), who: Actor = Depends(actor),
+def vendor_close(ticket_id: TicketId, body: CloseIn, session: Session = db_session, who: Actor = Depends(actor),
                  clk=Depends(clock)):
     ticket = tickets.vendor_ticket(session, actor=who, ticket_id=ticket_id)
     return _view(session, tickets.close(session, now=clk.now(), ticket=ticket, who=_acting(who),
@@ -161,7 +166,7 @@ def vendor_close(ticket_id: TicketId, body: CloseIn, session: Session = Depends(
 
 
 @router.post("/tickets/{ticket_id}/change-type", response_model=TicketOut)
-def vendor_change(ticket_id: TicketId, body: ChangeIn, session: Session = Depends(db_session),
+def vendor_change(ticket_id: TicketId, body: ChangeIn, session: Session = db_session,
                   who: Actor = Depends(actor), clk=Depends(clock)):
     ticket = tickets.vendor_ticket(session, actor=who, ticket_id=ticket_id)
     return _view(session, tickets.change_type(session, now=clk.now(), ticket=ticket, who=_acting(who),
@@ -169,7 +174,7 @@ def vendor_change(ticket_id: TicketId, body: ChangeIn, session: Session = Depend
 
 
 @router.post("/tickets/{ticket_id}/review", response_model=TicketOut)
-def staff_review(ticket_id: TicketId, body: ReviewIn, session: Session = Depends(db_session),
+def staff_review(ticket_id: TicketId, body: ReviewIn, session: Session = db_session,
                  who: Actor = Depends(actor), clk=Depends(clock)):
     who.require_staff()
     ticket = tickets.get_ticket(session, ticket_id)
@@ -180,7 +185,7 @@ def staff_review(ticket_id: TicketId, body: ReviewIn, session: Session = Depends
 # --- customers (receipt / ticket + email) -------------------------------------------------
 
 @router.post("/customer/tickets", status_code=201, response_model=TicketOut)
-def customer_open(body: CustomerOpen, session: Session = Depends(db_session), clk=Depends(clock)):
+def customer_open(body: CustomerOpen, session: Session = db_session, clk=Depends(clock)):
     order = orders.customer_lookup(session, receipt=body.receipt, email=body.email)
     ticket = tickets.open_ticket(session, now=clk.now(), order=order, type=body.type, who=tickets.CUSTOMER,
                                  opener=Opener.CUSTOMER, comment=body.comment)
@@ -188,25 +193,25 @@ def customer_open(body: CustomerOpen, session: Session = Depends(db_session), cl
 
 
 @router.post("/customer/tickets/{ticket_id}/view", response_model=TicketOut)
-def customer_view(ticket_id: TicketId, body: CustomerEmail, session: Session = Depends(db_session)):
+def customer_view(ticket_id: TicketId, body: CustomerEmail, session: Session = read_session):
     return _view(session, tickets.customer_ticket(session, ticket_id=ticket_id, email=body.email))
 
 
 @router.post("/customer/tickets/{ticket_id}/comments", response_model=TicketOut)
-def customer_comment(ticket_id: TicketId, body: CustomerCommentIn, session: Session = Depends(db_session),
+def customer_comment(ticket_id: TicketId, body: CustomerCommentIn, session: Session = db_session,
                      clk=Depends(clock)):
     ticket = tickets.customer_ticket(session, ticket_id=ticket_id, email=body.email)
     return _view(session, tickets.reply(session, now=clk.now(), ticket=ticket, who=tickets.CUSTOMER, body=body.body))
 
 
 @router.post("/customer/tickets/{ticket_id}/close", response_model=TicketOut)
-def customer_close(ticket_id: TicketId, body: CustomerEmail, session: Session = Depends(db_session), clk=Depends(clock)):
+def customer_close(ticket_id: TicketId, body: CustomerEmail, session: Session = db_session, clk=Depends(clock)):
     ticket = tickets.customer_ticket(session, ticket_id=ticket_id, email=body.email)
     return _view(session, tickets.close(session, now=clk.now(), ticket=ticket, who=tickets.CUSTOMER))
 
 
 @router.post("/customer/tickets/{ticket_id}/change-type", response_model=TicketOut)
-def customer_change(ticket_id: TicketId, body: CustomerChangeIn, session: Session = Depends(db_session),
+def customer_change(ticket_id: TicketId, body: CustomerChangeIn, session: Session = db_session,
                     clk=Depends(clock)):
     ticket = tickets.customer_ticket(session, ticket_id=ticket_id, email=body.email)
     return _view(session, tickets.change_type(session, now=clk.now(), ticket=ticket, who=tickets.CUSTOMER,
@@ -214,6 +219,6 @@ def customer_change(ticket_id: TicketId, body: CustomerChangeIn, session: Sessio
 
 
 @router.post("/customer/tickets/{ticket_id}/escalate", response_model=TicketOut)
-def customer_escalate(ticket_id: TicketId, body: EscalateIn, session: Session = Depends(db_session), clk=Depends(clock)):
+def customer_escalate(ticket_id: TicketId, body: EscalateIn, session: Session = db_session, clk=Depends(clock)):
     ticket = tickets.customer_ticket(session, ticket_id=ticket_id, email=body.email)
     return _view(session, tickets.escalate(session, now=clk.now(), ticket=ticket, comment=body.comment))

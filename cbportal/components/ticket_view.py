@@ -20,10 +20,18 @@ def thread(comments) -> rx.Component:
                      spacing="2", width="100%")
 
 
-def processing_banner(type_, status, process_at, process_why) -> rx.Component:
+def refund_pending_banner(refund_status) -> rx.Component:
+    """A refund begun and not yet confirmed by the payment processor (R3): never "refunded" before it is."""
+    return rx.cond(refund_status == "pending", rx.callout(
+        "Refund pending: the refund has been sent to the payment processor, which has not confirmed it yet. "
+        "We keep checking and email both parties as soon as the money is on its way back.",
+        color_scheme="amber", role="status", width="100%"))
+
+
+def processing_banner(type_, status, process_at, process_why, refund_status="") -> rx.Component:
     """'Refund in 17 h 42 min — 24 business hours; weekend hours do not count.'"""
     return rx.cond(
-        (status == "open") & (process_at != ""),
+        (status == "open") & (process_at != "") & (refund_status == ""),
         rx.callout(rx.hstack(
             rx.text(rx.match(type_, ("refund", "Refund"), ("cancel", "Cancelation"), "Processing"), " in "),
             countdown(process_at),
@@ -44,5 +52,6 @@ def ticket_head(S, *order_note) -> rx.Component:
         rx.heading("Ticket #", S.ticket_id, size="7"),
         rx.hstack(rx.badge(S.type, size="2"), rx.badge(S.status, size="2", color_scheme="gray"),
                   rx.text("Order ", rx.code(S.receipt), *order_note), align="center"),
-        processing_banner(S.type, S.status, S.process_at, S.process_why),
+        processing_banner(S.type, S.status, S.process_at, S.process_why, S.refund_status),
+        refund_pending_banner(S.refund_status),
         rx.cond(S.status == "closed", rx.text("Closed (", S.close_reason, ").", color_scheme="gray")))

@@ -1,9 +1,10 @@
-"""Card update page (signed link from billing emails)."""
+"""Card update page (signed link from billing emails); the card is entered into Stripe.js
+(or the sandbox stand-in), never into this page's form."""
 
 import reflex as rx
 
 from cbportal.components.layout import page
-from cbportal.pages.checkout import field
+from cbportal.components.payment import card_box, payment_area
 from cbportal.state.card import CardState as S
 
 
@@ -16,7 +17,7 @@ def card_page() -> rx.Component:
             rx.text(S.title, " · order ", rx.code(S.receipt), " · subscription ", rx.badge(S.status)),
             rx.text("A subscription waiting on a failed payment is charged at once; later payments follow "
                     "from today.", color_scheme="gray", size="2"),
-            field("Card number", "card_number", placeholder="4242 4242 4242 4242"),
-            rx.hstack(field("Month", "exp_month"), field("Year", "exp_year"), field("CVC", "cvc"), width="100%"),
-            rx.button("Save card", type="submit"), spacing="3", width="100%"), on_submit=S.save), max_width="520px")),
+            payment_area(S.js_url, S.js_key, card_box()),
+            rx.button("Save card", type="submit", loading=S.busy), spacing="3", width="100%"),
+            on_submit=S.save, reset_on_submit=False), max_width="520px")),
     )

@@ -1,8 +1,10 @@
-"""Checkout page per product: terms in plain words before paying, then the payment."""
+"""Checkout page per product: terms in plain words before paying, then the payment
+(card or IBAN collected by Stripe.js or the sandbox stand-in, never by this page's form)."""
 
 import reflex as rx
 
 from cbportal.components.layout import page
+from cbportal.components.payment import card_box, iban_box, payment_area
 from cbportal.state.checkout import CheckoutState as S
 
 
@@ -22,21 +24,21 @@ def checkout_page() -> rx.Component:
                 spacing="3")),
             rx.card(rx.form(rx.vstack(
                 field("Email", "email", type="email"), field("Name", "name"),
-                field("Country (2 letters)", "country", max_length=2, placeholder="US"),
+                field("Country (2 letters)", "country", max_length=2, placeholder="US", on_change=S.choose_country),
                 rx.cond(S.physical, rx.vstack(
                     rx.text("Shipping address (ships to ", S.ship_to, ")", weight="medium"),
                     field("Street", "line1"), field("City", "city"), field("Postal code", "postal_code"),
                     width="100%")),
                 rx.select.root(rx.select.trigger(aria_label="Payment type"),
                                rx.select.content(rx.select.item("Card", value="card"),
-                                                 rx.select.item("PayPal", value="paypal"),
-                                                 rx.select.item("ELV (direct debit)", value="elv")),
+                                                 rx.cond(S.offer_paypal, rx.select.item("PayPal", value="paypal")),
+                                                 rx.cond(S.offer_elv, rx.select.item("SEPA direct debit (ELV)",
+                                                                                     value="elv"))),
                                value=S.pay_type, on_change=S.choose_pay_type),
-                rx.cond(S.pay_type == "card", rx.vstack(
-                    field("Card number", "card_number", placeholder="4242 4242 4242 4242"),
-                    rx.hstack(field("Month", "exp_month", placeholder="12"), field("Year", "exp_year", placeholder="2030"),
-                              field("CVC", "cvc", placeholder="123"), width="100%"), width="100%")),
-                rx.button("Pay now", type="submit", size="3", width="100%"),
+                payment_area(S.js_url, S.js_key,
+                             rx.cond(S.pay_type == "card", card_box()),
+                             rx.cond(S.pay_type == "elv", iban_box(S.vendor))),
+                rx.button("Pay now", type="submit", size="3", width="100%", loading=S.busy),
                 spacing="3", width="100%"), on_submit=S.pay, reset_on_submit=False)),
             columns="2", spacing="5", width="100%"),
             rx.cond(S.error == "", rx.hstack(rx.spinner(), rx.text("Loading…")))),

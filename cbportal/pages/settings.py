@@ -1,9 +1,10 @@
-"""Settings: time zone, customer-service contacts, reminder days, INS with "send test" and the delivery log."""
+"""Settings: time zone, customer-service contacts, reminder days, INS with "send test" and the delivery log,
+and the business calendar (holidays and closed dates)."""
 
 import reflex as rx
 
 from cbportal.components.layout import page
-from cbportal.state.settings import DeliveryRow, SettingsState as S
+from cbportal.state.settings import Choice, DeliveryRow, SettingsState as S
 
 
 def field(label: str, name: str, hint=None, **props) -> rx.Component:
@@ -43,6 +44,40 @@ def settings_form() -> rx.Component:
         spacing="4", width="100%"), on_submit=S.save, reset_on_submit=False, key=S.form_key.to_string())
 
 
+def choice(c: Choice) -> rx.Component:
+    return rx.select.item(c["label"], value=c["value"])
+
+
+def calendar_form() -> rx.Component:
+    """Holiday calendar and closed dates: days that count like Saturday and Sunday (R2)."""
+    return rx.form(rx.vstack(
+        rx.heading("Holidays and closed days", size="4"),
+        rx.text("Business hours and weekend deferrals also skip these days, in the account's time zone; "
+                "ticket countdowns say when they were paused for one.", size="2", color_scheme="gray"),
+        rx.grid(
+            rx.vstack(rx.text("Holiday calendar", size="2", weight="medium"),
+                      rx.select.root(rx.select.trigger(aria_label="Holiday calendar", width="100%"),
+                                     rx.select.content(rx.foreach(S.countries, choice)),
+                                     value=S.holiday_country, on_change=S.pick_country, disabled=~S.is_owner),
+                      spacing="1", width="100%"),
+            rx.vstack(rx.text("Region", size="2", weight="medium"),
+                      rx.select.root(rx.select.trigger(aria_label="Holiday region", width="100%"),
+                                     rx.select.content(rx.foreach(S.regions, choice)),
+                                     value=S.holiday_region, on_change=S.pick_region,
+                                     disabled=~S.is_owner | (S.regions.length() <= 1)),
+                      spacing="1", width="100%"),
+            columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"),
+        rx.vstack(rx.text("Closed dates", as_="label", html_for="closed_dates", size="2", weight="medium"),
+                  rx.text_area(id="closed_dates", name="closed_dates", aria_label="Closed dates",
+                               default_value=S.closed_text, disabled=~S.is_owner, rows="4", width="100%",
+                               placeholder="2026-12-24 Christmas Eve"),
+                  rx.text("One per line: the date, then an optional name.", size="1", color_scheme="gray"),
+                  spacing="1", width="100%"),
+        rx.cond(S.is_owner, rx.button("Save calendar", type="submit")),
+        spacing="3", width="100%"), on_submit=S.save_calendar, reset_on_submit=False,
+        key="calendar-" + S.form_key.to_string())
+
+
 def log_row(r: DeliveryRow) -> rx.Component:
     return rx.table.row(rx.table.cell(r["created_at"]), rx.table.cell(rx.badge(r["event"])),
                         rx.table.cell(rx.badge(r["state"], color_scheme=rx.match(
@@ -75,6 +110,7 @@ def settings_page() -> rx.Component:
         rx.cond(S.notice != "", rx.callout(S.notice, color_scheme="green", role="status")),
         rx.cond(S.loaded,
                 rx.cond(S.account != "", rx.vstack(rx.card(settings_form(), width="100%"),
+                                                   rx.card(calendar_form(), width="100%"),
                                                    rx.cond(S.is_owner, delivery_log()), spacing="4", width="100%"),
                         rx.text("No vendor accounts are linked to you yet.")),
                 rx.hstack(rx.spinner(), rx.text("Loading settings…"))),

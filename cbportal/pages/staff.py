@@ -4,6 +4,7 @@ import reflex as rx
 
 from cbportal.components.layout import page
 from cbportal import routes
+from cbportal.settings import get_settings
 from cbportal.state.staff import AccountRow, EscalationRow, PendingRow, StaffHomeState, StaffPhoneState
 
 
@@ -64,7 +65,9 @@ def staff() -> rx.Component:
             rx.vstack(
                 rx.text(StaffHomeState.account_count, " vendor accounts"),
                 rx.hstack(rx.link("Email samples", href="/staff/emails"),
-                          rx.link("Open a ticket for a caller", href=routes.STAFF_PHONE), spacing="5"),
+                          rx.link("Open a ticket for a caller", href=routes.STAFF_PHONE),
+                          *([rx.link("Test clock", href=routes.STAFF_TEST)] if get_settings().test_mode else []),
+                          spacing="5"),
                 rx.cond(StaffHomeState.notice != "", rx.callout(StaffHomeState.notice, role="status")),
                 rx.heading("Vendor accounts", size="4"),
                 rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (

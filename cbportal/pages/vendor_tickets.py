@@ -36,8 +36,9 @@ def open_form() -> rx.Component:
                            name="reason", default_value="customer_request"),
             spacing="3", wrap="wrap"),
         rx.text_area(name="comment", placeholder="Note for the customer (optional)", aria_label="Note", width="100%"),
-        rx.callout("It processes in 5 minutes: the refund or cancelation happens then unless you close the ticket "
-                   "first.", color_scheme="amber"),
+        rx.callout("It processes in 5 minutes (on the next business day if that falls on a weekend or a closed "
+                   "day): the refund or cancelation happens then unless you close the ticket first.",
+                   color_scheme="amber"),
         rx.button("Open ticket", type="submit"), spacing="3", width="100%"),
         on_submit=S.open_ticket, reset_on_submit=False), width="100%")
 

@@ -101,6 +101,20 @@ def create_account(session: Session, *, now: datetime, actor: Actor, nickname: s
     return account, key
 
 
+def check_ins_url(url: str) -> None:
+    """INS URLs lead only to public http(s) addresses, checked after DNS resolution (R9)."""
+    from cbportal.services import ins, outbound
+
+    try:
+        outbound.check_url(url, allow_private=ins.allow_private())
+    except outbound.OutboundRefused as refused:
+        message = {"invalid_url": "the INS URL must be an http:// or https:// address",
+                   "host_not_found": "the INS URL's host name was not found",
+                   }.get(refused.code, "the INS URL must lead to a public internet address, not a local or "
+                                       "private network")
+        raise Invalid(message, "invalid_url" if refused.code == "invalid_url" else "ins_url_not_public") from None
+
+
 SETTINGS_FIELDS = ("time_zone", "customer_service_email", "reminder_days", "ins_url", "ins_secret",
                    "contact_phone", "contact_url")
 
@@ -124,8 +138,8 @@ def update_settings(session: Session, *, now: datetime, actor: Actor, nickname: 
         account.reminder_days = days
     if "ins_url" in changes:
         url = changes["ins_url"] or None
-        if url and not re.match(r"^https?://", url):
-            raise Invalid("ins_url must start with http:// or https://", "invalid_url")
+        if url:
+            check_ins_url(url)
         account.ins_url = url
     for name in ("ins_secret", "contact_phone", "contact_url"):
         if name in changes:

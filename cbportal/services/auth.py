@@ -8,6 +8,7 @@ checked by every service entry point.
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,7 +17,7 @@ import bcrypt
 from sqlmodel import Session, select
 
 from cbportal.models import ApiKey, Role, User, UserRole, VendorAccount, WebSession
-from cbportal.services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from cbportal.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, Unauthorized
 
 SESSION_LIFETIME = timedelta(days=14)
 ALL_ROLES = frozenset(Role)
@@ -104,13 +105,62 @@ def create_user(session: Session, *, now: datetime, email: str, name: str, passw
     return user
 
 
+# --- sign-in throttling ----------------------------------------------------------------
+# Per account and per address, shared by every process through `attempt_counter` rows.
+# The rows are locked (FOR UPDATE / SQLite's write lock) from before the password check
+# until the commit, so concurrent guesses are counted one after another, never around
+# each other; a failure is committed even though the sign-in is refused.
+
+SIGN_IN_FREE = {"login-user": 5, "login-addr": 20}   # failures before delays start
+SIGN_IN_WINDOW = timedelta(hours=1)                   # forgotten after an hour without a failure
+SIGN_IN_MAX_DELAY = timedelta(minutes=15)
+
+
+class SignInThrottled(ServiceError):
+    status, default_code = 429, "too_many_sign_ins"
+
+    def __init__(self, retry_after: int):
+        from cbportal.services.ratelimit import wait_phrase
+
+        super().__init__(f"too many failed sign-ins for this account or from your network; "
+                         f"try again in {wait_phrase(retry_after)}")
+        self.retry_after = retry_after
+
+
+def sign_in_delay(failures: int, free: int) -> timedelta:
+    """No delay for the first `free` failures, then 1 s, 2 s, 4 s, ... up to 15 minutes."""
+    if failures < free:
+        return timedelta(0)
+    return min(SIGN_IN_MAX_DELAY, timedelta(seconds=2 ** min(failures - free, 20)))
+
+
 # --- browser sessions -----------------------------------------------------------------
 
-def login(session: Session, *, now: datetime, email: str, password: str) -> str:
-    """Check the password and open a browser session; returns the token for the browser."""
-    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+def login(session: Session, *, now: datetime, email: str, password: str, address: str = "unknown") -> str:
+    """Check the password and open a browser session; returns the token for the browser.
+    Throttled per account and per address with growing delays (SignInThrottled)."""
+    from cbportal.services.ratelimit import locked_counter
+
+    email = email.strip().lower()
+    keys = {"login-addr": f"login-addr:{address[:64]}", "login-user": f"login-user:{email[:180]}"}
+    rows = {kind: locked_counter(session, key, now) for kind, key in sorted(keys.items(), key=lambda kv: kv[1])}
+    blocked = [r.blocked_until for r in rows.values() if r.blocked_until and r.blocked_until > now]
+    if blocked:
+        raise SignInThrottled(max(1, math.ceil((max(blocked) - now).total_seconds())))
+    user = session.exec(select(User).where(User.email == email)).first()
     if not user or not user.active or not verify_password(password, user.password_hash):
+        for kind, row in rows.items():
+            if row.window_start + SIGN_IN_WINDOW <= now:
+                row.count = 0
+            row.window_start, row.count = now, row.count + 1      # window_start: the last failure
+            delay = sign_in_delay(row.count, SIGN_IN_FREE[kind])
+            row.blocked_until = now + delay if delay else None
+            session.add(row)
+        session.commit()        # the failure counts although the sign-in is refused
         raise Unauthorized("wrong email or password", "bad_credentials")
+    user_row = rows["login-user"]
+    user_row.count, user_row.blocked_until = 0, None
+    session.add(user_row)
     token = secrets.token_urlsafe(32)
     session.add(WebSession(token_hash=_sha256(token), user_id=user.id, created_at=now,
                            expires_at=now + SESSION_LIFETIME))

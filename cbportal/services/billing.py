@@ -80,8 +80,9 @@ def begin_charge(session: Session, *, now: datetime, bill: Bill, order: Order) -
     return attempt
 
 
-def call_gateway(engine: Engine, attempt_id: int, gateway: Gateway, *, maybe_sent: bool = False) -> GatewayResult:
-    """Ask the gateway for a pending charge; look it up first if it may have been sent."""
+def call_gateway(engine: Engine, attempt_id: int, gateway: Gateway, *, maybe_sent: bool = False) -> GatewayResult | None:
+    """Ask the gateway for a pending charge; look it up first if it may have been sent.
+    None when the outcome is unknown (never guessed)."""
     with Session(engine) as session:
         attempt = session.get(PaymentAttempt, attempt_id)
         bill = session.get(Bill, attempt.bill_id)
@@ -90,14 +91,43 @@ def call_gateway(engine: Engine, attempt_id: int, gateway: Gateway, *, maybe_sen
         args = dict(customer_ref=method.gateway_customer_ref, method_ref=method.gateway_method_ref,
                     amount_cents=attempt.amount_cents, currency=order.currency, idempotency_key=attempt.idempotency_key,
                     metadata={"receipt": order.receipt, "bill": bill.seq})
-    if maybe_sent:
-        found = gateway.find(idempotency_key=args["idempotency_key"])
-        if found is not None:
-            return found
     try:
+        if maybe_sent:
+            found = gateway.find(idempotency_key=args["idempotency_key"])
+            if found is not None:
+                return found
         return gateway.charge(**args)
-    except Exception as error:  # the gateway is down: count as a failed authorization, retried later
-        return GatewayResult(outcome=Outcome.INSUFFICIENT_FUNDS, message=f"gateway error: {error}")
+    except Exception:  # no answer (timeout, connection lost): the charge may have happened; look it up later
+        return None
+
+
+def charge_at_once(engine: Engine, attempt_id: int, gateway: Gateway) -> GatewayResult:
+    """A charge the customer waits for (checkout, a new card): when the call gets no
+    answer, look it up once; the gateway never having seen it counts as a failed charge.
+    Raises `Unavailable` (the attempt stays pending) when even the look-up gets no answer."""
+    result = call_gateway(engine, attempt_id, gateway)
+    if result is not None:
+        return result
+    result = call_gateway(engine, attempt_id, _LookupOnly(gateway), maybe_sent=True)
+    if result is None:
+        from cbportal.services.errors import Unavailable
+
+        raise Unavailable("we could not reach the payment processor to confirm your payment; please check your "
+                          "email before trying again", "payment_unconfirmed")
+    return result
+
+
+class _LookupOnly:
+    """A gateway view that can only look payments up: a charge through it reports 'never sent'."""
+
+    def __init__(self, gateway: Gateway):
+        self.gateway = gateway
+
+    def find(self, *, idempotency_key: str):
+        return self.gateway.find(idempotency_key=idempotency_key)
+
+    def charge(self, **_):
+        return GatewayResult(outcome=Outcome.ERROR, message="the payment never reached the payment processor")
 
 
 def record_charge(session: Session, *, attempt_id: int, result: GatewayResult, at: datetime) -> str | None:
@@ -176,18 +206,37 @@ def after_rebill(session: Session, *, sub: Subscription, bill: Bill, outcome: st
     session.add(sub)
 
 
-def cancel(session: Session, *, sub: Subscription, at: datetime, reason: str) -> None:
-    """Cancel in the caller's transaction: timers cleared, both parties told, INS sent."""
+CANCEL_REASONS = {
+    "refund": "The order was refunded.",
+    "cancel_ticket": "The customer asked to cancel it.",
+    "payment_failed": "The payment failed four times in a row.",
+    "card_invalid": "No valid card was given after four notices.",
+    "staff": "Platform staff canceled it.",
+}
+
+
+def cancel(session: Session, *, sub: Subscription, at: datetime, reason: str, by="system") -> bool:
+    """The one cancelation path, whatever the cause (R3): compare-and-set on a live
+    subscription; every timer stopped (no reminder, rebill or dunning email after it);
+    `subscription_canceled` to both parties, `CANCEL-REBILL` to the vendor's INS and an
+    audit row, in the caller's transaction. False if it was not live any more."""
+    values = dict(status=SubscriptionStatus.CANCELED, canceled_at=at, cancel_reason=reason, next_bill_date=None,
+                  next_charge_at=None, reminder_due_at=None, dunning_next_date=None)
+    done = session.execute(update(Subscription).where(
+        Subscription.id == sub.id, Subscription.status.in_([SubscriptionStatus.ACTIVE, SubscriptionStatus.DUNNING]))
+        .values(**values).execution_options(synchronize_session=False)).rowcount == 1
+    if not done:
+        return False
+    for name, value in values.items():
+        setattr(sub, name, value)
     order = session.get(Order, sub.order_id)
     account = session.get(VendorAccount, sub.account_id)
-    sub.status, sub.canceled_at, sub.cancel_reason = SubscriptionStatus.CANCELED, at, reason
-    sub.next_bill_date = sub.next_charge_at = sub.reminder_due_at = sub.dunning_next_date = None
-    session.add(sub)
     billing_mail.send(session, now=at, kind="subscription_canceled", order=order,
-                      extra=f"Reason: {reason.replace('_', ' ')}.")
+                      extra=CANCEL_REASONS.get(reason, "It was canceled at your or the vendor's request."))
     ins.emit(session, now=at, account=account, event="CANCEL-REBILL", payload={"receipt": order.receipt, "reason": reason})
-    audit.record(session, now=at, actor="system", action="subscription.cancel", entity="subscription",
+    audit.record(session, now=at, actor=by, action="subscription.cancel", entity="subscription",
                  entity_id=sub.id, account_id=account.id, reason=reason)
+    return True
 
 
 # --- the worker's rebill run ----------------------------------------------------------------
@@ -206,31 +255,45 @@ def _claim(session: Session, column, now: datetime) -> list[int]:
     return list(session.exec(query))
 
 
+def send_reminder(session: Session, sub: Subscription) -> bool:
+    """The pre-rebill reminder (R5) for the bill dated `next_bill_date`, once per bill
+    (`reminder_sent_for` is its key), as of when it was due; compare-and-set."""
+    at, day = sub.reminder_due_at, sub.next_bill_date
+    if at is None or day is None or sub.reminder_sent_for == day:
+        return False
+    if session.execute(update(Subscription).where(Subscription.id == sub.id, Subscription.reminder_due_at == at)
+                       .values(reminder_due_at=None, reminder_sent_for=day)
+                       .execution_options(synchronize_session=False)).rowcount != 1:
+        return False
+    sub.reminder_due_at, sub.reminder_sent_for = None, day
+    billing_mail.send(session, now=at, kind="rebill_reminder", order=session.get(Order, sub.order_id),
+                      amount_cents=sub.rebill_price_cents, date=day)
+    return True
+
+
 def run_reminders(engine: Engine, now: datetime) -> int:
+    """Every reminder due by `now`, batch after batch: after an outage all of them go out."""
     done = 0
-    with Session(engine) as session:
-        for sub_id in _claim(session, Subscription.reminder_due_at, now):
-            sub = session.get(Subscription, sub_id)
-            at = sub.reminder_due_at
-            if session.execute(update(Subscription).where(Subscription.id == sub_id, Subscription.reminder_due_at == at)
-                               .values(reminder_due_at=None, reminder_sent_for=sub.next_bill_date)
-                               .execution_options(synchronize_session=False)).rowcount != 1:
-                continue
-            billing_mail.send(session, now=at, kind="rebill_reminder", order=session.get(Order, sub.order_id),
-                              amount_cents=sub.rebill_price_cents, date=sub.next_bill_date)
-            done += 1
-        session.commit()
-    return done
+    while True:
+        with Session(engine) as session:
+            ids = _claim(session, Subscription.reminder_due_at, now)
+            sent = sum(send_reminder(session, session.get(Subscription, sub_id)) for sub_id in ids)
+            session.commit()
+        done += sent
+        if not ids or not sent:
+            return done
 
 
-def run_rebills(engine: Engine, now: datetime, gateway: Gateway | None = None) -> int:
+def run_rebills(engine: Engine, now: datetime, gateway: Gateway | None = None, clock=None) -> int:
     """Charge every subscription due by `now` (rebills and authorization retries), send
-    card-validation notices and cancel after the last one. Returns items handled."""
+    card-validation notices and cancel after the last one. Returns items handled. The
+    lease on a claimed subscription counts from the claim instant (`clock`, per batch)."""
     from cbportal.services.gateways import get_gateway
 
     gateway = gateway or get_gateway()
     handled = 0
     while True:
+        lease_until = (max(now, clock.now()) if clock else now) + LEASE
         charges: list[tuple[int, int, datetime, bool]] = []
         with Session(engine) as session:
             ids = _claim(session, Subscription.next_charge_at, now)
@@ -240,11 +303,13 @@ def run_rebills(engine: Engine, now: datetime, gateway: Gateway | None = None) -
             for sub_id in ids:
                 sub = session.get(Subscription, sub_id)
                 at = sub.next_charge_at
+                if sub.reminder_due_at is not None and sub.reminder_due_at <= now:
+                    send_reminder(session, sub)  # a rebill never erases an unsent reminder (R5)
                 if session.execute(update(Subscription).where(Subscription.id == sub_id, Subscription.next_charge_at == at)
-                                   .values(next_charge_at=now + LEASE).execution_options(synchronize_session=False)
+                                   .values(next_charge_at=lease_until).execution_options(synchronize_session=False)
                                    ).rowcount != 1:
                     continue
-                sub.next_charge_at = now + LEASE
+                sub.next_charge_at = lease_until
                 handled += 1
                 if sub.status not in (SubscriptionStatus.ACTIVE, SubscriptionStatus.DUNNING):
                     sub.next_charge_at = None
@@ -265,6 +330,8 @@ def run_rebills(engine: Engine, now: datetime, gateway: Gateway | None = None) -
                    for sub_id, attempt_id, at, maybe_sent in charges]
         with Session(engine) as session:
             for sub_id, attempt_id, at, result in results:
+                if result is None or result.outcome == Outcome.PENDING:
+                    continue  # no answer, or still processing (SEPA): looked up again when the lease ends
                 outcome = record_charge(session, attempt_id=attempt_id, result=result, at=at)
                 if outcome is None:
                     continue
@@ -304,7 +371,9 @@ def _card_step(session: Session, sub: Subscription, at: datetime) -> None:
 
 
 def run_due(engine: Engine, now: datetime) -> int:
-    return run_reminders(engine, now) + run_rebills(engine, now)
+    from cbportal.services.clock import get_clock
+
+    return run_reminders(engine, now) + run_rebills(engine, now, clock=get_clock())
 
 
 from cbportal.services.worker import DueSource, register  # noqa: E402  (the worker imports areas lazily)

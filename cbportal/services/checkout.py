@@ -5,6 +5,13 @@ the order and its initial bill, charges it exactly once, then writes the receipt
 sale notice and the SALE event and starts the subscription. `update_card` replaces an
 order's payment method and, for a subscription in dunning, charges the failed bill at
 once; on success later rebills follow from that date.
+
+Payment details reach these functions as a token from the gateway's browser-side
+tokenizer (`PaymentInput.payment_method`); raw card fields only where the gateway
+accepts them (the sandbox). `payment_setup` hands the page the client secret Stripe.js
+(or the sandbox stand-in) confirms. A charge the gateway reports as still processing
+(a SEPA debit) leaves the bill `pending`: nothing says "paid" before the money is in;
+`finish_initial_charge` completes the sale once the payment is looked up again.
 """
 
 from __future__ import annotations
@@ -15,17 +22,17 @@ import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
 from cbportal.models import (
-    Bill, BillKind, BillStatus, Customer, Order, OrderStatus, PaymentMethod, PaymentType, Product, ProductKind,
+    AttemptOutcome, PaymentAttempt, Bill, BillKind, BillStatus, Customer, Order, OrderStatus, PaymentMethod, PaymentType, Product, ProductKind,
     ProductStatus, Subscription, SubscriptionStatus, VendorAccount,
 )
-from cbportal.services import audit, billing, billing_mail, calendar, ins
+from cbportal.services import audit, billing, billing_mail, calendar, input_policy, ins
 from cbportal.services.accounts import valid_email
 from cbportal.services.errors import Conflict, Invalid, NotFound
-from cbportal.services.gateways import Gateway, Outcome, PaymentInput
+from cbportal.services.gateways import Gateway, Outcome, PaymentInput, offered_types
 from cbportal.services.orders import customer_lookup
 
 RECEIPT_ALPHABET = string.ascii_uppercase + string.digits
@@ -46,15 +53,60 @@ def new_receipt(session: Session) -> str:
             return receipt
 
 
-def validate_payment(payment: PaymentInput) -> None:
+UNAVAILABLE = {
+    "paypal": "PayPal is not available with this payment provider; please pay by card",
+    "elv": "direct debit (ELV) is available only to customers in Germany, Austria and the Netherlands",
+}
+
+
+def validate_payment(payment: PaymentInput, gateway: Gateway, country: str | None) -> None:
+    """The payment type is one this gateway really collects for this country; card data
+    only reaches the server where the gateway accepts it (the sandbox), else a token."""
     if payment.type not in {t.value for t in PaymentType}:
         raise Invalid("payment type is card, paypal or elv", "invalid_payment_type")
-    if payment.type == "card":
-        number = (payment.card_number or "").replace(" ", "")
-        if not number.isdigit() or not 12 <= len(number) <= 19:
-            raise Invalid("the card number is 12-19 digits", "invalid_card_number")
-        if not (payment.exp_month and 1 <= payment.exp_month <= 12 and payment.exp_year and payment.exp_year >= 2000):
-            raise Invalid("the card needs an expiry month (1-12) and year", "invalid_card_expiry")
+    if payment.type not in offered_types(gateway, country):
+        message = UNAVAILABLE[payment.type] if payment.type in UNAVAILABLE else f"{payment.type} is not available"
+        if payment.type == "elv" and "elv" not in gateway.payment_types:
+            message = "direct debit is not available with this payment provider"
+        raise Invalid(message, "payment_type_unavailable")
+    raw = payment.card_number or payment.cvc or payment.exp_month or payment.exp_year
+    if raw and not gateway.accepts_card_data:
+        raise Invalid("card details are collected by the payment provider in the browser; send the payment "
+                      "method it returned instead", "card_data_not_accepted")
+    if raw and payment.payment_method:
+        raise Invalid("send either a payment method or card details, not both", "invalid_payment")
+    if payment.type in ("card", "elv") and not payment.payment_method:
+        if not gateway.accepts_card_data:
+            raise Invalid("a payment method from the payment provider's browser script is needed",
+                          "payment_method_required")
+        if payment.type == "card":
+            number = (payment.card_number or "").replace(" ", "")
+            if not number.isdigit() or not 12 <= len(number) <= 19:
+                raise Invalid("the card number is 12-19 digits", "invalid_card_number")
+            if not (payment.exp_month and 1 <= payment.exp_month <= 12 and payment.exp_year
+                    and payment.exp_year >= 2000):
+                raise Invalid("the card needs an expiry month (1-12) and year", "invalid_card_expiry")
+
+
+def payment_setup(gateway: Gateway, *, type: str, country: str | None) -> str:
+    """The client secret the page's Stripe.js (or the sandbox stand-in) confirms the new
+    card or IBAN with, so the details go from the browser to the gateway only."""
+    validate_payment(PaymentInput(type=type, payment_method="(to come)"), gateway, country)
+    return gateway.setup(type)
+
+
+def _debit_in_euros(payment: PaymentInput, currency: str) -> None:
+    if payment.type == "elv" and currency.upper() != "EUR":
+        raise Invalid("direct debit (ELV) is for prices in euros; please pay by card", "payment_type_unavailable")
+
+
+def _keep_pending(engine: Engine, attempt_id: int, ref: str | None) -> None:
+    """A payment still processing: the attempt stays pending, now with the gateway's id."""
+    with Session(engine) as session:
+        session.execute(update(PaymentAttempt).where(
+            PaymentAttempt.id == attempt_id, PaymentAttempt.outcome == AttemptOutcome.PENDING).values(
+            gateway_ref=ref).execution_options(synchronize_session=False))
+        session.commit()
 
 
 def validate_address(address: dict | None, ship_to: list[str]) -> dict:
@@ -70,22 +122,31 @@ def validate_address(address: dict | None, ship_to: list[str]) -> dict:
     return clean
 
 
-def checkout(engine: Engine, *, now: datetime, gateway: Gateway, sku: str, customer: CustomerInput,
-             payment: PaymentInput, affiliate: str | None = None, shipping_address: dict | None = None) -> str:
-    """Place and pay an order; returns its receipt. A declined payment raises, after recording it."""
-    email = valid_email(customer.email, "customer email")
+def validate_customer(customer: CustomerInput, affiliate: str | None = None) -> str:
+    """The order form's customer fields (checked before the browser confirms a card); the email."""
+    email = valid_email(input_policy.line(customer.email, "customer email", 254), "customer email")
+    input_policy.line(customer.name, "customer name", 200, 1)
+    input_policy.line(customer.country, "country", 2)
     if not email or not customer.name.strip():
         raise Invalid("the customer needs an email and a name", "invalid_customer")
     if not re.match(r"^[A-Za-z]{2}$", customer.country or ""):
         raise Invalid("country is a two-letter code such as US", "invalid_country")
     if affiliate is not None and not re.match(r"^[A-Za-z0-9_-]{1,40}$", affiliate):
         raise Invalid("affiliate is 1-40 letters, digits, '-' or '_'", "invalid_affiliate")
-    validate_payment(payment)
+    return email
+
+
+def checkout(engine: Engine, *, now: datetime, gateway: Gateway, sku: str, customer: CustomerInput,
+             payment: PaymentInput, affiliate: str | None = None, shipping_address: dict | None = None) -> str:
+    """Place and pay an order; returns its receipt. A declined payment raises, after recording it."""
+    email = validate_customer(customer, affiliate)
+    validate_payment(payment, gateway, customer.country)
     with Session(engine) as session:
         product = session.exec(select(Product).where(Product.sku == sku)).first()
         if not product or product.status != ProductStatus.APPROVED:
             raise NotFound(f"no product {sku!r} for sale", "product_not_found")
         address = validate_address(shipping_address, product.ship_to) if product.kind == ProductKind.PHYSICAL else None
+        _debit_in_euros(payment, product.currency)
     saved = gateway.save_method(PaymentInput(**{**payment.__dict__, "email": email, "name": customer.name}))
     if saved.outcome == Outcome.INVALID_CARD:
         raise Invalid("the card was refused: check the number and expiry, or use another card", "card_refused")
@@ -117,21 +178,35 @@ def checkout(engine: Engine, *, now: datetime, gateway: Gateway, sku: str, custo
         session.commit()
     if attempt_id is None:
         return receipt
-    result = billing.call_gateway(engine, attempt_id, gateway)
+    outcome = finish_initial_charge(engine, attempt_id=attempt_id, result=billing.charge_at_once(engine, attempt_id, gateway),
+                                    at=now)
+    if outcome not in ("paid", "pending"):
+        raise Conflict("the payment was declined; no order was placed", "payment_declined")
+    return receipt
+
+
+def finish_initial_charge(engine: Engine, *, attempt_id: int, result, at: datetime) -> str:
+    """Record the answer to an order's first charge and what follows: the sale on success,
+    a failed order on a decline. A payment still processing (a SEPA debit) stays pending
+    with the gateway's id, to be looked up again (`gateway.find`) and finished here."""
+    if result.outcome == Outcome.PENDING:
+        _keep_pending(engine, attempt_id, result.ref)
+        return "pending"
     with Session(engine) as session:
-        outcome = billing.record_charge(session, attempt_id=attempt_id, result=result, at=now)
-        order = session.exec(select(Order).where(Order.receipt == receipt)).one()
+        outcome = billing.record_charge(session, attempt_id=attempt_id, result=result, at=at)
+        if outcome is None:
+            return "done"  # recorded already by whoever looked it up first
+        bill = session.get(Bill, session.get(PaymentAttempt, attempt_id).bill_id)
+        order = session.get(Order, bill.order_id)
         if outcome == "paid":
             product = session.get(Product, order.product_id)
             _after_sale(session, order=order, product=product, account=session.get(VendorAccount, order.account_id),
-                        now=now, amount=product.initial_price_cents)
+                        now=at, amount=product.initial_price_cents)
         else:
             order.status = OrderStatus.FAILED
             session.add(order)
         session.commit()
-    if outcome != "paid":
-        raise Conflict("the payment was declined; no order was placed", "payment_declined")
-    return receipt
+    return outcome
 
 
 def _after_sale(session: Session, *, order: Order, product: Product, account: VendorAccount, now: datetime,
@@ -154,11 +229,13 @@ def _after_sale(session: Session, *, order: Order, product: Product, account: Ve
 def update_card(engine: Engine, *, now: datetime, gateway: Gateway, receipt: str, email: str,
                 payment: PaymentInput) -> str:
     """Replace the order's payment method; a subscription in dunning is charged at once (R6).
-    Returns 'saved' or 'charged'; a declined charge raises after recording it."""
-    validate_payment(payment)
+    Returns 'saved', 'charged' or 'pending' (a debit still processing); a declined charge
+    raises after recording it."""
     with Session(engine) as session:
         order = customer_lookup(session, receipt=receipt, email=email)
         customer = session.get(Customer, order.customer_id)
+    validate_payment(payment, gateway, customer.country)
+    _debit_in_euros(payment, order.currency)
     saved = gateway.save_method(PaymentInput(**{**payment.__dict__, "email": customer.email, "name": customer.name}))
     if saved.outcome == Outcome.INVALID_CARD:
         raise Invalid("the card was refused: check the number and expiry, or use another card", "card_refused")
@@ -183,14 +260,15 @@ def update_card(engine: Engine, *, now: datetime, gateway: Gateway, receipt: str
         session.commit()
     if attempt_id is None:
         return "saved"
-    result = billing.call_gateway(engine, attempt_id, gateway)
+    result = billing.charge_at_once(engine, attempt_id, gateway)
+    if result.outcome == Outcome.PENDING:
+        _keep_pending(engine, attempt_id, result.ref)
+        return "pending"
     with Session(engine) as session:
         outcome = billing.record_charge(session, attempt_id=attempt_id, result=result, at=now)
         if outcome == "paid":
             order = session.exec(select(Order).where(Order.receipt == receipt.strip().upper())).one()
             sub = session.exec(select(Subscription).where(Subscription.order_id == order.id)).one()
-            from cbportal.models import PaymentAttempt
-
             bill = session.get(Bill, session.get(PaymentAttempt, attempt_id).bill_id)
             billing.after_rebill(session, sub=sub, bill=bill, outcome=outcome, at=now)
         session.commit()
@@ -220,4 +298,4 @@ def terms_summary(session: Session, *, sku: str, now: datetime) -> dict:
                   if product.initial_price_cents == 0 else f"{format_cents(product.initial_price_cents, product.currency)} today")
     return {"sku": product.sku, "title": product.title, "description": product.description, "vendor": account.nickname,
             "today": today_text, "terms": terms, "physical": product.kind == ProductKind.PHYSICAL,
-            "ship_to": ", ".join(product.ship_to or [])}
+            "ship_to": ", ".join(product.ship_to or []), "currency": product.currency}

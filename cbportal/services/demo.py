@@ -20,6 +20,7 @@ from cbportal.models import (
     AttemptKind, AttemptOutcome, Bill, BillKind, BillStatus, Customer, DunningKind, Opener, Order,
     PaymentAttempt, PaymentMethod, Product, ProductStatus, Role, SandboxCharge, Subscription,
     SubscriptionStatus, Ticket, TicketComment, TicketEvent, TicketStatus, TicketType, User, CloseReason, Party,
+    OrderStatus, RefundStatus,
 )
 from cbportal.services import accounts, auth, billing, calendar, money, products, ticket_timers
 
@@ -181,7 +182,8 @@ def _order(session: Session, rng: random.Random, *, now: datetime, account, prod
         sub.reminder_due_at = None
     session.add(sub)
     _maybe_ticket(session, rng, now=now, order=order, account=account, created=created,
-                  recurring=sub.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.DUNNING), counts=counts)
+                  recurring=sub.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.DUNNING), counts=counts,
+                  sub=sub)
 
 
 def _paid_bill(session, order, method, *, seq, kind, day: date, paid_at, amount, commission_bp) -> Bill:
@@ -209,7 +211,39 @@ TICKET_LINES = {
 }
 
 
-def _maybe_ticket(session, rng, *, now, order, account, created, recurring, counts) -> None:
+def _processed(session, ticket: Ticket, order: Order, sub: Subscription | None) -> None:
+    """What a processed ticket did (R3), so every figure agrees: a refund returned the latest
+    paid bill through the sandbox (its ledger, attempt, bill and order) and, like a cancel,
+    ended the subscription."""
+    at = ticket.closed_at
+    if sub is not None and sub.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.DUNNING):
+        sub.status, sub.canceled_at = SubscriptionStatus.CANCELED, at
+        sub.cancel_reason = "refund" if ticket.type == TicketType.REFUND else "cancel_ticket"
+        sub.next_bill_date = sub.next_charge_at = sub.reminder_due_at = sub.dunning_next_date = None
+        session.add(sub)
+    if ticket.type != TicketType.REFUND:
+        return
+    bill = session.exec(select(Bill).where(Bill.order_id == order.id, Bill.status == BillStatus.PAID,
+                                           Bill.paid_at <= at).order_by(Bill.seq.desc())).first()
+    if bill is None:
+        return
+    charge = session.exec(select(PaymentAttempt).where(PaymentAttempt.bill_id == bill.id,
+                                                       PaymentAttempt.kind == AttemptKind.CHARGE)).one()
+    key = f"refund:demo:{order.receipt}:{bill.seq}"
+    ledger = SandboxCharge(idempotency_key=key, kind="refund", method_ref="demo", charge_ref=charge.gateway_ref,
+                           amount_cents=bill.amount_cents, currency=order.currency, outcome="refunded", created_at=at)
+    session.add(ledger)
+    session.flush()
+    session.add(PaymentAttempt(bill_id=bill.id, ticket_id=ticket.id, kind=AttemptKind.REFUND, idempotency_key=key,
+                               amount_cents=bill.amount_cents, outcome=AttemptOutcome.REFUNDED, gateway="sandbox",
+                               gateway_ref=f"sbx_refund_{ledger.id}", at=at, finished_at=at, chain_started_at=at))
+    bill.status, bill.refunded_cents, bill.refunded_at = BillStatus.REFUNDED, bill.amount_cents, at
+    order.status = OrderStatus.REFUNDED
+    ticket.target_bill_id, ticket.refund_status = bill.id, RefundStatus.SUCCEEDED
+    session.add_all([bill, order, ticket])
+
+
+def _maybe_ticket(session, rng, *, now, order, account, created, recurring, counts, sub=None) -> None:
     roll = rng.random()
     if roll > 0.3:
         return
@@ -238,6 +272,8 @@ def _maybe_ticket(session, rng, *, now, order, account, created, recurring, coun
             ticket.close_reason = CloseReason.CUSTOMER if order.id % 2 else CloseReason.VENDOR
     session.add(ticket)
     session.flush()
+    if ticket.close_reason == CloseReason.PROCESSED:
+        _processed(session, ticket, order, sub)
     author = Party.VENDOR if by_vendor else Party.CUSTOMER
     session.add(TicketComment(ticket_id=ticket.id, author=author, body=TICKET_LINES[kind], at=opened))
     session.add(TicketEvent(ticket_id=ticket.id, kind="opened", actor=author, at=opened, detail={"type": kind.value, "why": why}))

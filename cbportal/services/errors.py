@@ -32,3 +32,9 @@ class Conflict(ServiceError):
 
 class Invalid(ServiceError):
     status, default_code = 422, "invalid_input"
+
+
+class Unavailable(ServiceError):
+    """A service we depend on (the payment processor, the database) did not answer; try again later."""
+    status, default_code = 503, "unavailable"
+    retry_after = 30

@@ -8,14 +8,13 @@ import hashlib
 import hmac
 import json
 import time
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, update
 from sqlmodel import Session, select
 
 from cbportal.models import InsDelivery, InsOutbox, VendorAccount
+from cbportal.services import outbound
 
 EVENTS = ("SALE", "BILL", "RFND", "CANCEL-REBILL", "UNCANCEL-REBILL", "SUBSCRIPTION-CHANGE", "TEST")
 SIGNATURE_HEADER = "X-Cbportal-Signature"
@@ -44,14 +43,18 @@ def next_due(session: Session) -> datetime | None:
         InsOutbox.delivered_at.is_(None), InsOutbox.gave_up_at.is_(None))).one()
 
 
+def allow_private() -> bool:
+    """Loopback and private INS URLs only when CBPORTAL_INS_ALLOW_PRIVATE=1 (tests)."""
+    from cbportal.settings import get_settings
+
+    return get_settings().ins_allow_private
+
+
 def _post(url: str, body: bytes, signature: str) -> int:
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Content-Type": "application/json", SIGNATURE_HEADER: signature})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
+    """Checked after DNS resolution, at the delivery itself (the URL's address may have
+    changed since it was saved); no redirects followed (outbound.post)."""
+    return outbound.post(url, body, {"Content-Type": "application/json", SIGNATURE_HEADER: signature},
+                         allow_private=allow_private(), timeout=10)
 
 
 def deliver_due(engine: Engine, now: datetime) -> int:
@@ -76,8 +79,8 @@ def deliver_due(engine: Engine, now: datetime) -> int:
             started, status, error = time.monotonic(), None, None
             try:
                 status = _post(account.ins_url or "", body, sign(account.ins_secret or "", body))
-            except Exception as exc:  # network error: retry later
-                error = f"{type(exc).__name__}: {exc}"[:500]
+            except outbound.OutboundRefused as refused:  # retry later; only our own error name is kept
+                error = refused.code
             session.add(InsDelivery(outbox_id=outbox_id, at=now, status_code=status, error=error,
                                     duration_ms=int((time.monotonic() - started) * 1000)))
             row = session.get(InsOutbox, outbox_id)

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from cbportal.models import InsDelivery, InsOutbox
-from cbportal.services import audit, ins
+from cbportal.services import audit, ins, outbound
 from cbportal.services.accounts import visible_account
 from cbportal.services.auth import Actor
 from cbportal.services.errors import Conflict, Forbidden
@@ -47,6 +47,7 @@ def delivery_log(session: Session, *, actor: Actor, nickname: str, limit: int = 
                                                     ("retrying" if m.attempts else "queued"))
         rows.append({"id": m.id, "event": m.event_type, "created_at": m.created_at.isoformat()[:19].replace("T", " "),
                      "attempts": m.attempts, "state": state,
-                     "last_result": "" if d is None else (f"HTTP {d.status_code}" if d.status_code else (d.error or "")),
+                     "last_result": "" if d is None else (f"HTTP {d.status_code}" if d.status_code
+                                                          else outbound.describe(d.error)),
                      "duration_ms": 0 if d is None else d.duration_ms})
     return rows

@@ -15,11 +15,21 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
 from cbportal.models import EmailOutbox
+from cbportal.services.input_policy import header_safe
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
 BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
 MAX_BACKOFF = timedelta(hours=6)
 BATCH = 50
+
+# Every email kind (RULES R4: the ticket kinds and the billing kinds are a contract;
+# the test outbox and the email gallery use exactly these names).
+TICKET_KINDS = ("ticket_opened", "reply", "ticket_changed", "ticket_closed", "inactivity_warning",
+                "refund_confirmation", "cancel_confirmation")
+BILLING_KINDS = ("receipt", "sale_notice", "rebill_reminder", "rebill_notice", "payment_failed", "card_invalid",
+                 "subscription_canceled", "subscription_changed")
+ACCOUNT_KINDS = ("invitation",)
+KINDS = TICKET_KINDS + BILLING_KINDS + ACCOUNT_KINDS
 
 _html_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 _text_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False, keep_trailing_newline=True)
@@ -36,6 +46,8 @@ def queue(session: Session, *, now: datetime, kind: str, to: str, subject: str, 
           account_id: int | None = None, order_id: int | None = None, ticket_id: int | None = None,
           **context) -> EmailOutbox:
     """Write one email to the outbox, in the caller's transaction (R4)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown email kind {kind!r}")
     text, html = render(template, **context)
     row = EmailOutbox(kind=kind, to_addr=to, subject=subject, body_text=text, body_html=html,
                       account_id=account_id, order_id=order_id, ticket_id=ticket_id,
@@ -51,8 +63,9 @@ def backoff(attempts: int) -> timedelta:
 def to_message(row: EmailOutbox, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = row.to_addr
-    message["Subject"] = row.subject
+    # Folded to one line: a stored title with a line break must never wedge the outbox.
+    message["To"] = header_safe(row.to_addr)
+    message["Subject"] = header_safe(row.subject)
     message["Date"] = format_datetime(row.created_at)
     message["Message-ID"] = make_msgid(idstring=f"cbp{row.id}", domain="cbportal.test")
     message["X-Cbportal-Kind"] = row.kind

@@ -6,15 +6,21 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from cbportal.models import Bill, Customer, Order, PaymentAttempt, Product, Subscription, VendorAccount
+from cbportal.models import Bill, Customer, Order, OrderStatus, PaymentAttempt, Product, Subscription, VendorAccount
 from cbportal.services.auth import Actor
 from cbportal.models import Role
 from cbportal.services.calendar import frequency_label
 from cbportal.services.errors import NotFound
+from cbportal.services import refunds
 
 
 def _iso(value):
     return value.isoformat() if value is not None else None
+
+
+def status_name(status: str) -> str:
+    """An order's status as the API and pages name it: paid, partially_refunded, refunded, failed."""
+    return "paid" if status == OrderStatus.ACTIVE else str(status)
 
 
 def order_view(session: Session, order: Order) -> dict:
@@ -29,14 +35,18 @@ def order_view(session: Session, order: Order) -> dict:
                               .order_by(PaymentAttempt.at, PaymentAttempt.id)):
             attempts.setdefault(a.bill_id, []).append({"at": _iso(a.at), "outcome": str(a.outcome)})
     sub = session.exec(select(Subscription).where(Subscription.order_id == order.id)).first()
+    pending = refunds.pending_by_bill(session, [b.id for b in bills])
     return {
         "receipt": order.receipt, "sku": product.sku, "title": product.title, "account": account.nickname,
         "customer_email": customer.email, "customer_name": customer.name, "currency": order.currency,
-        "created_at": _iso(order.created_at), "status": str(order.status),
+        "created_at": _iso(order.created_at),
+        "status": status_name(order.status),
+        "refund_pending_cents": sum(pending.values()),
         "bills": [{"seq": b.seq, "kind": str(b.kind), "scheduled_date": b.scheduled_date.isoformat(),
                    "amount_cents": b.amount_cents, "net_cents": b.net_cents,
                    "commission_cents": b.commission_cents, "vendor_cents": b.vendor_cents,
                    "status": str(b.status), "paid_at": _iso(b.paid_at), "refunded_cents": b.refunded_cents,
+                   "refund_pending_cents": pending.get(b.id, 0),
                    "attempts": attempts.get(b.id, [])} for b in bills],
         "subscription": None if sub is None else {
             "status": str(sub.status), "next_bill_date": _iso(sub.next_bill_date),
@@ -72,3 +82,16 @@ def vendor_order(session: Session, *, actor: Actor, receipt: str, role: Role = R
     if not actor.is_staff:
         actor.require(role)
     return order
+
+
+def bill_status_words(bill: dict, currency: str) -> str:
+    """A bill's state for people: 'paid', 'refunded', 'paid, $2.00 refunded', '…, refund of $9.95 pending'."""
+    from cbportal.services.money import format_cents
+
+    words = {"paid": "paid", "refunded": "refunded", "failed": "failed", "pending": "not charged yet"}.get(
+        bill["status"], bill["status"])
+    if bill["status"] == "paid" and bill["refunded_cents"]:
+        words += f", {format_cents(bill['refunded_cents'], currency)} refunded"
+    if bill.get("refund_pending_cents"):
+        words += f", refund of {format_cents(bill['refund_pending_cents'], currency)} pending"
+    return words

@@ -1,6 +1,6 @@
 """Products and their recurring terms (RULES R5): create, approve, reject, read.
 
-Terms are validated here: frequencies (semi-annual and annual need the account's
+Terms are validated here: frequencies (6 months or longer in any unit need the account's
 admin grant), trial, number of rebills or until canceled, commission rates,
 physical products' ship-to countries, and at most 500 products per account.
 """
@@ -15,7 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from cbportal.models import FrequencyUnit, Product, ProductKind, ProductStatus, Role
-from cbportal.services import audit
+from cbportal.services import audit, input_policy
 from cbportal.services.accounts import visible_account
 from cbportal.services.auth import Actor
 from cbportal.services.calendar import frequency_label, is_admin_frequency
@@ -55,6 +55,8 @@ def create_product(session: Session, *, now: datetime, actor: Actor, sku: str, a
                    recurring: RecurringTerms | None = None, description: str = "") -> Product:
     vendor = visible_account(session, actor, account)
     actor.require(Role.MANAGE_PRODUCTS)
+    title = input_policy.line(title, "title", 200, 1)        # one line: it goes into email subjects
+    description = input_policy.text(description or "", "description", 5000)
     if not SKU.match(sku or ""):
         raise Invalid("a SKU is 1-64 letters, digits, '-' or '_'", "invalid_sku")
     if session.exec(select(Product).where(Product.sku == sku)).first():
@@ -102,7 +104,8 @@ def _apply_terms(product: Product, terms: RecurringTerms, *, admin_frequencies: 
     if unit is FrequencyUnit.MONTH and terms.count > 12:
         raise Invalid("a monthly frequency is at most every 12 months", "invalid_frequency")
     if is_admin_frequency(unit.value, terms.count) and not admin_frequencies:
-        raise Forbidden("semi-annual and annual frequencies need a permission granted by platform staff",
+        raise Forbidden("frequencies of 6 months or longer (26 weeks, 182 days) need a permission granted by "
+                        "platform staff",
                         "admin_frequency_required")
     if terms.rebills is not None and (not isinstance(terms.rebills, int) or not 1 <= terms.rebills <= 1000):
         raise Invalid("rebills is a whole number from 1 to 1000, or null for until canceled", "invalid_rebills")

@@ -1,61 +1,102 @@
-"""Customer lookups are rate-limited against receipt guessing: a client (IP address)
-with too many failed lookups in a window is refused with `TooManyAttempts` (HTTP 429)
-until the window has passed. Failures are rows in the database, so every app process
-counts the same ones."""
+"""Attempt limits shared by every process through the database: customer lookups
+(receipt + email, against receipt guessing) and, through `counters`, sign-ins.
+
+Counting is atomic: each attempt locks its counter rows (`SELECT … FOR UPDATE` on
+PostgreSQL; SQLite's `BEGIN IMMEDIATE` write lock) and increments them in one
+transaction *before* the lookup runs, so 50 concurrent guesses cannot all slip
+under the limit. A lookup that finds the order gives its attempt back (`release`),
+so only failures use up the allowance. Keys are the client's address AND the
+receipt (or ticket) asked about: customers behind one address get a larger shared
+allowance, one receipt a small one. A request with a valid signed link is never
+counted nor refused (the portal checks the signature first)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from cbportal.models import LookupFailure
-from cbportal.services.errors import ServiceError
+from cbportal.models import AttemptCounter
+from cbportal.services.errors import NotFound, ServiceError
 
 WINDOW = timedelta(minutes=15)
-MAX_FAILURES = 10
+ADDRESS_MAX = 30    # failed lookups from one address per window
+SUBJECT_MAX = 10    # failed lookups of one receipt (or ticket) per window
+MAX_FAILURES = SUBJECT_MAX
+
+
+def wait_phrase(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 class TooManyAttempts(ServiceError):
     status = 429
     default_code = "too_many_attempts"
 
-    def __init__(self, retry_after: int):
-        super().__init__(f"too many failed lookups from your address; try again in {retry_after // 60 + 1} minutes")
+    def __init__(self, retry_after: int, message: str | None = None, code: str | None = None):
+        super().__init__(message or f"too many failed lookups; try again in {wait_phrase(retry_after)}", code)
         self.retry_after = retry_after
 
 
-def check(session: Session, *, client: str, now: datetime) -> None:
-    """Raise TooManyAttempts when `client` failed MAX_FAILURES times within the window."""
-    since = now - WINDOW
-    rows = session.exec(select(func.count(), func.min(LookupFailure.at)).where(
-        LookupFailure.client == client[:64], LookupFailure.at > since)).one()
-    count, oldest = rows
-    if count >= MAX_FAILURES:
-        raise TooManyAttempts(max(1, int((oldest + WINDOW - now).total_seconds())))
+def locked_counter(session: Session, key: str, now: datetime) -> AttemptCounter:
+    """The counter row for `key`, created if missing and locked for this transaction."""
+    key = key[:200]
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(insert(AttemptCounter).values(key=key, window_start=now, count=0)
+                    .on_conflict_do_nothing(index_elements=["key"]))
+    return session.exec(select(AttemptCounter).where(AttemptCounter.key == key)
+                        .with_for_update().execution_options(populate_existing=True)).one()
 
 
-def record_failure(session: Session, *, client: str, now: datetime) -> None:
-    """Count one failed lookup (in the caller's transaction), dropping this client's expired rows."""
-    session.execute(delete(LookupFailure).where(LookupFailure.client == client[:64],
-                                                LookupFailure.at <= now - WINDOW))
-    session.add(LookupFailure(client=client[:64], at=now))
+def lookup_keys(address: str, subject: str) -> dict[str, int]:
+    return {f"lookup-addr:{address[:64]}": ADDRESS_MAX, f"lookup-subject:{subject[:100]}": SUBJECT_MAX}
 
 
-def guarded_lookup(engine, *, client: str, now: datetime, receipt: str, email: str) -> dict:
-    """The customer's order view, refused after too many failures from `client` (the portal's lookup)."""
+def reserve(engine, *, address: str, subject: str, now: datetime) -> list[str]:
+    """Count one lookup attempt against the address and the subject (receipt or ticket),
+    in one transaction; raise TooManyAttempts when either is over its limit."""
+    keys = lookup_keys(address, subject)
+    retry_after = 0
+    with Session(engine) as session:
+        for key in sorted(keys):            # one lock order: no deadlocks between requests
+            row = locked_counter(session, key, now)
+            if row.window_start + WINDOW <= now:
+                row.window_start, row.count = now, 0
+            row.count += 1
+            if row.count > keys[key]:
+                retry_after = max(retry_after, max(1, int((row.window_start + WINDOW - now).total_seconds())))
+            session.add(row)
+        session.commit()
+    if retry_after:
+        raise TooManyAttempts(retry_after)
+    return sorted(keys)
+
+
+def release(engine, keys: list[str]) -> None:
+    """The attempt found what it asked for: it does not count as a failure."""
+    with Session(engine) as session:
+        session.execute(update(AttemptCounter).where(AttemptCounter.key.in_(keys), AttemptCounter.count > 0)
+                        .values(count=AttemptCounter.count - 1))
+        session.commit()
+
+
+def guarded_lookup(engine, *, client: str, now: datetime, receipt: str, email: str, signed: bool = False) -> dict:
+    """The customer's order view (the portal's lookup), limited per address and receipt
+    unless the request carries a valid signed link (`signed`)."""
     from cbportal.db import reader
     from cbportal.services import orders
-    from cbportal.services.errors import NotFound
 
+    keys = [] if signed else reserve(engine, address=client, subject=f"receipt:{receipt}", now=now)
     with reader(engine) as session:
-        check(session, client=client, now=now)
         try:
-            return orders.order_view(session, orders.customer_lookup(session, receipt=receipt, email=email))
+            view = orders.order_view(session, orders.customer_lookup(session, receipt=receipt, email=email))
         except NotFound:
-            pass
-    with Session(engine) as session:
-        record_failure(session, client=client, now=now)
-        session.commit()
-    raise NotFound("no order matches that receipt and email", "order_not_found")
+            raise NotFound("no order matches that receipt and email", "order_not_found") from None
+    if keys:
+        release(engine, keys)
+    return view

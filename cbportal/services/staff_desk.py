@@ -1,6 +1,8 @@
 """What platform staff do for customers and vendors (R8): open a ticket for a customer on
-the phone, flag or unflag a vendor for abuse, grant admin-controlled frequencies, and the
-account list these act on. Staff only; every change is audited."""
+the phone, flag or unflag a vendor for abuse, grant admin-controlled frequencies, the
+account list these act on, and the stuck-refunds queue (R3: refunds not through after
+3 days: retry now, or mark refunded by hand with a reason). Staff only; every change is
+audited."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from cbportal.models import Opener, Party, Ticket, TicketStatus, VendorAccount
-from cbportal.services import audit, orders, tickets
+from cbportal.services import audit, orders, refunds, tickets
 from cbportal.services.accounts import get_account
 from cbportal.services.auth import Actor
 
@@ -47,3 +49,18 @@ def set_admin_frequencies(session: Session, *, now: datetime, actor: Actor, nick
     session.add(account)
     audit.record(session, now=now, actor=actor, action="account.admin_frequencies", entity="vendor_account",
                  entity_id=account.id, account_id=account.id, granted=granted)
+
+
+def stuck_refunds(session: Session, *, now: datetime, actor: Actor) -> list[dict]:
+    actor.require_staff()
+    return refunds.stuck(session, now=now)
+
+
+def retry_refund(session: Session, *, now: datetime, actor: Actor, attempt_id: int) -> None:
+    actor.require_staff()
+    refunds.retry_now(session, now=now, by=actor, attempt_id=attempt_id)
+
+
+def mark_refunded(session: Session, *, now: datetime, actor: Actor, attempt_id: int, reason: str) -> None:
+    actor.require_staff()
+    refunds.mark_refunded(session, now=now, by=actor, attempt_id=attempt_id, reason=reason)

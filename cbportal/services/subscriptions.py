@@ -28,7 +28,7 @@ from cbportal.services.money import format_cents
 
 REINSTATE_WINDOW = timedelta(days=60)
 LIVE = (SubscriptionStatus.ACTIVE, SubscriptionStatus.DUNNING)
-NOT_REINSTATABLE_REASONS = ("refund",)
+NOT_REINSTATABLE_REASONS: tuple[str, ...] = ()  # R7: whatever canceled it (a refund too) may be reinstated
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def _confirm(session: Session, m: Managed, *, now: datetime, actor: Actor, actio
     """The confirmation email, INS event and audit row of one change (R7, R9)."""
     customer = session.get(Customer, m.order.customer_id)
     product = session.get(Product, m.order.product_id)
-    mail.queue(session, now=now, kind="subscription_change", to=customer.email, account_id=m.account.id,
+    mail.queue(session, now=now, kind="subscription_changed", to=customer.email, account_id=m.account.id,
                order_id=m.order.id, subject=f"Your subscription changed: order {m.order.receipt}",
                why=f"{m.account.nickname} changed your subscription to {product.title}.",
                lines=[f"Order {m.order.receipt}: {product.title} ({product.sku})."] + summary)
@@ -205,20 +205,15 @@ def change_product(engine: Engine, *, now: datetime, gateway: Gateway, actor: Ac
                    f"{calendar.frequency_label(str(new.frequency_unit), new.frequency_count).lower()}.",
                    _next_line(m.sub.next_bill_date)]
         if refund_cents:
-            summary.append(f"Prorated refund: {format_cents(refund_cents, m.order.currency)}.")
+            summary.append(f"A prorated refund of {format_cents(refund_cents, m.order.currency)} for the unused part "
+                           "of this period has been requested from the payment processor; your statement shows it "
+                           "once they complete it.")
         _confirm(session, m, now=now, actor=actor, action="change_product", summary=summary,
                  from_sku=old_sku, to_sku=new.sku, prorated_refund_cents=refund_cents)
         session.commit()
-    if attempt_id is not None:
-        refunds.settle_many(engine, attempt_ids=[attempt_id], gateway=gateway, now=now, on_refunded=_refund_ins)
+    if attempt_id is not None:  # RFND and the order's status follow only when the gateway confirms (R3)
+        refunds.settle(engine, attempt_ids=[attempt_id], gateway=gateway, now=now)
     return refund_cents
-
-
-def _refund_ins(session: Session, attempt, bill: Bill) -> None:
-    order = session.get(Order, bill.order_id)
-    ins.emit(session, now=attempt.finished_at or attempt.at, account=session.get(VendorAccount, order.account_id),
-             event="RFND", payload={"receipt": order.receipt, "seq": bill.seq, "amount_cents": attempt.amount_cents,
-                                    "reason": "prorated"})
 
 
 # --- bill date, extend, reinstate, shipping -------------------------------------------------
@@ -263,7 +258,7 @@ def previously_scheduled(session: Session, m: Managed) -> date:
 
 
 def reinstate_allowed(m: Managed, *, now: datetime) -> bool:
-    """R7: canceled within the past 60 days, and not canceled by a refund."""
+    """R7: canceled within the past 60 days, whatever canceled it (a refunded bill stays refunded)."""
     return (m.sub.status == SubscriptionStatus.CANCELED and m.sub.canceled_at is not None
             and now - m.sub.canceled_at <= REINSTATE_WINDOW
             and (m.sub.cancel_reason or "") not in NOT_REINSTATABLE_REASONS
@@ -275,7 +270,7 @@ def reinstate(session: Session, *, now: datetime, actor: Actor, receipt: str) ->
     otherwise the next payment is tomorrow and later ones follow from it."""
     m = load(session, actor=actor, receipt=receipt)
     if not reinstate_allowed(m, now=now):
-        raise Conflict("only a subscription canceled within the past 60 days (not by a refund) can be reinstated",
+        raise Conflict("only a subscription canceled within the past 60 days can be reinstated",
                        "not_reinstatable")
     scheduled = previously_scheduled(session, m)
     today = local_today(m.account, now)

@@ -1,20 +1,25 @@
 """Test-mode operations behind /api/v1/test (API.md "Test mode only"): reset the
-database, read and move the stored clock, force sandbox outcomes, read the outbox."""
+database, read and move the stored clock, advance it to the next due event (saying what
+was due and what ran), force sandbox outcomes, read the outbox."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, text
+from sqlalchemy import Engine, delete, func, text
 from sqlmodel import Session, SQLModel, select
 
-from cbportal.models import EmailOutbox, Order, PaymentMethod
+from cbportal.models import (
+    AttemptKind, EmailOutbox, InsOutbox, Order, PaymentAttempt, PaymentMethod, Subscription, Ticket, TicketStatus,
+    TicketType,
+)
+from cbportal.services import worker
 from cbportal.services import auth
 from cbportal.services.clock import TEST_CLOCK_START, StoredClock
 from cbportal.services.errors import Invalid, NotFound
 from cbportal.services.gateways import Outcome
 from cbportal.services.gateways.sandbox import with_behavior
-from cbportal.services.worker import advance_test_clock
+from cbportal.services.worker import DueSource, advance_test_clock
 
 STAFF_EMAIL = "teststaff@cbportal.test"
 
@@ -64,3 +69,86 @@ def outbox(session: Session, *, receipt: str | None = None, kind: str | None = N
     if kind:
         query = query.where(EmailOutbox.kind == kind)
     return list(session.exec(query))
+
+
+# --- advance to the next event (R2 test clock) ------------------------------------------
+
+KIND_LABELS = {
+    "ticket_refund": ("refund ticket", "refund tickets"),
+    "ticket_cancel": ("cancel ticket", "cancel tickets"),
+    "ticket_inactivity": ("tech-support inactivity step", "tech-support inactivity steps"),
+    "rebill": ("rebill", "rebills"),
+    "dunning": ("billing retry or card notice", "billing retries or card notices"),
+    "reminder": ("pre-rebill reminder", "pre-rebill reminders"),
+    "email": ("email", "emails"),
+    "ins": ("INS notification", "INS notifications"),
+    "refund_check": ("pending refund look-up", "pending refund look-ups"),
+}
+SOURCE_LABELS = {"tickets": "tickets", "billing": "billing", "ins": "INS", "email": "email"}
+
+
+def _count(session: Session, model, *where) -> int:
+    return session.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+def due_by(session: Session, instant: datetime) -> list[dict]:
+    """What is due by `instant`, by kind: [{"kind": "ticket_refund", "count": 1}, ...] (only kinds due)."""
+    open_ticket = Ticket.status == TicketStatus.OPEN
+    counts = {
+        "ticket_refund": _count(session, Ticket, open_ticket, Ticket.type == TicketType.REFUND,
+                                Ticket.refund_status.is_(None), Ticket.process_at <= instant),
+        "ticket_cancel": _count(session, Ticket, open_ticket, Ticket.type == TicketType.CANCEL,
+                                Ticket.process_at <= instant),
+        "ticket_inactivity": _count(session, Ticket, open_ticket, Ticket.type == TicketType.TECH_SUPPORT,
+                                    Ticket.inactivity_at <= instant),
+        "rebill": _count(session, Subscription, Subscription.next_charge_at <= instant,
+                         Subscription.dunning_kind.is_(None)),
+        "dunning": _count(session, Subscription, Subscription.next_charge_at <= instant,
+                          Subscription.dunning_kind.is_not(None)),
+        "reminder": _count(session, Subscription, Subscription.reminder_due_at <= instant),
+        "email": _count(session, EmailOutbox, EmailOutbox.sent_at.is_(None), EmailOutbox.next_attempt_at <= instant),
+        "ins": _count(session, InsOutbox, InsOutbox.delivered_at.is_(None), InsOutbox.gave_up_at.is_(None),
+                      InsOutbox.next_attempt_at <= instant),
+    }
+    counts["refund_check"] = _count(session, PaymentAttempt, PaymentAttempt.kind == AttemptKind.REFUND,
+                                    PaymentAttempt.check_at <= instant)
+    return [{"kind": kind, "count": n} for kind, n in counts.items() if n]
+
+
+def _phrase(label: tuple[str, str] | str, count: int) -> str:
+    one, many = label if isinstance(label, tuple) else (label, label)
+    return f"{count} {one if count == 1 else many}"
+
+
+def advance_to_next(engine: Engine) -> dict:
+    """Move the stored test clock to the next due instant of any kind (ticket, rebill,
+    reminder, dunning, email, INS) and run what is due there, in time order (R2). Work due
+    at or before the clock's time runs without moving it. Returns where the clock was and
+    is, what was due (by kind) and how many items each area ran, with a summary sentence."""
+    clock = StoredClock(engine)
+    before = clock.now()
+    due, names = worker.next_due_sources(engine)
+    if due is None:
+        return {"previous": before, "now": before, "next_due": None, "due": [], "ran": [], "processed": 0,
+                "summary": "Nothing is scheduled: the clock stays where it is."}
+    target = max(due, before)
+    with Session(engine) as session:
+        was_due = due_by(session, target)
+    ran: dict[str, int] = {}
+
+    def counting(source: DueSource) -> DueSource:
+        def run(eng: Engine, now: datetime) -> int:
+            done = source.run_due(eng, now)
+            ran[source.name] = ran.get(source.name, 0) + done
+            return done
+        return DueSource(source.name, source.next_due, run)
+
+    processed = advance_test_clock(engine, target, [counting(s) for s in worker.all_sources()])
+    ran_list = [{"kind": name, "count": n} for name, n in ran.items() if n]
+    moved = "Moved the clock to" if target > before else "The clock stays at"
+    parts = ", ".join(_phrase(KIND_LABELS[d["kind"]], d["count"]) for d in was_due) or "nothing"
+    done = ", ".join(f"{SOURCE_LABELS.get(r['kind'], r['kind'])} {r['count']}" for r in ran_list) or "nothing"
+    return {"previous": before, "now": clock.now(), "next_due": due, "due": was_due, "ran": ran_list,
+            "processed": processed,
+            "summary": f"{moved} {target.strftime('%a %Y-%m-%d %H:%M')} UTC. Due then: {parts}. "
+                       f"Ran: {done} ({processed} in all)."}

@@ -1,6 +1,7 @@
 """Ticket work the worker does when it is due (RULES R3, R4): refund and cancel
-tickets at `process_at`, tech-support inactivity warnings and closes, and refunds a
-crashed worker left pending. Each batch is claimed with `FOR UPDATE SKIP LOCKED` on
+tickets at `process_at` (a refund stays open as "refund pending" until the gateway
+confirms it: services/refunds.py), tech-support inactivity warnings and closes, and
+the reconciling and retrying of refunds. Each batch is claimed with `FOR UPDATE SKIP LOCKED` on
 PostgreSQL and compare-and-set updates everywhere, so any number of workers can run;
 work due at T is done as of T (closed_at, emails and next timers use T).
 """
@@ -13,10 +14,11 @@ from sqlalchemy import Engine, func, update
 from sqlmodel import Session, select
 
 from cbportal.models import (
-    Bill, CloseReason, Order, Party, Subscription, SubscriptionStatus, Ticket, TicketEvent, TicketStatus,
-    TicketType, VendorAccount,
+    Bill, CloseReason, Order, Party, RefundStatus, Subscription, Ticket, TicketEvent, TicketStatus, TicketType,
+    VendorAccount,
 )
-from cbportal.services import audit, mail, refunds, ticket_mail
+from cbportal.services import audit, billing, business_calendars, refunds, ticket_mail
+from cbportal.services.clock import get_clock
 from cbportal.services.gateways import Gateway, get_gateway
 from cbportal.services.ticket_timers import inactivity_step
 from cbportal.services.worker import DueSource, register
@@ -26,7 +28,7 @@ BATCH = 50
 
 def _due_processing(now: datetime):
     return (Ticket.status == TicketStatus.OPEN, Ticket.type.in_([TicketType.REFUND, TicketType.CANCEL]),
-            Ticket.process_at <= now)
+            Ticket.refund_status.is_(None), Ticket.process_at <= now)
 
 
 def _due_inactivity(now: datetime):
@@ -35,11 +37,12 @@ def _due_inactivity(now: datetime):
 
 def next_due(session: Session) -> datetime | None:
     process = session.exec(select(func.min(Ticket.process_at)).where(
-        Ticket.status == TicketStatus.OPEN, Ticket.type.in_([TicketType.REFUND, TicketType.CANCEL]))).one()
+        Ticket.status == TicketStatus.OPEN, Ticket.type.in_([TicketType.REFUND, TicketType.CANCEL]),
+        Ticket.refund_status.is_(None))).one()
     inactive = session.exec(select(func.min(Ticket.inactivity_at)).where(
         Ticket.status == TicketStatus.OPEN, Ticket.type == TicketType.TECH_SUPPORT)).one()
-    stale = refunds.next_stale(session)
-    dues = [d for d in (process, inactive, stale) if d is not None]
+    retry = refunds.next_due(session)
+    dues = [d for d in (process, inactive, retry) if d is not None]
     return min(dues) if dues else None
 
 
@@ -50,90 +53,78 @@ def _claim_ids(session: Session, where, order_by) -> list[int]:
     return list(session.exec(query))
 
 
-def _cancel_subscription(session: Session, order: Order, at: datetime, reason: str) -> bool:
+def _cancel_subscription(session: Session, order: Order, at: datetime, reason: str) -> None:
     sub = session.exec(select(Subscription).where(Subscription.order_id == order.id)).first()
-    if sub is None:
-        return False
-    canceled = session.execute(update(Subscription).where(
-        Subscription.id == sub.id, Subscription.status.in_([SubscriptionStatus.ACTIVE, SubscriptionStatus.DUNNING]))
-        .values(status=SubscriptionStatus.CANCELED, canceled_at=at, cancel_reason=reason, next_bill_date=None,
-                dunning_next_date=None).execution_options(synchronize_session=False)).rowcount == 1
-    if canceled:
-        account = session.get(VendorAccount, order.account_id)
-        from cbportal.models import Customer
-
-        customer = session.get(Customer, order.customer_id)
-        for to in (customer.email, account.ticket_email):
-            mail.queue(session, now=at, kind="subscription_canceled", to=to, account_id=account.id,
-                       order_id=order.id, subject=f"Subscription canceled: order {order.receipt}",
-                       why=f"The subscription of order {order.receipt} was canceled; no further bills will be charged.",
-                       lines=[f"Reason: {reason.replace('_', ' ')}."])
-    return canceled
+    if sub is not None:
+        billing.cancel(session, sub=sub, at=at, reason=reason)
 
 
-def process_due_tickets(engine: Engine, now: datetime, gateway: Gateway | None = None) -> int:
-    """Process every refund/cancel ticket due by `now`; returns how many were processed."""
+def _process(session: Session, ticket: Ticket, *, claimed_at: datetime) -> int | None:
+    """Process one due refund/cancel ticket (R3), compare-and-set on what we read. A refund
+    with money to return stays open as "refund pending" until the gateway confirms it;
+    returns the refund attempt to settle, if any."""
+    at = ticket.process_at
+    order = session.get(Order, ticket.order_id)
+    bill = session.get(Bill, ticket.target_bill_id) if ticket.type == TicketType.REFUND and ticket.target_bill_id \
+        else None
+    refunding = bill is not None and bill.amount_cents > bill.refunded_cents
+    values = ({"refund_status": RefundStatus.PENDING} if refunding else
+              {"status": TicketStatus.CLOSED, "close_reason": CloseReason.PROCESSED, "closed_at": at})
+    claimed = session.execute(update(Ticket).where(
+        Ticket.id == ticket.id, Ticket.status == TicketStatus.OPEN, Ticket.type == ticket.type,
+        Ticket.refund_status.is_(None), Ticket.process_at == at).values(**values)
+        .execution_options(synchronize_session=False)).rowcount
+    if not claimed:
+        return None
+    for name, value in values.items():
+        setattr(ticket, name, value)
+    session.add(TicketEvent(ticket_id=ticket.id, kind="refund_pending" if refunding else "processed",
+                            actor=Party.SYSTEM, at=at, detail={"type": str(ticket.type)}))
+    audit.record(session, now=at, actor="system", action="ticket.refund_started" if refunding
+                 else f"ticket.processed.{ticket.type}", entity="ticket", entity_id=ticket.id,
+                 account_id=ticket.account_id)
+    _cancel_subscription(session, order, at, "refund" if ticket.type == TicketType.REFUND else "cancel_ticket")
+    if refunding:
+        return refunds.begin(session, now=at, bill=bill, key=f"refund:ticket:{ticket.id}", ticket_id=ticket.id,
+                             claimed_at=claimed_at).id
+    if ticket.type == TicketType.REFUND:
+        ticket_mail.send(session, now=at, kind="refund_confirmation", ticket=ticket,
+                         extra="(Nothing was left to refund.)")
+    else:
+        ticket_mail.send(session, now=at, kind="cancel_confirmation", ticket=ticket)
+    return None
+
+
+def process_due_tickets(engine: Engine, now: datetime, gateway: Gateway | None = None, clock=None) -> int:
+    """Process every refund/cancel ticket due by `now`; returns how many were processed.
+    Leases are counted from the claim instant (`clock`, read per batch), never from when
+    the ticket was due, so a late worker's call in flight is never taken over."""
     done = 0
     while True:
-        refunds_to_settle: list[int] = []
+        claimed_at = max(now, clock.now()) if clock else now
+        to_settle: list[int] = []
         with Session(engine) as session, session.no_autoflush:
             ids = _claim_ids(session, _due_processing(now), Ticket.process_at)
             if not ids:
                 break
             before = done
             for ticket in session.exec(select(Ticket).where(Ticket.id.in_(ids))):
-                at = ticket.process_at
-                claimed = session.execute(update(Ticket).where(
-                    Ticket.id == ticket.id, Ticket.status == TicketStatus.OPEN, Ticket.type == ticket.type,
-                    Ticket.process_at == at).values(
-                    status=TicketStatus.CLOSED, close_reason=CloseReason.PROCESSED, closed_at=at)
-                    .execution_options(synchronize_session=False)).rowcount
-                if not claimed:
-                    continue
-                ticket.status, ticket.close_reason, ticket.closed_at = TicketStatus.CLOSED, CloseReason.PROCESSED, at
-                order = session.get(Order, ticket.order_id)
-                session.add(TicketEvent(ticket_id=ticket.id, kind="processed", actor=Party.SYSTEM, at=at,
-                                        detail={"type": str(ticket.type)}))
-                audit.record(session, now=at, actor="system", action=f"ticket.processed.{ticket.type}",
-                             entity="ticket", entity_id=ticket.id, account_id=ticket.account_id)
-                if ticket.type == TicketType.REFUND:
-                    _cancel_subscription(session, order, at, "refund")
-                    bill = session.get(Bill, ticket.target_bill_id) if ticket.target_bill_id else None
-                    if bill is not None and bill.amount_cents > bill.refunded_cents:
-                        attempt = refunds.begin(session, now=at, bill=bill, key=f"refund:ticket:{ticket.id}",
-                                                ticket_id=ticket.id)
-                        refunds_to_settle.append(attempt.id)
-                    else:
-                        ticket_mail.send(session, now=at, kind="refund_confirmation", ticket=ticket,
-                                         extra="(Nothing was left to refund.)")
-                else:
-                    _cancel_subscription(session, order, at, "cancel_ticket")
-                    ticket_mail.send(session, now=at, kind="cancel_confirmation", ticket=ticket)
-                done += 1
+                attempt_id = _process(session, ticket, claimed_at=claimed_at)
+                if ticket.refund_status == RefundStatus.PENDING or ticket.status == TicketStatus.CLOSED:
+                    done += 1
+                if attempt_id is not None:
+                    to_settle.append(attempt_id)
             session.commit()
+        if to_settle:
+            refunds.settle(engine, attempt_ids=to_settle, gateway=gateway or get_gateway(), now=now)
         if done == before:
             break  # every due row changed under us (another worker): nothing left for this round
-        if refunds_to_settle:
-            refunds.settle_many(engine, attempt_ids=refunds_to_settle, gateway=gateway or get_gateway(), now=now,
-                                on_refunded=_refund_emails)
     return done
 
 
-def _refund_emails(session: Session, attempt, bill) -> None:
-    if attempt.ticket_id:
-        ticket = session.get(Ticket, attempt.ticket_id)
-        ticket_mail.send(session, now=ticket.closed_at or attempt.at, kind="refund_confirmation", ticket=ticket)
-
-
-def settle_stale_refunds(engine: Engine, now: datetime, gateway: Gateway | None = None) -> int:
-    """Finish refunds a crashed worker left pending: look them up before refunding."""
-    with Session(engine) as session:
-        ids = refunds.stale_pending(session, now=now)
-    leased = [attempt_id for attempt_id in ids if refunds.lease(engine, attempt_id, now=now)]
-    if leased:
-        refunds.settle_many(engine, attempt_ids=leased, gateway=gateway or get_gateway(), now=now, maybe_sent=True,
-                            on_refunded=_refund_emails)
-    return len(leased)
+def settle_refunds(engine: Engine, now: datetime, gateway: Gateway | None = None, clock=None) -> int:
+    """Reconcile refunds whose outcome is unknown and retry the refused ones (R3, R6)."""
+    return refunds.run_due(engine, now, gateway or get_gateway(), clock=clock)
 
 
 def process_inactivity(engine: Engine, now: datetime) -> int:
@@ -147,7 +138,7 @@ def process_inactivity(engine: Engine, now: datetime) -> int:
             before = done
             for ticket in session.exec(select(Ticket).where(Ticket.id.in_(ids))):
                 at = ticket.inactivity_at
-                tz = session.get(VendorAccount, ticket.account_id).time_zone
+                tz = business_calendars.for_account(session, session.get(VendorAccount, ticket.account_id))
                 step, _ = inactivity_step(last_actor=ticket.last_actor, last_action_at=ticket.last_action_at,
                                           warnings_sent=ticket.inactivity_warnings, tz=tz)
                 if step == "warn":
@@ -177,5 +168,10 @@ def process_inactivity(engine: Engine, now: datetime) -> int:
     return done
 
 
-register(DueSource("tickets", next_due, lambda engine, now: process_due_tickets(engine, now)
-                   + process_inactivity(engine, now) + settle_stale_refunds(engine, now)))
+def run_due(engine: Engine, now: datetime) -> int:
+    clock = get_clock()
+    return (process_due_tickets(engine, now, clock=clock) + process_inactivity(engine, now)
+            + settle_refunds(engine, now, clock=clock))
+
+
+register(DueSource("tickets", next_due, run_due))

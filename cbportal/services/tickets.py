@@ -20,7 +20,7 @@ from cbportal.models import (
     Bill, BillStatus, CloseReason, EscalationStatus, Opener, Order, Party, Product, ProductKind, Role,
     Subscription, SubscriptionStatus, Ticket, TicketComment, TicketEvent, TicketStatus, TicketType, VendorAccount,
 )
-from cbportal.services import audit, ticket_mail
+from cbportal.services import audit, business_calendars, input_policy, ticket_mail
 from cbportal.services.auth import Actor
 from cbportal.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cbportal.services.ticket_timers import inactivity_step, process_at
@@ -91,17 +91,20 @@ def _check_eligible(session: Session, order: Order, kind: TicketType, *, now: da
     return None
 
 
-def _set_timers(ticket: Ticket, *, now: datetime, account: VendorAccount, product: Product, by_vendor: bool) -> str:
-    """Set process_at (refund/cancel) or the inactivity step (tech support); returns the explanation."""
+def _set_timers(session: Session, ticket: Ticket, *, now: datetime, account: VendorAccount, product: Product,
+                by_vendor: bool) -> str:
+    """Set process_at (refund/cancel) or the inactivity step (tech support) in the vendor's
+    business calendar (R2 zone, holidays, closed dates); returns the explanation."""
+    calendar = business_calendars.for_account(session, account)
     if ticket.type == TicketType.TECH_SUPPORT:
         ticket.process_at = None
         ticket.inactivity_warnings = 0
         _, ticket.inactivity_at = inactivity_step(last_actor=ticket.last_actor, last_action_at=ticket.last_action_at,
-                                                  warnings_sent=0, tz=account.time_zone)
+                                                  warnings_sent=0, tz=calendar)
         return ""
     ticket.inactivity_at = None
     ticket.process_at, why = process_at(at=now, by_vendor=by_vendor, physical=product.kind == ProductKind.PHYSICAL,
-                                        vendor_flagged=account.abuse_flagged, tz=account.time_zone)
+                                        vendor_flagged=account.abuse_flagged, tz=calendar, kind=str(ticket.type))
     return why
 
 
@@ -112,6 +115,7 @@ def _event(session: Session, ticket: Ticket, kind: str, who: Acting, now: dateti
 
 
 def _comment(session: Session, ticket: Ticket, who: Acting, body: str | None, now: datetime) -> None:
+    body = input_policy.text(body or "", "comment", 10_000)   # NUL-free, trimmed, bounded (pages and API)
     if body:
         session.add(TicketComment(ticket_id=ticket.id, author=who.party, author_user_id=who.user_id, body=body, at=now))
 
@@ -134,7 +138,7 @@ def open_ticket(session: Session, *, now: datetime, order: Order, type: str, who
                     opened_by_user_id=who.user_id, opened_at=now, reason=reason or ("customer_request" if by_vendor else None),
                     target_bill_id=bill.id if bill else None,
                     last_actor=Party.VENDOR if by_vendor else Party.CUSTOMER, last_action_at=now)
-    why = _set_timers(ticket, now=now, account=account, product=product, by_vendor=by_vendor)
+    why = _set_timers(session, ticket, now=now, account=account, product=product, by_vendor=by_vendor)
     session.add(ticket)
     try:
         with session.begin_nested():
@@ -212,7 +216,7 @@ def _cas(session: Session, ticket: Ticket, **values) -> None:
     session.refresh(ticket)
 
 
-def _touch(ticket: Ticket, party: Party, now: datetime, tz: str) -> dict:
+def _touch(ticket: Ticket, party: Party, now: datetime, tz) -> dict:
     values = {"last_action_at": now}
     if party in (Party.CUSTOMER, Party.VENDOR):
         values["last_actor"] = party
@@ -230,7 +234,7 @@ def reply(session: Session, *, now: datetime, ticket: Ticket, who: Acting, body:
     if ticket.status != TicketStatus.OPEN:
         raise Conflict(f"ticket #{ticket.id} is closed", "ticket_closed")
     account = session.get(VendorAccount, ticket.account_id)
-    _cas(session, ticket, **_touch(ticket, who.party, now, account.time_zone))
+    _cas(session, ticket, **_touch(ticket, who.party, now, business_calendars.for_account(session, account)))
     _comment(session, ticket, who, text, now)
     _event(session, ticket, "reply", who, now)
     session.flush()
@@ -269,7 +273,7 @@ def change_type(session: Session, *, now: datetime, ticket: Ticket, who: Acting,
     product = session.get(Product, order.product_id)
     draft = Ticket(type=kind, last_actor=Party.VENDOR if by_vendor else (
         Party.CUSTOMER if who.party == Party.CUSTOMER else ticket.last_actor), last_action_at=now)
-    why = _set_timers(draft, now=now, account=account, product=product, by_vendor=by_vendor)
+    why = _set_timers(session, draft, now=now, account=account, product=product, by_vendor=by_vendor)
     values = {"type": kind, "process_at": draft.process_at, "inactivity_at": draft.inactivity_at,
               "inactivity_warnings": 0, "last_actor": draft.last_actor, "last_action_at": now,
               "target_bill_id": bill.id if bill else None}
@@ -367,6 +371,7 @@ def ticket_view(session: Session, ticket: Ticket) -> dict:
     return {
         "id": ticket.id, "receipt": order.receipt, "type": str(ticket.type), "status": str(ticket.status),
         "opened_by": str(ticket.opened_by), "opened_at": iso(ticket.opened_at), "process_at": iso(ticket.process_at),
+        "refund_status": str(ticket.refund_status) if ticket.refund_status else None,
         "closed_at": iso(ticket.closed_at), "close_reason": str(ticket.close_reason) if ticket.close_reason else None,
         "escalated": ticket.escalation != EscalationStatus.NONE, "reason": ticket.reason,
         "escalation": str(ticket.escalation), "vendor_closed_or_changed": ticket.vendor_closed_or_changed,

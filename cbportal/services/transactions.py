@@ -60,7 +60,8 @@ def _query(session: Session, actor: Actor, *, account=None, receipt="", email=""
 
 def _row(r) -> dict:
     receipt, created_at, status, currency, email, name, sku, title, nickname, sub_status = r
-    return {"receipt": receipt, "created_at": created_at.isoformat(), "status": str(status), "currency": currency,
+    return {"receipt": receipt, "created_at": created_at.isoformat(), "status": orders.status_name(status),
+            "currency": currency,
             "customer_email": email, "customer_name": name, "sku": sku, "title": title, "account": nickname,
             "subscription": str(sub_status) if sub_status else ""}
 

@@ -5,17 +5,27 @@ everything due by an instant. Sources claim rows with compare-and-set updates (a
 `FOR UPDATE SKIP LOCKED` on PostgreSQL where they lock), so any number of workers
 can run. Work due at T is run "as of T": in test mode the clock is moved to each
 due instant in turn, so timers computed from it are exact.
+
+Operating it: a failing source logs one line when it starts failing and one when it
+recovers (`FailureGate`), and the loop backs off from it (1 s doubling to 30 s) meanwhile.
+Passes run in a daemon thread, so stopping never waits on a blocked database call:
+`run_forever` returns within `STOP_GRACE + HALT_GRACE` seconds of `stop`, having let the
+current pass finish what it can, then refused new transactions (`WorkerStopping`); a
+transaction cut off by the process exiting is rolled back by the database, and claims
+are compare-and-set with leases, so nothing is lost or done twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 from cbportal.services import mail
@@ -23,6 +33,66 @@ from cbportal.services.clock import StoredClock
 
 log = logging.getLogger("cbportal.worker")
 MAX_SLEEP = 1.0
+STOP_GRACE = 2.5   # seconds the current pass may go on finishing its work after `stop`
+HALT_GRACE = 1.0   # then new transactions are refused; this long for the open ones to end
+BACKOFF_FIRST, BACKOFF_MAX = 1.0, 30.0
+
+
+class WorkerStopping(Exception):
+    """The worker is stopping: no new transaction is started."""
+
+
+@dataclass
+class _Failing:
+    since: float
+    failures: int = 1
+    retry_at: float = 0.0
+
+
+@dataclass
+class FailureGate:
+    """One log line when a source starts failing and one when it recovers, instead of a
+    traceback per pass; with `backoff`, a failing source is skipped until its retry time
+    (1 s, doubling up to 30 s). `advance_test_clock` uses no backoff (it must stop at
+    every due instant), the worker loop does."""
+    backoff: bool = False
+    failing: dict[str, _Failing] = field(default_factory=dict)
+
+    def ready(self, name: str, mono: float | None = None) -> bool:
+        state = self.failing.get(name)
+        return not (self.backoff and state and (mono or time.monotonic()) < state.retry_at)
+
+    def failed(self, name: str, error: BaseException, mono: float | None = None) -> None:
+        mono = mono or time.monotonic()
+        state = self.failing.get(name)
+        if state is None:
+            state = self.failing[name] = _Failing(since=mono)
+            log.error("due work %s is failing: %s; retrying with backoff, one line when it recovers",
+                      name, _describe(error), exc_info=error,
+                      extra={"event": "worker.source_failing", "source": name})
+        else:
+            state.failures += 1
+        state.retry_at = mono + min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (state.failures - 1))
+
+    def succeeded(self, name: str, mono: float | None = None) -> None:
+        state = self.failing.pop(name, None)
+        if state is not None:
+            seconds = round((mono or time.monotonic()) - state.since, 1)
+            log.warning("due work %s recovered after %d failed tries over %s s", name, state.failures, seconds,
+                        extra={"event": "worker.source_recovered", "source": name, "failures": state.failures,
+                               "failing_seconds": seconds})
+
+    def delay(self, name: str, mono: float | None = None) -> float:
+        state = self.failing.get(name)
+        return max(0.0, state.retry_at - (mono or time.monotonic())) if state else 0.0
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error).split("\n", 1)[0]
+    return f"{type(error).__name__}: {text[:300]}"
+
+
+_GATE = FailureGate()  # the log-only gate of direct `run_due` calls (test clock, tools)
 
 
 @dataclass(frozen=True)
@@ -58,14 +128,36 @@ def next_due(engine: Engine, sources: list[DueSource] | None = None) -> datetime
     return min(dues) if dues else None
 
 
-def run_due(engine: Engine, now: datetime, sources: list[DueSource] | None = None) -> int:
-    """Run everything due by `now`, source by source; returns how many items were done."""
+def run_due(engine: Engine, now: datetime, sources: list[DueSource] | None = None, *,
+            gate: FailureGate | None = None, stopping: threading.Event | None = None) -> int:
+    """Run everything due by `now`, source by source; returns how many items were done.
+    A failing source does not stop the others; `gate` rate-limits its log lines (and backs
+    off from it); `stopping` ends the pass before the next source."""
+    from cbportal.ops import metrics
+
+    gate = gate or _GATE
     done = 0
     for source in sources or all_sources():
+        if stopping is not None and stopping.is_set():
+            break
+        if not gate.ready(source.name):
+            continue
+        started = time.perf_counter()
         try:
-            done += source.run_due(engine, now)
-        except Exception:  # one failing area must not stop the others
-            log.exception("due work %s failed", source.name)
+            count = source.run_due(engine, now)
+        except WorkerStopping:
+            break
+        except Exception as error:  # one failing area must not stop the others
+            metrics.WORKER_FAILED.labels(source.name).inc()
+            gate.failed(source.name, error)
+            continue
+        done += count
+        gate.succeeded(source.name)
+        metrics.WORKER_PROCESSED.labels(source.name).inc(count)
+        if count:
+            log.info("due work %s: %d done", source.name, count,
+                     extra={"event": "worker.pass", "source": source.name, "count": count,
+                            "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
     return done
 
 
@@ -96,20 +188,109 @@ def advance_test_clock(engine: Engine, to: datetime, sources: list[DueSource] | 
     return processed
 
 
-async def run_forever(engine: Engine, clock, *, stop: asyncio.Event | None = None) -> None:
-    """The worker loop: run what is due, then sleep until the next due instant (at most 1 s,
-    so work written by another process is picked up within a second)."""
-    stop = stop or asyncio.Event()
-    while not stop.is_set():
+def _halting(engine: Engine, halt: threading.Event) -> Engine:
+    """The same engine (same pool), refusing to begin a transaction once `halt` is set."""
+    worker_engine = engine.execution_options(cbportal_worker=True)
+
+    @event.listens_for(worker_engine, "begin")
+    def _refuse(_conn):
+        if halt.is_set():
+            raise WorkerStopping("the worker is stopping")
+
+    return worker_engine
+
+
+async def _in_daemon_thread(fn, *args, **kwargs):
+    """Run `fn` in a daemon thread: unlike `asyncio.to_thread`, the event loop's shutdown
+    never waits for it (a pass blocked on a locked database must not hold up SIGTERM)."""
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+
+    def hand_over(settle) -> None:
         try:
-            now = clock.now()
-            await asyncio.to_thread(run_due, engine, now)
-            due = await asyncio.to_thread(next_due, engine)
-            wait = MAX_SLEEP if due is None else min(MAX_SLEEP, max(0.0, (due - clock.now()).total_seconds()))
-        except Exception:
-            log.exception("worker loop failed; retrying")
-            wait = MAX_SLEEP
+            loop.call_soon_threadsafe(settle)
+        except RuntimeError:  # the loop is gone: the pass was abandoned at shutdown
+            pass
+
+    def run():
+        try:
+            result = fn(*args, **kwargs)
+        except BaseException as error:  # noqa: BLE001 - handed to the awaiting coroutine
+            hand_over(lambda: future.done() or future.set_exception(error))
+        else:
+            hand_over(lambda: future.done() or future.set_result(result))
+
+    threading.Thread(target=run, name="cbportal-worker-pass", daemon=True).start()
+    return await future
+
+
+def _one_pass(engine: Engine, clock, gate: FailureGate, stopping: threading.Event,
+              sources: list[DueSource] | None) -> float:
+    """Run what is due and say how long to sleep before the next pass."""
+    from cbportal.ops import heartbeat
+
+    heartbeat.beat_if_due(engine)
+    run_due(engine, clock.now(), sources, gate=gate, stopping=stopping)
+    try:
+        due = next_due(engine, sources)
+    except WorkerStopping:
+        return 0.0
+    except Exception as error:
+        gate.failed("worker", error)
+        return max(MAX_SLEEP, gate.delay("worker"))
+    gate.succeeded("worker")
+    if due is None:
+        return MAX_SLEEP
+    return min(MAX_SLEEP, max(0.0, (due - clock.now()).total_seconds()))
+
+
+async def run_forever(engine: Engine, clock, *, stop: asyncio.Event | None = None,
+                      sources: list[DueSource] | None = None, stop_grace: float = STOP_GRACE,
+                      halt_grace: float = HALT_GRACE) -> None:
+    """The worker loop: run what is due, then sleep until the next due instant (at most 1 s,
+    so work written by another process is picked up within a second). After `stop` it
+    returns within `stop_grace + halt_grace` seconds (see the module docstring); the app
+    passes shorter ones, its web server needs the rest of the 5 s."""
+    stop = stop or asyncio.Event()
+    stopping, halt = threading.Event(), threading.Event()
+    engine = _halting(engine, halt)
+    gate = FailureGate(backoff=True)
+    log.info("worker started", extra={"event": "worker.started"})
+    while not stop.is_set():
+        current = asyncio.ensure_future(_in_daemon_thread(_one_pass, engine, clock, gate, stopping, sources))
+        stopper = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({current, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if not current.done():  # stop came during a pass: let it finish, then cut it short
+            stopping.set()
+            await asyncio.wait({current}, timeout=stop_grace)
+            if not current.done():
+                halt.set()
+                await asyncio.wait({current}, timeout=halt_grace)
+            if not current.done():
+                log.warning("worker stopped with a pass still running; its open transaction is rolled back",
+                            extra={"event": "worker.abandoned_pass"})
+                current.add_done_callback(lambda f: f.cancelled() or f.exception())
+            break
+        stopper.cancel()
+        try:
+            wait = current.result()
+        except Exception as error:  # heartbeat or something unforeseen: keep the loop alive
+            gate.failed("worker", error)
+            wait = max(MAX_SLEEP, gate.delay("worker"))
         try:
             await asyncio.wait_for(stop.wait(), timeout=wait or 0.01)
         except asyncio.TimeoutError:
             pass
+    halt.set()
+    log.info("worker stopped", extra={"event": "worker.stopped"})
+
+
+def next_due_sources(engine: Engine, sources: list[DueSource] | None = None) -> tuple[datetime | None, list[str]]:
+    """The earliest due instant of any source, and the names of the sources due then
+    (the test clock's "advance to the next event" says what kind of work it reached)."""
+    with Session(engine) as session:
+        dues = [(d, s.name) for s in (sources or all_sources()) if (d := s.next_due(session)) is not None]
+    if not dues:
+        return None, []
+    first = min(d for d, _ in dues)
+    return first, [name for d, name in dues if d == first]

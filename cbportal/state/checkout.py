@@ -1,6 +1,12 @@
-"""Checkout page: the product's terms stated plainly, then the payment."""
+"""Checkout page: the product's terms stated plainly, then the payment.
+
+Card and IBAN details never reach this state: `pay` checks the order form and asks the
+gateway for a client secret, the browser confirms it with Stripe.js (or the sandbox's
+stand-in, `assets/cbp_pay.js`), and `pay_with` gets back only the payment method id."""
 
 from __future__ import annotations
+
+import json
 
 import reflex as rx
 
@@ -9,15 +15,16 @@ from cbportal.services import checkout, links
 from cbportal.services.clock import get_clock
 from cbportal.state.session import sentence
 from cbportal.services.errors import ServiceError
-from cbportal.services.gateways import PaymentInput, get_gateway
+from cbportal.services.gateways import PaymentInput, get_gateway, offered_types
 from cbportal.settings import get_settings
 
+FORM_FIELDS = ("email", "name", "country", "line1", "city", "postal_code")
 
-def _int(value) -> int | None:
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        return None
+
+def confirm_in_browser(kind: str, secret: str, billing: dict, callback) -> rx.event.EventSpec:
+    """Run cbpPay.confirm in the page; `callback` gets {id} or {error}."""
+    args = ", ".join(json.dumps(x) for x in (kind, secret, billing))
+    return rx.call_script(f"window.cbpPay.confirm({args})", callback=callback)
 
 
 class CheckoutState(rx.State):
@@ -33,11 +40,18 @@ class CheckoutState(rx.State):
     physical: bool = False
     ship_to: str = ""
     pay_type: str = "card"
+    offer_paypal: bool = False
+    offer_elv: bool = False
+    js_url: str = ""
+    js_key: str = ""
+    _form: dict = {}
+    _currency: str = ""
 
     @rx.event
     def load(self):
         params = self.router.url.query_parameters
         self.sku, self.affiliate, self.error, self.found = params.get("sku", ""), params.get("aff", ""), "", False
+        self.busy, self.pay_type = False, "card"
         try:
             with reader(get_engine()) as session:
                 view = checkout.terms_summary(session, sku=self.sku, now=get_clock().now())
@@ -46,6 +60,22 @@ class CheckoutState(rx.State):
             return
         self.title, self.vendor, self.today, self.terms = view["title"], view["vendor"], view["today"], view["terms"]
         self.physical, self.ship_to, self.found = view["physical"], view["ship_to"], True
+        self._currency = view["currency"]
+        config = get_gateway().browser_config()
+        self.js_url, self.js_key = config["js_url"], config["key"]
+        self._offer("")
+
+    def _offer(self, country: str) -> None:
+        types = offered_types(get_gateway(), country)
+        if self._currency.upper() != "EUR":   # SEPA debits are in euros
+            types = [t for t in types if t != "elv"]
+        self.offer_paypal, self.offer_elv = "paypal" in types, "elv" in types
+        if self.pay_type not in types:
+            self.pay_type = "card"
+
+    @rx.event
+    def choose_country(self, value: str):
+        self._offer(str(value)[:2])
 
     @rx.event
     def choose_pay_type(self, value: str):
@@ -55,17 +85,49 @@ class CheckoutState(rx.State):
     @rx.event
     def pay(self, form: dict):
         self.error = ""
-        get = lambda k: str(form.get(k, "")).strip()  # noqa: E731
-        payment = PaymentInput(type=self.pay_type, card_number=get("card_number").replace(" ", "") or None,
-                               exp_month=_int(get("exp_month")), exp_year=_int(get("exp_year")), cvc=get("cvc") or None)
-        address = None
-        if self.physical:
-            address = {k: get(k) for k in ("line1", "city", "postal_code")} | {"name": get("name"), "country": get("country")}
+        if self.busy:
+            return
+        self._form = {k: str(form.get(k, "")).strip() for k in FORM_FIELDS}
+        if self.pay_type == "paypal":
+            return self._place(None)
         try:
-            receipt = checkout.checkout(get_engine(), now=get_clock().now(), gateway=get_gateway(), sku=self.sku,
-                                        customer=checkout.CustomerInput(get("email"), get("name"), get("country")),
-                                        payment=payment, affiliate=self.affiliate or None, shipping_address=address)
+            checkout.validate_customer(checkout.CustomerInput(self._form["email"], self._form["name"],
+                                                              self._form["country"]), self.affiliate or None)
+            secret = checkout.payment_setup(get_gateway(), type=self.pay_type, country=self._form["country"])
         except ServiceError as error:
             self.error = sentence(error)
             return
-        return rx.redirect(links.customer_order_url("", get_settings().secret, receipt, get("email")))
+        self.busy = True
+        return confirm_in_browser(self.pay_type, secret, {"name": self._form["name"], "email": self._form["email"]},
+                                  CheckoutState.pay_with)
+
+    @rx.event
+    def pay_with(self, result: dict):
+        """The browser's answer: {id: payment method} or {error: what the payment provider said}."""
+        self.busy = False
+        result = result if isinstance(result, dict) else {}
+        if result.get("error") or not result.get("id"):
+            self.error = str(result.get("error") or "The payment details were not confirmed; please try again.")
+            return
+        if not self._form:
+            self.error = "Please fill in the form again."
+            return
+        return self._place(str(result["id"]))
+
+    def _place(self, token: str | None):
+        get = self._form.get
+        address = None
+        if self.physical:
+            address = {k: get(k, "") for k in ("line1", "city", "postal_code")} | {"name": get("name", ""),
+                                                                                  "country": get("country", "")}
+        try:
+            receipt = checkout.checkout(get_engine(), now=get_clock().now(), gateway=get_gateway(), sku=self.sku,
+                                        customer=checkout.CustomerInput(get("email", ""), get("name", ""),
+                                                                        get("country", "")),
+                                        payment=PaymentInput(type=self.pay_type, payment_method=token),
+                                        affiliate=self.affiliate or None, shipping_address=address)
+        except ServiceError as error:
+            self.error = sentence(error)
+            return
+        email, self._form = get("email", ""), {}
+        return rx.redirect(links.customer_order_url("", get_settings().secret, receipt, email))

@@ -24,6 +24,7 @@ def ticket_fields(view: dict) -> dict:
     """The page-state fields both ticket pages show, from `tickets.ticket_view`."""
     return {"found": True, "type": view["type"], "status": view["status"], "receipt": view["receipt"],
             "process_at": view["process_at"] or "", "process_why": view["process_why"] or "",
+            "refund_status": view["refund_status"] or "",
             "close_reason": view["close_reason"] or "",
             "comments": [CommentRow(author=c["author"], body=c["body"], at=c["at"][:16].replace("T", " "))
                          for c in view["comments"]]}
@@ -41,6 +42,7 @@ class CustomerTicketState(rx.State):
     receipt: str = ""
     process_at: str = ""
     process_why: str = ""
+    refund_status: str = ""
     close_reason: str = ""
     can_escalate: bool = False
     escalated: bool = False

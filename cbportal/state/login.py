@@ -25,7 +25,8 @@ class LoginState(SessionState):
             return
         try:
             with session_scope() as session:
-                token = auth.login(session, now=get_clock().now(), email=email, password=password)
+                token = auth.login(session, now=get_clock().now(), email=email, password=password,
+                                   address=self.router.session.client_ip or "unknown")
         except ServiceError as error:
             self.error = error.message.capitalize() + "."
             return

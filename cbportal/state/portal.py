@@ -50,7 +50,7 @@ class PortalState(rx.State):
         params = self.router.url.query_parameters
         receipt, email, sig = params.get("receipt", ""), params.get("email", ""), params.get("sig", "")
         if receipt and email and links.check_order_signature(get_settings().secret, receipt, email, sig):
-            return PortalState.lookup({"receipt": receipt, "email": email})
+            return PortalState.lookup({"receipt": receipt, "email": email, "sig": sig})
 
     @rx.event
     def lookup(self, form: dict):
@@ -59,11 +59,13 @@ class PortalState(rx.State):
         if not receipt or not email:
             self.error = "Enter the receipt number from your email and the email address you used."
             return
+        # A valid signed link is never counted nor refused by the attempt limit.
+        signed = links.check_order_signature(get_settings().secret, receipt, email, str(form.get("sig", "")))
         try:
             view = ratelimit.guarded_lookup(get_engine(), client=self.router.session.client_ip or "unknown",
-                                            now=get_clock().now(), receipt=receipt, email=email)
+                                            now=get_clock().now(), receipt=receipt, email=email, signed=signed)
         except ratelimit.TooManyAttempts as refused:
-            self.error = refused.message
+            self.error = sentence(refused)
             return
         except ServiceError:
             self.error = "We found no order with that receipt and email. Check both and try again."
@@ -73,7 +75,8 @@ class PortalState(rx.State):
             "active", "dunning")
         self._load_tickets()
         self.bills = [BillRow(seq=b["seq"], kind=b["kind"], date=b["scheduled_date"],
-                              amount=format_cents(b["amount_cents"], view["currency"]), status=b["status"])
+                              amount=format_cents(b["amount_cents"], view["currency"]),
+                              status=orders.bill_status_words(b, view["currency"]))
                       for b in view["bills"]]
         sub = view["subscription"]
         self.subscription = "" if sub is None else (

@@ -1,6 +1,7 @@
 """The Settings page: an account's time zone, customer-service contacts, pre-rebill
-reminder days and INS URL/secret, "send test" and the INS delivery log. The owner edits;
-the services check the user and the account on every event."""
+reminder days and INS URL/secret, "send test" and the INS delivery log, and its business
+calendar (holiday calendar and closed dates). The owner edits; the services check the
+user and the account on every event."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.db import get_engine, reader, session_scope
-from cbportal.services import accounts, ins_admin
+from cbportal.services import accounts, business_calendars, ins_admin
 from cbportal.services.clock import get_clock
 from cbportal.services.errors import ServiceError
 from cbportal.state.session import SessionState, sentence
@@ -26,6 +27,18 @@ class DeliveryRow(TypedDict):
     duration_ms: int
 
 
+class Choice(TypedDict):
+    value: str
+    label: str
+
+
+NONE = "none"  # the select's value for "no holiday calendar" / "whole country"
+
+
+def _choices(pairs, none_label: str) -> list[Choice]:
+    return [Choice(value=NONE, label=none_label)] + [Choice(value=code, label=f"{name} ({code})") for code, name in pairs]
+
+
 class SettingsState(SessionState):
     loaded: bool = False
     error: str = ""
@@ -37,6 +50,11 @@ class SettingsState(SessionState):
     has_secret: bool = False
     log: list[DeliveryRow] = []
     form_key: int = 0
+    countries: list[Choice] = []
+    regions: list[Choice] = []
+    holiday_country: str = NONE
+    holiday_region: str = NONE
+    closed_text: str = ""
 
     def _read(self, actor) -> None:
         with reader(get_engine()) as session:
@@ -47,6 +65,7 @@ class SettingsState(SessionState):
                 return
             account = accounts.visible_account(session, actor, nickname)
             log = ins_admin.delivery_log(session, actor=actor, nickname=nickname) if actor.is_owner else []
+            closed = business_calendars.closed_dates(session, account.id)
         view = accounts.account_view(account)
         self.nicknames, self.account, self.is_owner = mine, nickname, actor.is_owner
         self.values = {k: "" if view[k] is None else str(view[k]) for k in (
@@ -54,6 +73,12 @@ class SettingsState(SessionState):
             "account_email")}
         self.has_secret = bool(account.ins_secret)
         self.log = [DeliveryRow(**row) for row in log]
+        if not self.countries:
+            self.countries = _choices(business_calendars.countries(), "No holiday calendar")
+        self.holiday_country = account.holiday_country or NONE
+        self.holiday_region = account.holiday_region or NONE
+        self.regions = _choices(business_calendars.regions(account.holiday_country), "Whole country")
+        self.closed_text = business_calendars.closed_lines(closed)
         self.form_key += 1                    # the form shows the stored values again
 
     def _signed_in(self):
@@ -107,3 +132,26 @@ class SettingsState(SessionState):
     @rx.event
     def refresh_log(self):
         return self._run()
+
+    @rx.event
+    def pick_country(self, value: str):
+        """Show the chosen country's regions; nothing is saved until "Save calendar"."""
+        codes = {c["value"] for c in self.countries}
+        self.holiday_country = value if value in codes else NONE
+        self.holiday_region = NONE
+        self.regions = _choices(business_calendars.regions(None if self.holiday_country == NONE
+                                                           else self.holiday_country), "Whole country")
+
+    @rx.event
+    def pick_region(self, value: str):
+        self.holiday_region = value if value in {c["value"] for c in self.regions} else NONE
+
+    @rx.event
+    def save_calendar(self, form: dict):
+        """The holiday calendar picked and the closed dates as typed (one per line)."""
+        text = str(form.get("closed_dates", ""))[:20_000]
+        country = None if self.holiday_country == NONE else self.holiday_country
+        region = None if self.holiday_region == NONE else self.holiday_region
+        return self._run(lambda session, actor, now: business_calendars.set_calendar(
+            session, now=now, actor=actor, nickname=self.account, country=country, region=region,
+            closed=business_calendars.parse_closed_lines(text)), "Calendar saved.")

@@ -131,6 +131,7 @@ class VendorTicketState(SessionState):
     status: str = ""
     process_at: str = ""
     process_why: str = ""
+    refund_status: str = ""
     close_reason: str = ""
     opened_by: str = ""
     comments: list[CommentRow] = []

@@ -31,7 +31,7 @@ def test_r7_change_product_refunds_the_prorated_part_of_the_last_rebill(client, 
     assert body["order"]["subscription"]["next_bill_date"] == "2026-03-05"
     assert body["order"]["subscription"]["payments_remaining"] == 10
     kinds = [m["kind"] for m in client.get(f"/api/v1/test/outbox?receipt={receipt}").json()]
-    assert "subscription_change" in kinds
+    assert "subscription_changed" in kinds
     r = sub_route(client, shop["owner"], receipt, "change-product", {"sku": "PRO2"})
     assert r.status_code == 422 and r.json()["error"]["code"] == "same_product"
     r = sub_route(client, shop["owner"], receipt, "change-product", {"sku": "PRO", "prorated_refund": False})

@@ -128,7 +128,7 @@ def test_portal_lookup_refuses_a_guessing_client_for_the_window(engine, clock):
     from cbportal.services.errors import NotFound
 
     now = clock.now()
-    for n in range(ratelimit.MAX_FAILURES):
+    for n in range(ratelimit.ADDRESS_MAX):
         with pytest.raises(NotFound):
             ratelimit.guarded_lookup(engine, client="10.0.0.9", now=now, receipt=f"X{n}", email="a@b.test")
     with pytest.raises(ratelimit.TooManyAttempts) as refused:

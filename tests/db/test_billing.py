@@ -15,7 +15,7 @@ from cbportal.services.errors import Conflict, Invalid
 from cbportal.services.gateways import PaymentInput
 from cbportal.services.gateways.sandbox import SandboxGateway
 from tests import factories
-from tests.db.test_gateways import localstripe  # noqa: F401  (fixture)
+from tests.localstripe import browser_token, localstripe  # noqa: F401  (fixture)
 
 VISA = PaymentInput(type="card", card_number="4242424242424242", exp_month=12, exp_year=2030, cvc="123")
 
@@ -297,20 +297,24 @@ def test_stripe_gateway_through_checkout_and_rebills(shop, request):
     stripe_base = request.getfixturevalue("localstripe")
     from cbportal.services.gateways.stripe_gateway import StripeGateway
 
-    gateway = StripeGateway(api_key="sk_test_cbportal", api_base=stripe_base)
+    gateway = StripeGateway(api_key="sk_test_cbportal", api_base=stripe_base, publishable_key="pk_test_cbportal")
+
+    def card(number):                              # what the page posts: a token from Stripe.js, no card number
+        return PaymentInput(type="card", payment_method=browser_token(gateway, stripe_base, card=number))
+
     product(shop, "PRO", initial=2995, rebill=995)
     engine = shop["engine"]
     receipt = checkout.checkout(engine, now=utc(2026, 1, 10, 9), gateway=gateway, sku="PRO",
-                                customer=checkout.CustomerInput("s@example.test", "S", "US"), payment=VISA)
+                                customer=checkout.CustomerInput("s@example.test", "S", "US"),
+                                payment=card("4242424242424242"))
     declining = checkout.checkout(engine, now=utc(2026, 1, 10, 9), gateway=gateway, sku="PRO",
                                   customer=checkout.CustomerInput("d@example.test", "D", "US"),
-                                  payment=PaymentInput(type="card", card_number="4242424242424242", exp_month=1,
-                                                       exp_year=2030))
+                                  payment=card("4242424242424242"))
     with Session(engine) as s:                    # switch the second customer to a card that attaches, then declines
         from cbportal.models import PaymentMethod
 
         order = s.exec(select(Order).where(Order.receipt == declining)).one()
-        bad = gateway.save_method(PaymentInput(type="card", card_number="4000000000000341", exp_month=1, exp_year=2030))
+        bad = gateway.save_method(card("4000000000000341"))
         method = s.get(PaymentMethod, order.payment_method_id)
         method.gateway_customer_ref, method.gateway_method_ref = bad.customer_ref, bad.method_ref
         s.add(method)

@@ -1,19 +1,17 @@
 """Payment gateways (RULES R6): sandbox outcomes and idempotency on both databases;
-Stripe against localstripe on loopback (charge, decline, refund, idempotent retry)."""
-
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
+Stripe against localstripe on loopback (charge, decline, refund, idempotent retry). Issue 11
+point 5: both take only tokens from the browser-side tokenizer (the sandbox also raw cards),
+SEPA direct debit is a real, pending-until-settled debit in stripe mode."""
 
 import pytest
 
+from cbportal.services.errors import Invalid
 from cbportal.services.gateways import Outcome, PaymentInput
 from cbportal.services.gateways.sandbox import SandboxGateway, with_behavior
 from cbportal.services.gateways.stripe_gateway import StripeGateway
 from cbportal.models import SandboxCharge
 from sqlmodel import Session, select
+from tests.localstripe import PUBLISHABLE_KEY, SECRET_KEY, browser_token, confirm_setup, localstripe  # noqa: F401
 
 
 def card(number):
@@ -80,61 +78,139 @@ def test_sandbox_behavior_switch(sandbox):
     assert result.outcome == Outcome.INSUFFICIENT_FUNDS
 
 
+# --- the sandbox tokenizer: the same shape as Stripe.js (issue 11, point 5) -----------------------
+
+@pytest.mark.parametrize("number, outcome", [
+    ("4242424242424242", Outcome.PAID),
+    ("4000000000009995", Outcome.INSUFFICIENT_FUNDS),
+])
+def test_sandbox_token_carries_the_card_outcome_and_details(sandbox, number, outcome):
+    pm = sandbox.tokenize(type="card", card={"number": number, "exp_month": "7", "exp_year": "31", "cvc": "123"})
+    assert pm["card"] == {"last4": number[-4:], "exp_month": 7, "exp_year": 2031}
+    assert number not in pm["id"]
+    method = sandbox.save_method(PaymentInput(type="card", payment_method=pm["id"]))
+    assert (method.last4, method.exp_month, method.exp_year) == (number[-4:], 7, 2031)
+    assert charge(sandbox, method, f"tok-{number}").outcome == outcome
+
+
+def test_sandbox_token_for_the_invalid_card_is_refused_at_save(sandbox):
+    pm = sandbox.tokenize(type="card", card={"number": "4000000000000069", "exp_month": 1, "exp_year": 2030})
+    assert sandbox.save_method(PaymentInput(type="card", payment_method=pm["id"])).outcome == Outcome.INVALID_CARD
+
+
+@pytest.mark.parametrize("card, code", [
+    ({"number": "4242424242424241", "exp_month": 1, "exp_year": 2030}, "incorrect_number"),
+    ({"number": "4242", "exp_month": 1, "exp_year": 2030}, "incorrect_number"),
+    ({"number": "4242424242424242", "exp_month": 13, "exp_year": 2030}, "invalid_expiry"),
+    ({"number": "4242424242424242", "exp_month": 1, "exp_year": "soon"}, "invalid_expiry"),
+    ({"number": "4242424242424242", "exp_month": 1, "exp_year": 2030, "cvc": "12a"}, "invalid_cvc"),
+])
+def test_sandbox_tokenizer_refuses_bad_cards(sandbox, card, code):
+    with pytest.raises(Invalid) as error:
+        sandbox.tokenize(type="card", card=card)
+    assert error.value.code == code
+
+
+def test_sandbox_sepa_token(sandbox):
+    pm = sandbox.tokenize(type="sepa_debit", sepa_debit={"iban": "de89 3704 0044 0532 0130 00"})
+    assert pm["sepa_debit"] == {"last4": "3000", "country": "DE"}
+    method = sandbox.save_method(PaymentInput(type="elv", payment_method=pm["id"]))
+    assert method.last4 == "3000" and charge(sandbox, method, "sepa-1").outcome == Outcome.PAID
+    with pytest.raises(Invalid) as error:
+        sandbox.tokenize(type="sepa_debit", sepa_debit={"iban": "DE89370400440532013001"})   # check digits wrong
+    assert error.value.code == "invalid_iban"
+    with pytest.raises(Invalid) as error:            # an IBAN token is not a card
+        sandbox.save_method(PaymentInput(type="card", payment_method=pm["id"]))
+    assert error.value.code == "invalid_payment_method"
+
+
+def test_sandbox_refuses_forged_tokens(sandbox, engine, clock):
+    pm = sandbox.tokenize(type="card", card={"number": "4000000000009995", "exp_month": 1, "exp_year": 2030})
+    forged = pm["id"].replace("insufficient_funds", "paid")
+    other_app = SandboxGateway(engine, clock, secret="another secret")
+    for token, gw in ((forged, sandbox), (pm["id"], other_app), ("sbxpm.card.paid", sandbox), ("pm_123", sandbox)):
+        with pytest.raises(Invalid) as error:
+            gw.save_method(PaymentInput(type="card", payment_method=token))
+        assert error.value.code == "invalid_payment_method"
+
+
 # --- Stripe against localstripe --------------------------------------------------------------
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def localstripe():
-    port = _free_port()
-    exe = Path(sys.executable).parent / "localstripe"
-    proc = subprocess.Popen([str(exe), "--port", str(port), "--from-scratch"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("localstripe did not start")
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(5)
-
 
 @pytest.fixture
 def stripe_gw(localstripe):
-    return StripeGateway(api_key="sk_test_cbportal", api_base=localstripe)
+    return StripeGateway(api_key=SECRET_KEY, api_base=localstripe, publishable_key=PUBLISHABLE_KEY)
 
 
-def test_stripe_charge_and_refund(stripe_gw):
-    method = stripe_gw.save_method(card("4242424242424242"))
+def stripe_card(gw, base, number):
+    return PaymentInput(type="card", payment_method=browser_token(gw, base, card=number),
+                        email="buyer@example.test", name="Buyer")
+
+
+def test_stripe_charge_and_refund(stripe_gw, localstripe):
+    method = stripe_gw.save_method(stripe_card(stripe_gw, localstripe, "4242424242424242"))
     assert method.method_ref.startswith("pm_") and method.customer_ref.startswith("cus_")
+    assert (method.last4, method.exp_month, method.exp_year) == ("4242", 12, 2030)   # read back from Stripe
     paid = charge(stripe_gw, method, "s-order-1:bill-1")
     assert paid.outcome == Outcome.PAID and paid.ref.startswith("pi_")
     refund = stripe_gw.refund(charge_ref=paid.ref, amount_cents=1000, idempotency_key="s-order-1:refund-1")
     assert refund.outcome == Outcome.REFUNDED
 
 
-def test_stripe_decline_after_attach_is_an_authorization_failure(stripe_gw):
-    method = stripe_gw.save_method(card("4000000000000341"))
+def test_stripe_decline_after_attach_is_an_authorization_failure(stripe_gw, localstripe):
+    method = stripe_gw.save_method(stripe_card(stripe_gw, localstripe, "4000000000000341"))
     assert method.outcome == Outcome.PAID           # attaches fine
     assert charge(stripe_gw, method, "s-decline").outcome == Outcome.INSUFFICIENT_FUNDS
 
 
-def test_stripe_card_refused_at_attach_is_invalid(stripe_gw):
-    assert stripe_gw.save_method(card("4000000000000069")).outcome == Outcome.INVALID_CARD
+def test_stripe_refuses_an_invalid_card_in_the_browser(stripe_gw, localstripe):
+    """Stripe.js gets the refusal; the server never hears of the card."""
+    answer = confirm_setup(localstripe, stripe_gw.setup("card"), card="4000000000000069")
+    assert answer["error"]["code"] == "card_declined"
 
 
-def test_stripe_reconcile_by_metadata_instead_of_charging_again(stripe_gw):
+def test_stripe_never_takes_card_data(stripe_gw):
+    with pytest.raises(Invalid) as error:
+        stripe_gw.save_method(card("4242424242424242"))
+    assert error.value.code == "card_data_not_accepted"
+    with pytest.raises(Invalid) as error:
+        stripe_gw.save_method(PaymentInput(type="card"))
+    assert error.value.code == "payment_method_required"
+    with pytest.raises(Invalid) as error:
+        stripe_gw.save_method(PaymentInput(type="paypal"))
+    assert error.value.code == "payment_type_unavailable"
+
+
+def test_stripe_checks_the_payment_method(stripe_gw, localstripe):
+    sepa = browser_token(stripe_gw, localstripe, iban="DE89370400440532013000")
+    for token, kind in (("pm_doesnotexist", "card"), (sepa, "card")):
+        with pytest.raises(Invalid) as error:
+            stripe_gw.save_method(PaymentInput(type=kind, payment_method=token))
+        assert error.value.code == "invalid_payment_method"
+    used = stripe_card(stripe_gw, localstripe, "4242424242424242")
+    stripe_gw.save_method(used)
+    with pytest.raises(Invalid) as error:            # attached to the first customer: not reusable by id
+        stripe_gw.save_method(used)
+    assert error.value.code == "invalid_payment_method"
+
+
+def test_stripe_sepa_debit_is_a_real_debit(stripe_gw, localstripe):
+    """ELV is a Stripe sepa_debit PaymentMethod made from the IBAN in the browser, charged by a
+    PaymentIntent (localstripe settles it at once; real Stripe answers 'processing', which the
+    gateway reports as pending: tests/db/test_checkout_tokens.py)."""
+    method = stripe_gw.save_method(PaymentInput(type="elv", payment_method=browser_token(
+        stripe_gw, localstripe, iban="DE89370400440532013000"), email="erika@example.test", name="Erika"))
+    assert method.method_ref.startswith("pm_") and method.last4 == "3000" and method.exp_month is None
+    paid = charge(stripe_gw, method, "sepa-order:bill-1", amount=1500)
+    assert paid.outcome == Outcome.PAID and paid.ref.startswith("pi_")
+    assert stripe_gw.find(idempotency_key="sepa-order:bill-1").ref == paid.ref
+    bad = stripe_gw.save_method(PaymentInput(type="elv", payment_method=browser_token(
+        stripe_gw, localstripe, iban="DE62370400440532013001")))           # localstripe's failing IBAN
+    assert charge(stripe_gw, bad, "sepa-order:bill-2", amount=1500).outcome != Outcome.PAID
+
+
+def test_stripe_reconcile_by_metadata_instead_of_charging_again(stripe_gw, localstripe):
     """localstripe ignores Idempotency-Key: after a crash we look the payment up first (R6)."""
-    method = stripe_gw.save_method(card("4242424242424242"))
+    method = stripe_gw.save_method(stripe_card(stripe_gw, localstripe, "4242424242424242"))
     key = "s-order-2:bill-3"
     assert stripe_gw.find(idempotency_key=key) is None
     paid = charge(stripe_gw, method, key)

@@ -31,7 +31,7 @@ from tests.db.test_forged_events import world  # noqa: F401  (fixture)
 
 SECRET_WORDS = "The matrix must never show this sentence"
 # Tables a refused call may still write: the caller's own session and failed-lookup counts.
-ALWAYS_IGNORED = {"web_session", "lookup_failure"}
+ALWAYS_IGNORED = {"web_session", "lookup_failure", "attempt_counter"}  # attempt counts are not data
 # Handlers that act on the caller's own data: another account's owner may add a clerk to
 # their own account or a key for themselves; acme's rows must stay as they were.
 OWN_DATA_TABLES = {"app_user", "user_role", "api_key", "audit_log"}
@@ -69,6 +69,10 @@ def matrix(w) -> dict[tuple[str, str], tuple[list, dict, str]]:
                                       "ins_secret": "s"}], {"account": "acme"}, v),
         ("SettingsState", "send_test"): ([], {"account": "acme"}, v),
         ("SettingsState", "refresh_log"): ([], {"account": "acme"}, v),
+        ("SettingsState", "pick_country"): (["US"], {"account": "acme"}, v),
+        ("SettingsState", "pick_region"): (["NY"], {"account": "acme"}, v),
+        ("SettingsState", "save_calendar"): ([{"closed_dates": "2026-12-24 Eve"}],
+                                             {"account": "acme", "holiday_country": "US"}, v),
         ("StaffHomeState", "load"): ([], {}, "staff"), ("StaffHomeState", "decide"): (["PRO", False], {}, "staff"),
         ("StaffHomeState", "review"): ([t, "refund", True], {}, "staff"),
         ("StaffHomeState", "set_flag"): (["acme", True], {}, "staff"),
@@ -76,6 +80,7 @@ def matrix(w) -> dict[tuple[str, str], tuple[list, dict, str]]:
         ("StaffPhoneState", "load"): ([], {}, "staff"), ("StaffPhoneState", "choose_type"): (["cancel"], {}, "staff"),
         ("StaffPhoneState", "open_ticket"): ([form], {}, "staff"),
         ("StaffEmailsState", "load"): ([], {}, "staff"),
+        ("StaffTestState", "load"): ([], {}, "staff"), ("StaffTestState", "advance"): ([], {}, "staff"),
         ("VendorHomeState", "load"): ([], {}, v), ("VendorHomeState", "pick_account"): (["acme"], {}, v),
         ("VendorHomeState", "pick_type"): (["refund"], {}, v), ("VendorHomeState", "pick_opener"): (["customer"], {}, v),
         ("VendorHomeState", "pick_due"): (["72"], {}, v),
@@ -132,6 +137,8 @@ def matrix(w) -> dict[tuple[str, str], tuple[list, dict, str]]:
         ("CardState", "save"): ([{"card_number": "4242424242424242", "exp_month": "12", "exp_year": "2030",
                                   "cvc": "123"}], {"receipt": r, "email": "buyer@example.test", "sig": "forged"},
                                 "customer"),
+        ("CardState", "save_with"): ([{"id": "pm_forged"}], {"receipt": r, "email": "buyer@example.test",
+                                                            "sig": "forged"}, "customer"),
         ("SessionState", "logout"): ([], {}, v),      # last: it ends the caller's own session
     }
 
@@ -145,6 +152,8 @@ EXEMPT = {
     ("CheckoutState", "load"): "public by design: shows an approved product's terms to anyone",
     ("CheckoutState", "choose_pay_type"): "public by design: a radio choice, no data",
     ("CheckoutState", "pay"): "public by design: anyone may buy; it creates their own order (tests/db/test_billing)",
+    ("CheckoutState", "choose_country"): "public by design: narrows the payment types offered, no data",
+    ("CheckoutState", "pay_with"): "public by design: the browser's token for the buyer's own order, like POST /orders",
 }
 
 

@@ -17,7 +17,8 @@ T0 = datetime(2026, 1, 5, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def receiver():
+def receiver(ins_private):
+    """A loopback receiver (allowed only with CBPORTAL_INS_ALLOW_PRIVATE=1, R9)."""
     got, answers = [], []
 
     class Handler(BaseHTTPRequestHandler):

@@ -17,7 +17,8 @@ T0 = datetime(2026, 1, 5, tzinfo=timezone.utc)
 
 def queue(engine, at, kind="receipt", to="buyer@example.test", **context):
     with Session(engine) as s:
-        row = mail.queue(s, now=at, kind=kind, to=to, subject=f"{kind} subject",
+        # a kind outside R4's list is only a label here: the email is a receipt named by its subject
+        row = mail.queue(s, now=at, kind=kind if kind in mail.KINDS else "receipt", to=to, subject=f"{kind} subject",
                          why="Why you get this", lines=context.get("lines", ["Hello"]))
         s.commit()
         return row.id
@@ -89,7 +90,7 @@ def test_r2_test_clock_stops_at_each_due_instant_in_order(engine, tmp_path, monk
 
     class Recorder:
         def send(self, message, row):
-            seen.append((row.kind, StoredClock(engine).now()))
+            seen.append((row.subject.split()[0], StoredClock(engine).now()))
 
     monkeypatch.setattr(mail, "transport_from_settings", lambda: Recorder())
     with Session(engine) as s:

@@ -19,9 +19,9 @@ import pytest
 from sqlmodel import Session, select
 
 import cbportal.services
-from cbportal.models import ApiKey, Role, Ticket, User, VendorAccount
+from cbportal.models import ApiKey, PaymentAttempt, Role, Ticket, User, VendorAccount
 from cbportal.services import (
-    accounts, auth, dashboard, ins_admin, invitations, linking, orders, products, reports, staff_desk, subscriptions,
+    accounts, auth, business_calendars, dashboard, ins_admin, invitations, linking, orders, products, reports, staff_desk, subscriptions,
     ticket_board, tickets, transactions, users,
 )
 from cbportal.services import clock as clock_module
@@ -53,6 +53,7 @@ def matrix(w, session, now):
     r, acme = w["receipt"], "acme"
     acme_id = session.exec(select(VendorAccount.id).where(VendorAccount.nickname == acme)).one()
     key_id = session.exec(select(ApiKey.id).where(ApiKey.user_id == w["owner_id"])).first()
+    attempt_id = session.exec(select(PaymentAttempt.id)).first()
     sub = dict(session=session, now=now, receipt=r)
     gateway = SandboxGateway(w["engine"], clock_module.get_clock())
     ticket = lambda: session.get(Ticket, w["ticket_id"])  # noqa: E731
@@ -67,6 +68,8 @@ def matrix(w, session, now):
         "accounts.update_settings": (lambda a, who: accounts.update_settings(
             session, now=now, actor=a, nickname=acme, reminder_days=5), sub_mgmt),
         "accounts.visible_account": (lambda a, who: accounts.visible_account(session, a, acme), {"stranger"}),
+        "business_calendars.set_calendar": (lambda a, who: business_calendars.set_calendar(
+            session, now=now, actor=a, nickname=acme, country="US", closed=["2026-12-24"]), sub_mgmt),
         "auth.revoke_api_key": (lambda a, who: auth.revoke_api_key(session, now=now, actor=a, key_id=key_id), sub_mgmt),
         "dashboard.account_summaries": (lambda a, who: dashboard.account_summaries(session, actor=a, now=now), set()),
         "dashboard.escalations": (lambda a, who: dashboard.escalations(session, actor=a), STAFF_ONLY),
@@ -100,6 +103,11 @@ def matrix(w, session, now):
             session, now=now, actor=a, nickname=acme, flagged=True), STAFF_ONLY),
         "staff_desk.set_admin_frequencies": (lambda a, who: staff_desk.set_admin_frequencies(
             session, now=now, actor=a, nickname=acme, granted=True), STAFF_ONLY),
+        "staff_desk.stuck_refunds": (lambda a, who: staff_desk.stuck_refunds(session, now=now, actor=a), STAFF_ONLY),
+        "staff_desk.retry_refund": (lambda a, who: staff_desk.retry_refund(
+            session, now=now, actor=a, attempt_id=attempt_id), STAFF_ONLY),
+        "staff_desk.mark_refunded": (lambda a, who: staff_desk.mark_refunded(
+            session, now=now, actor=a, attempt_id=attempt_id, reason="Sent by bank transfer"), STAFF_ONLY),
         "subscriptions.change_bill_date": (lambda a, who: subscriptions.change_bill_date(
             **sub, actor=a, day=now.date() + timedelta(days=20)), sub_mgmt),
         "subscriptions.change_product": (lambda a, who: subscriptions.change_product(

@@ -205,8 +205,8 @@ def test_r6_worker_killed_between_gateway_and_commit_refunds_once(session, world
     with Session(engine) as s:
         assert s.exec(select(PaymentAttempt).where(PaymentAttempt.kind == "refund")).one().outcome == "pending"
     gateway = SandboxGateway(engine, clock)
-    assert tp.settle_stale_refunds(engine, t.process_at + timedelta(seconds=10), gateway=gateway) == 0  # leased
-    assert tp.settle_stale_refunds(engine, t.process_at + refunds.LEASE, gateway=gateway) == 1
+    assert tp.settle_refunds(engine, t.process_at + timedelta(seconds=10), gateway=gateway) == 0  # leased
+    assert tp.settle_refunds(engine, t.process_at + refunds.LEASE, gateway=gateway) == 1
     with Session(engine) as s:
         assert len(s.exec(select(SandboxCharge).where(SandboxCharge.kind == "refund")).all()) == 1
         assert s.exec(select(PaymentAttempt).where(PaymentAttempt.kind == "refund")).one().outcome == "refunded"

@@ -29,7 +29,7 @@ def app_env(var: Path, database_url: str, **extra: str) -> dict:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "CBPORTAL_PORT": str(port), "CBPORTAL_BASE_URL": base, "CBPORTAL_VAR_DIR": str(var),
-           "DATABASE_URL": database_url, "CBPORTAL_TEST_MODE": "1",
+           "DATABASE_URL": database_url, "CBPORTAL_TEST_MODE": "1", "CBPORTAL_INS_ALLOW_PRIVATE": "1",
            "REFLEX_TELEMETRY_ENABLED": "false", "REFLEX_CHECK_LATEST_VERSION": "false",
            "PATH": f"{ROOT / '.tools' / 'bin'}:{Path(PY).parent}:{os.environ.get('PATH', '')}"}
     env.pop("REFLEX_REDIS_URL", None)

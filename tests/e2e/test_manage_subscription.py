@@ -68,7 +68,7 @@ def test_clerk_changes_the_product_and_sees_the_prorated_refund_first(page: Page
     dialog.get_by_role("button", name="Save product change").click()
     expect(dialog.get_by_role("status")).to_contain_text("Product changed")
     expect(dialog.get_by_role("status")).to_contain_text(f"${shown_cents // 100}.{shown_cents % 100:02d} refunded")
-    mails = outbox(base_url, receipt, "subscription_change")
+    mails = outbox(base_url, receipt, "subscription_changed")
     assert len(mails) == 1 and mails[0]["subject"] == f"Your subscription changed: order {receipt}"
     engine = make_engine(app_server["database_url"])
     with Session(engine) as s:

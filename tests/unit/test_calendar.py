@@ -137,6 +137,9 @@ def test_r5_clamp_carries_forward(first, count):
 def test_r5_admin_frequencies_and_reminders():
     assert cal.is_admin_frequency("month", 6) and cal.is_admin_frequency("month", 12)
     assert not cal.is_admin_frequency("month", 3)
+    # R5 (updated): 6 months or longer in another unit needs the grant too.
+    assert cal.is_admin_frequency("week", 26) and cal.is_admin_frequency("day", 182)
+    assert not cal.is_admin_frequency("week", 25) and not cal.is_admin_frequency("day", 181)
     assert cal.reminder_optional("month", 1) and cal.reminder_optional("week", 2)
     assert not cal.reminder_optional("month", 3) and not cal.reminder_optional("day", 90)
     assert cal.frequency_label("month", 3) == "quarterly"

@@ -39,21 +39,46 @@ def test_r3_dst_weeks(tz, start, expected):
 def test_r3_first_rule_wins():
     tz = "UTC"
     t = at(tz, 2026, 1, 7, 10)
-    assert process_at(at=t, by_vendor=True, physical=True, vendor_flagged=True, tz=tz)[0] == t
-    assert local(process_at(at=t, by_vendor=True, physical=True, vendor_flagged=False, tz=tz)[0], tz) == \
-        "Wed 2026-01-07 10:05"
-    # physical: 19 calendar days from Wed Jan 7 = Mon Jan 26 (weekday, kept)
-    assert local(process_at(at=t, by_vendor=False, physical=True, vendor_flagged=False, tz=tz)[0], tz) == \
-        "Mon 2026-01-26 10:00"
-    # physical from Thu Jan 8 -> Tue Jan 27; from Sat Jan 3 -> Thu Jan 22; from Mon Jan 12 +19 = Sat Jan 31 -> Mon Feb 2
+    assert process_at(at=t, by_vendor=True, physical=True, vendor_flagged=True, tz=tz, kind="refund")[0] == t
+    assert local(process_at(at=t, by_vendor=True, physical=True, vendor_flagged=False, tz=tz, kind="refund")[0],
+                 tz) == "Wed 2026-01-07 10:05"
+    # physical refund: 19 calendar days from Wed Jan 7 = Mon Jan 26 (weekday, kept)
+    assert local(process_at(at=t, by_vendor=False, physical=True, vendor_flagged=False, tz=tz, kind="refund")[0],
+                 tz) == "Mon 2026-01-26 10:00"
+    # physical from Mon Jan 12 +19 = Sat Jan 31 -> Mon Feb 2
     assert local(process_at(at=at(tz, 2026, 1, 12, 10), by_vendor=False, physical=True, vendor_flagged=False,
-                            tz=tz)[0], tz) == "Mon 2026-02-02 10:00"
+                            tz=tz, kind="refund")[0], tz) == "Mon 2026-02-02 10:00"
 
 
-def test_r3_vendor_delay_counts_weekends():
-    tz = "Europe/Berlin"
-    when, _ = process_at(at=at(tz, 2026, 1, 10, 23, 58), by_vendor=True, physical=False, vendor_flagged=False, tz=tz)
-    assert local(when, tz) == "Sun 2026-01-11 00:03"
+def test_r3_physical_cancel_takes_24_business_hours_not_19_days():
+    """R3 (updated): only a physical product's refund waits 19 days; its cancel is 24 business hours."""
+    tz = "America/New_York"
+    when, why = process_at(at=at(tz, 2026, 6, 5, 9), by_vendor=False, physical=True, vendor_flagged=False, tz=tz,
+                           kind="cancel")
+    assert local(when, tz) == "Mon 2026-06-08 09:00"
+    assert why == "24 business hours; weekend hours do not count"
+    refund, why = process_at(at=at(tz, 2026, 6, 5, 9), by_vendor=False, physical=True, vendor_flagged=False, tz=tz,
+                             kind="refund")
+    assert local(refund, tz) == "Wed 2026-06-24 09:00" and why == "19 days (physical product refund); not on a weekend"
+
+
+def test_r3_physical_ticket_needs_its_type():
+    with pytest.raises(ValueError):
+        process_at(at=at("UTC", 2026, 1, 7), by_vendor=False, physical=True, vendor_flagged=False, tz="UTC")
+
+
+@pytest.mark.parametrize("tz", ZONES)
+def test_r3_vendor_five_minutes_deferred_off_the_weekend(tz):
+    """R3 (updated) / R2: a vendor's 5-minute ticket that would expire on Saturday or Sunday waits for Monday."""
+    when, why = process_at(at=at(tz, 2026, 1, 10, 23, 58), by_vendor=True, physical=False, vendor_flagged=False,
+                           tz=tz, kind="refund")
+    assert local(when, tz) == "Mon 2026-01-12 00:03"
+    assert why == "5 minutes after the vendor's request; not on a weekend"
+    # Friday 23:57 + 5 min = Saturday 00:02 -> Monday 00:02; Friday 23:50 stays Friday.
+    assert local(process_at(at=at(tz, 2026, 1, 9, 23, 57), by_vendor=True, physical=False, vendor_flagged=False,
+                            tz=tz, kind="cancel")[0], tz) == "Mon 2026-01-12 00:02"
+    assert process_at(at=at(tz, 2026, 1, 9, 23, 50), by_vendor=True, physical=False, vendor_flagged=False,
+                      tz=tz, kind="cancel") == (at(tz, 2026, 1, 9, 23, 55), "5 minutes after the vendor's request")
 
 
 def test_r3_customer_last_inactivity_warnings_and_deferred_close():

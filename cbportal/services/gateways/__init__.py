@@ -4,6 +4,12 @@ Every charge and refund carries an idempotency key derived from what it pays for
 Callers record the attempt and its key before the call (`PaymentAttempt`), hold
 no database transaction across the call, and after a crash ask `find` before
 calling again, because a gateway may not honour keys (localstripe does not).
+
+Card numbers never reach the server in `stripe` mode: the browser collects them with
+Stripe.js (a SetupIntent confirmed by `confirmCardSetup`/`confirmSepaDebitSetup`) and
+the server gets only the PaymentMethod id (`PaymentInput.payment_method`). The sandbox
+has the same shape: its Stripe.js stand-in posts to the app's sandbox tokenizer, which
+plays Stripe's servers (docs/payments.md).
 """
 
 from __future__ import annotations
@@ -17,13 +23,21 @@ class Outcome:
     REFUNDED = "refunded"
     INSUFFICIENT_FUNDS = "insufficient_funds"   # authorization failure: retry later
     INVALID_CARD = "invalid_card"               # card validation failure: ask for a new card
-    ERROR = "error"
+    PENDING = "pending"                         # not decided yet (a refund in flight, a SEPA debit): look it up later
+    ERROR = "error"                             # refused (a refund the gateway would not make)
+
+
+# Direct debit (ELV, SEPA) is offered only where customers use it.
+SEPA_COUNTRIES = ("DE", "AT", "NL")
+# What each payment type is called by the browser-side tokenizer (Stripe's PaymentMethod types).
+METHOD_TYPES = {"card": "card", "elv": "sepa_debit"}
 
 
 @dataclass(frozen=True)
 class PaymentInput:
     """What the customer typed at checkout or on the card-update page."""
     type: str                      # card | paypal | elv
+    payment_method: str | None = None   # the token the browser got from the gateway's tokenizer
     card_number: str | None = None
     exp_month: int | None = None
     exp_year: int | None = None
@@ -52,6 +66,16 @@ class GatewayResult:
 
 class Gateway(Protocol):
     name: str
+    payment_types: tuple[str, ...]      # what this gateway really collects
+    accepts_card_data: bool             # raw card fields on the server (the sandbox only)
+
+    def setup(self, type: str) -> str:
+        """A client secret for the browser to confirm a new payment method with (a SetupIntent)."""
+        ...
+
+    def browser_config(self) -> dict:
+        """{"js_url", "key"}: the Stripe.js (or stand-in) the pages load, and its publishable key."""
+        ...
 
     def save_method(self, payment: PaymentInput) -> SavedMethod: ...
 
@@ -65,7 +89,14 @@ class Gateway(Protocol):
         ...
 
 
+def offered_types(gateway: Gateway, country: str | None) -> list[str]:
+    """The payment types a customer from `country` may choose with this gateway."""
+    country = (country or "").strip().upper()
+    return [t for t in gateway.payment_types if t != "elv" or country in SEPA_COUNTRIES]
+
+
 def get_gateway(name: str | None = None) -> Gateway:
+    from cbportal.ops.gateway import metered
     from cbportal.settings import get_settings
 
     settings = get_settings()
@@ -73,9 +104,10 @@ def get_gateway(name: str | None = None) -> Gateway:
     if name == "stripe":
         from cbportal.services.gateways.stripe_gateway import StripeGateway
 
-        return StripeGateway(api_key=settings.stripe_api_key, api_base=settings.stripe_api_base)
+        return metered(StripeGateway(api_key=settings.stripe_api_key, api_base=settings.stripe_api_base,
+                                     publishable_key=settings.stripe_publishable_key, js_url=settings.stripe_js_url))
     from cbportal.db import get_engine
     from cbportal.services.clock import get_clock
     from cbportal.services.gateways.sandbox import SandboxGateway
 
-    return SandboxGateway(get_engine(), get_clock())
+    return metered(SandboxGateway(get_engine(), get_clock(), secret=settings.secret, base_url=settings.base_url))
