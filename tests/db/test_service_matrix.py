@@ -39,12 +39,13 @@ EXEMPT = {"audit.record": "writes the caller's audit row inside another entry po
 
 def entry_points() -> set[str]:
     found = set()
-    for info in pkgutil.iter_modules(cbportal.services.__path__):
-        module = importlib.import_module(f"cbportal.services.{info.name}")
+    for info in pkgutil.walk_packages(cbportal.services.__path__, "cbportal.services."):
+        module = importlib.import_module(info.name)
+        short = info.name.rsplit(".", 1)[-1]
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ == module.__name__ and not name.startswith("_") \
                     and "actor" in inspect.signature(fn).parameters:
-                found.add(f"{info.name}.{name}")
+                found.add(f"{short}.{name}")
     return found
 
 
