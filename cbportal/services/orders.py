@@ -4,14 +4,18 @@ the billing work (RULES R5, R6)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from cbportal.models import Bill, Customer, Order, OrderStatus, PaymentAttempt, Product, Subscription, VendorAccount
+from cbportal.models import (AttemptKind, AttemptOutcome, Bill, Customer, Order, OrderStatus, PaymentAttempt, Product,
+                             Subscription, VendorAccount)
 from cbportal.services.auth import Actor
 from cbportal.models import Role
 from cbportal.services.calendar import frequency_label
 from cbportal.services.errors import NotFound
-from cbportal.services import refunds
+from cbportal.services import ratelimit
 
 
 def _iso(value):
@@ -35,7 +39,7 @@ def order_view(session: Session, order: Order) -> dict:
                               .order_by(PaymentAttempt.at, PaymentAttempt.id)):
             attempts.setdefault(a.bill_id, []).append({"at": _iso(a.at), "outcome": str(a.outcome)})
     sub = session.exec(select(Subscription).where(Subscription.order_id == order.id)).first()
-    pending = refunds.pending_by_bill(session, [b.id for b in bills])
+    pending = pending_by_bill(session, [b.id for b in bills])
     return {
         "receipt": order.receipt, "sku": product.sku, "title": product.title, "account": account.nickname,
         "customer_email": customer.email, "customer_name": customer.name, "currency": order.currency,
@@ -95,3 +99,31 @@ def bill_status_words(bill: dict, currency: str) -> str:
     if bill.get("refund_pending_cents"):
         words += f", refund of {format_cents(bill['refund_pending_cents'], currency)} pending"
     return words
+
+
+def pending_by_bill(session: Session, bill_ids: list[int]) -> dict[int, int]:
+    """Cents of refunds begun and not yet through, per bill (for "refund pending" lines)."""
+    if not bill_ids:
+        return {}
+    rows = session.exec(select(PaymentAttempt.bill_id, func.sum(PaymentAttempt.amount_cents)).where(
+        PaymentAttempt.bill_id.in_(bill_ids), PaymentAttempt.kind == AttemptKind.REFUND,
+        or_(PaymentAttempt.outcome == AttemptOutcome.PENDING,
+            (PaymentAttempt.outcome == AttemptOutcome.FAILED) & PaymentAttempt.check_at.is_not(None)))
+        .group_by(PaymentAttempt.bill_id)).all()
+    return {bill_id: int(cents) for bill_id, cents in rows}
+
+
+def guarded_lookup(engine, *, client: str, now: datetime, receipt: str, email: str, signed: bool = False) -> dict:
+    """The customer's order view (the portal's lookup), limited per address and receipt
+    unless the request carries a valid signed link (`signed`)."""
+    from cbportal.db import reader
+
+    keys = [] if signed else ratelimit.reserve(engine, address=client, subject=f"receipt:{receipt}", now=now)
+    with reader(engine) as session:
+        try:
+            view = order_view(session, customer_lookup(session, receipt=receipt, email=email))
+        except NotFound:
+            raise NotFound("no order matches that receipt and email", "order_not_found") from None
+    if keys:
+        ratelimit.release(engine, keys)
+    return view

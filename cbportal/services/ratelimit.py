@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from cbportal.models import AttemptCounter
-from cbportal.services.errors import NotFound, ServiceError
+from cbportal.services.errors import ServiceError
 
 WINDOW = timedelta(minutes=15)
 ADDRESS_MAX = 30    # failed lookups from one address per window
@@ -83,20 +83,3 @@ def release(engine, keys: list[str]) -> None:
         session.execute(update(AttemptCounter).where(AttemptCounter.key.in_(keys), AttemptCounter.count > 0)
                         .values(count=AttemptCounter.count - 1))
         session.commit()
-
-
-def guarded_lookup(engine, *, client: str, now: datetime, receipt: str, email: str, signed: bool = False) -> dict:
-    """The customer's order view (the portal's lookup), limited per address and receipt
-    unless the request carries a valid signed link (`signed`)."""
-    from cbportal.db import reader
-    from cbportal.services import orders
-
-    keys = [] if signed else reserve(engine, address=client, subject=f"receipt:{receipt}", now=now)
-    with reader(engine) as session:
-        try:
-            view = orders.order_view(session, orders.customer_lookup(session, receipt=receipt, email=email))
-        except NotFound:
-            raise NotFound("no order matches that receipt and email", "order_not_found") from None
-    if keys:
-        release(engine, keys)
-    return view

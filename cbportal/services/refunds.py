@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, or_, update
+from sqlalchemy import Engine, func, update
 from sqlmodel import Session, select
 
 from cbportal.models import (
@@ -296,15 +296,3 @@ def mark_refunded(session: Session, *, now: datetime, by, attempt_id: int, reaso
     audit.record(session, now=now, actor=by, action="refund.marked_refunded", entity="payment_attempt",
                  entity_id=attempt.id, reason=reason[:500])
     _succeeded(session, attempt, at=now, actor=by)
-
-
-def pending_by_bill(session: Session, bill_ids: list[int]) -> dict[int, int]:
-    """Cents of refunds begun and not yet through, per bill (for "refund pending" lines)."""
-    if not bill_ids:
-        return {}
-    rows = session.exec(select(PaymentAttempt.bill_id, func.sum(PaymentAttempt.amount_cents)).where(
-        PaymentAttempt.bill_id.in_(bill_ids), PaymentAttempt.kind == AttemptKind.REFUND,
-        or_(PaymentAttempt.outcome == AttemptOutcome.PENDING,
-            (PaymentAttempt.outcome == AttemptOutcome.FAILED) & PaymentAttempt.check_at.is_not(None)))
-        .group_by(PaymentAttempt.bill_id)).all()
-    return {bill_id: int(cents) for bill_id, cents in rows}

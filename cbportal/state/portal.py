@@ -62,7 +62,7 @@ class PortalState(rx.State):
         # A valid signed link is never counted nor refused by the attempt limit.
         signed = links.check_order_signature(get_settings().secret, receipt, email, str(form.get("sig", "")))
         try:
-            view = ratelimit.guarded_lookup(get_engine(), client=self.router.session.client_ip or "unknown",
+            view = orders.guarded_lookup(get_engine(), client=self.router.session.client_ip or "unknown",
                                             now=get_clock().now(), receipt=receipt, email=email, signed=signed)
         except ratelimit.TooManyAttempts as refused:
             self.error = sentence(refused)

@@ -124,18 +124,18 @@ def test_r5_product_limit_500(session, clock, acme):
 def test_portal_lookup_refuses_a_guessing_client_for_the_window(engine, clock):
     from datetime import timedelta
 
-    from cbportal.services import ratelimit
+    from cbportal.services import orders, ratelimit
     from cbportal.services.errors import NotFound
 
     now = clock.now()
     for n in range(ratelimit.ADDRESS_MAX):
         with pytest.raises(NotFound):
-            ratelimit.guarded_lookup(engine, client="10.0.0.9", now=now, receipt=f"X{n}", email="a@b.test")
+            orders.guarded_lookup(engine, client="10.0.0.9", now=now, receipt=f"X{n}", email="a@b.test")
     with pytest.raises(ratelimit.TooManyAttempts) as refused:
-        ratelimit.guarded_lookup(engine, client="10.0.0.9", now=now, receipt="X", email="a@b.test")
+        orders.guarded_lookup(engine, client="10.0.0.9", now=now, receipt="X", email="a@b.test")
     assert refused.value.status == 429 and refused.value.retry_after == 900
     with pytest.raises(NotFound):  # another client is not affected
-        ratelimit.guarded_lookup(engine, client="10.0.0.10", now=now, receipt="X", email="a@b.test")
+        orders.guarded_lookup(engine, client="10.0.0.10", now=now, receipt="X", email="a@b.test")
     with pytest.raises(NotFound):  # the window has passed
-        ratelimit.guarded_lookup(engine, client="10.0.0.9", now=now + ratelimit.WINDOW + timedelta(seconds=1),
+        orders.guarded_lookup(engine, client="10.0.0.9", now=now + ratelimit.WINDOW + timedelta(seconds=1),
                                  receipt="X", email="a@b.test")

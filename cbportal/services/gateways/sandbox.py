@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 
 from cbportal.models import SandboxCharge
 from cbportal.services.errors import Invalid
-from cbportal.services.gateways import METHOD_TYPES, GatewayResult, Outcome, PaymentInput, SavedMethod
+from cbportal.services.gateways.base import METHOD_TYPES, GatewayResult, Outcome, PaymentInput, SavedMethod
 
 CARD_OUTCOMES = {
     "4242424242424242": Outcome.PAID,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import stripe
 
 from cbportal.services.errors import Conflict, Invalid
-from cbportal.services.gateways import METHOD_TYPES, GatewayResult, Outcome, PaymentInput, SavedMethod
+from cbportal.services.gateways.base import METHOD_TYPES, GatewayResult, Outcome, PaymentInput, SavedMethod
 
 INVALID_CARD_CODES = {"expired_card", "incorrect_number", "invalid_number", "invalid_expiry_month",
                       "invalid_expiry_year", "invalid_cvc", "incorrect_cvc", "lost_card", "stolen_card",
