@@ -24,6 +24,7 @@ from cbportal.services import audit, billing, calendar, ins, mail, money, orders
 from cbportal.services.auth import Actor
 from cbportal.services.errors import Conflict, Invalid, NotFound, ServiceError
 from cbportal.services.gateways import Gateway
+from cbportal.services.input_policy import bill_date
 from cbportal.services.money import format_cents
 
 REINSTATE_WINDOW = timedelta(days=60)
@@ -142,8 +143,12 @@ def _compatible(old: Product, new: Product) -> bool:
 
 
 def _check_future(m: Managed, day: date, now: datetime) -> None:
-    if day <= local_today(m.account, now):
+    """A bill date in the future (in the vendor's zone) and within input_policy's horizon,
+    for the pages as for the API."""
+    today = local_today(m.account, now)
+    if day <= today:
         raise Invalid("the bill date must be in the future (in the vendor's time zone)", "date_not_future")
+    bill_date(day, today, "the bill date")
 
 
 def _plan_change(session: Session, m: Managed, *, now: datetime, sku: str, prorated: bool,

@@ -128,6 +128,9 @@ def test_r7_change_bill_date_moves_later_bills(shop, monthly):
     with pytest.raises(Invalid) as past:
         run(shop, subscriptions.change_bill_date, monthly, day=date(2026, 6, 10))
     assert past.value.code == "date_not_future"
+    with pytest.raises(Invalid) as far:  # the pages go through the service: the same 2-year bound as the API
+        run(shop, subscriptions.change_bill_date, monthly, day=date(2028, 6, 12))
+    assert far.value.code == "date_out_of_range" and "within 2 years" in far.value.message
     run(shop, subscriptions.change_bill_date, monthly, day=date(2026, 7, 20))
     move(shop, utc(2026, 8, 21))
     assert [b.scheduled_date for b in bills(shop, monthly)][2:] == [date(2026, 7, 20), date(2026, 8, 20)]
