@@ -52,7 +52,7 @@ def product_review() -> rx.Component:
     return rx.vstack(
         rx.heading("Products awaiting approval", size="4"),
         rx.cond(S.notice != "", rx.callout(S.notice, role="status")),
-        rx.cond((S.error != "") & (S.queue.length() == 0), rx.callout(S.error, color_scheme="red", role="alert")),
+        rx.cond(S.error != "", rx.callout(S.error, color_scheme="red")),
         rx.cond(S.queue.length() > 0, rx.vstack(rx.foreach(S.queue, _row), spacing="3", width="100%"),
                 rx.text("Nothing waits for approval.", color_scheme="gray")),
         spacing="3", width="100%")

@@ -64,6 +64,7 @@ def stuck_refunds() -> rx.Component:
         rx.text("Refunds the payment processor has not completed 3 days after they began.", color_scheme="gray",
                 size="2"),
         rx.cond(S.notice != "", rx.callout(S.notice, role="status")),
+        rx.cond(S.error != "", rx.callout(S.error, color_scheme="red")),
         rx.cond(S.stuck.length() > 0, rx.vstack(rx.foreach(S.stuck, _row), spacing="3", width="100%"),
                 rx.text("No refund is stuck: every refund went through or is still within its 3 days.",
                         color_scheme="gray")),

@@ -11,7 +11,7 @@ from cbportal import routes
 from cbportal.db import get_engine, reader, session_scope
 from cbportal.services import staff_products
 from cbportal.services.clock import get_clock
-from cbportal.services.errors import ServiceError
+from cbportal.services.errors import Invalid, ServiceError
 from cbportal.state.session import SessionState, sentence
 
 
@@ -73,6 +73,9 @@ class StaffProductsState(SessionState):
             with session_scope() as session:
                 staff_products.decide(session, now=get_clock().now(), actor=actor, sku=sku, approve=approve,
                                       reason=reason)
+        except Invalid as error:      # what was typed: keep the list (and the open dialog) as it is
+            self.error = sentence(error)
+            return
         except ServiceError as error:
             self.error = f"{sku}: {sentence(error)}"
         else:

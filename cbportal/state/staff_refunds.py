@@ -12,7 +12,7 @@ from cbportal import routes
 from cbportal.db import get_engine, reader, session_scope
 from cbportal.services import staff_desk
 from cbportal.services.clock import get_clock
-from cbportal.services.errors import ServiceError
+from cbportal.services.errors import Invalid, ServiceError
 from cbportal.state.session import SessionState, sentence
 
 
@@ -61,6 +61,9 @@ class StaffRefundsState(SessionState):
         try:
             with session_scope() as session:
                 change(session, actor, get_clock().now())
+        except Invalid as error:      # what was typed: keep the list (and the open dialog) as it is
+            self.error = sentence(error)
+            return
         except ServiceError as error:
             self.error = sentence(error)
         else:
