@@ -176,3 +176,23 @@ def test_r6_rebills_pending_at_the_gateway_are_not_this_sources_work(pro):
         s.commit()
         assert initial_charges.next_due(s) is None
     assert initial_charges.run_due(engine, AT + timedelta(days=1), gateway=gateway, clock=pro["clock"]) == 0
+
+
+def test_r6_a_payment_another_worker_is_looking_up_is_left_to_it(pro):
+    """The lease counts from the claim instant: a second worker at the same moment, or one
+    running an hour behind, finds nothing to do while the first one's look-up is under way."""
+    engine = pro["engine"]
+    gateway = SepaLikeGateway(engine, pro["clock"])
+    sepa_checkout(pro, gateway)
+    due = AT + initial_charges.FIRST_LOOK
+    with Session(engine) as s:                                       # worker A claims it (its call is under way)
+        attempt = s.exec(select(PaymentAttempt)).one()
+        assert initial_charges._claim(s, attempt, due + initial_charges.LEASE)
+        s.commit()
+    finds = gateway.finds
+    assert initial_charges.run_due(engine, due, gateway=gateway, clock=pro["clock"]) == 0
+    assert initial_charges.run_due(engine, due - timedelta(hours=1), gateway=gateway, clock=pro["clock"]) == 0
+    assert gateway.finds == finds
+    with Session(engine) as s:                                       # A died: after its lease, B looks it up
+        assert initial_charges.next_due(s) == due + initial_charges.LEASE
+    assert initial_charges.run_due(engine, due + initial_charges.LEASE, gateway=gateway, clock=pro["clock"]) == 1
