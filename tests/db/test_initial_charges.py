@@ -53,7 +53,7 @@ class SepaLikeGateway(SandboxGateway):
         self.settled = True
 
 
-def sepa_checkout(shop, gateway, card="4242424242424242"):
+def sepa_checkout(shop, gateway, card="4242424242424242"):  # noqa: F811
     token = gateway.tokenize(type="card", card={"number": card, "exp_month": 1, "exp_year": 2030})
     return checkout.checkout(shop["engine"], now=AT, gateway=gateway, sku="PRO",
                              customer=checkout.CustomerInput("erika@example.test", "Erika", "DE"),
