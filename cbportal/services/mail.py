@@ -28,7 +28,7 @@ TICKET_KINDS = ("ticket_opened", "reply", "ticket_changed", "ticket_closed", "in
                 "refund_confirmation", "cancel_confirmation")
 BILLING_KINDS = ("receipt", "sale_notice", "rebill_reminder", "rebill_notice", "payment_failed", "card_invalid",
                  "subscription_canceled", "subscription_changed")
-ACCOUNT_KINDS = ("invitation",)
+ACCOUNT_KINDS = ("invitation", "product_rejected")  # to vendors and their users, outside R4
 KINDS = TICKET_KINDS + BILLING_KINDS + ACCOUNT_KINDS
 
 _html_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))

@@ -1,20 +1,26 @@
 """What platform staff do for customers and vendors (R8): open a ticket for a customer on
 the phone, flag or unflag a vendor for abuse, grant admin-controlled frequencies, the
-account list these act on, and the stuck-refunds queue (R3: refunds not through after
+account list these act on, the escalations waiting for review (with the customer's words
+and the thread), and the stuck-refunds queue (R3: refunds not through after
 3 days: retry now, or mark refunded by hand with a reason). Staff only; every change is
 audited."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from cbportal.models import Opener, Party, Ticket, TicketStatus, VendorAccount
+from cbportal.models import (
+    Customer, EscalationStatus, Opener, Order, Party, Ticket, TicketComment, TicketStatus, VendorAccount,
+)
 from cbportal.services import audit, orders, refunds, tickets
 from cbportal.services.accounts import get_account
 from cbportal.services.auth import Actor
+from cbportal.services.money import format_cents
+
+AUTHOR = {"customer": "Customer", "vendor": "Vendor", "staff": "Platform staff", "system": "System"}
 
 
 def accounts(session: Session, *, actor: Actor) -> list[dict]:
@@ -51,9 +57,50 @@ def set_admin_frequencies(session: Session, *, now: datetime, actor: Actor, nick
                  entity_id=account.id, account_id=account.id, granted=granted)
 
 
+def _age(delta: timedelta) -> str:
+    days, hours = delta.days, delta.seconds // 3600
+    if days:
+        return f"{days} day{'s' * (days != 1)}" + (f" {hours} hour{'s' * (hours != 1)}" if hours else "")
+    return f"{hours} hour{'s' * (hours != 1)}" if hours else "under an hour"
+
+
 def stuck_refunds(session: Session, *, now: datetime, actor: Actor) -> list[dict]:
+    """Refunds not through 3 days after they began (R3), with the customer, the amount in
+    words and the age, for the staff queue."""
     actor.require_staff()
-    return refunds.stuck(session, now=now)
+    rows = refunds.stuck(session, now=now)
+    receipts = [r["receipt"] for r in rows]
+    customers = {o.receipt: c for o, c in session.exec(
+        select(Order, Customer).join(Customer, Customer.id == Order.customer_id).where(Order.receipt.in_(receipts)))
+    } if receipts else {}
+    return [{**r, "customer_name": customers[r["receipt"]].name, "customer_email": customers[r["receipt"]].email,
+             "amount": format_cents(r["amount_cents"], r["currency"]), "age": _age(now - r["started_at"])}
+            for r in rows]
+
+
+def escalations(session: Session, *, actor: Actor) -> list[dict]:
+    """Tickets waiting for platform review, oldest first, with what the customer wrote when
+    escalating and the whole thread (R3)."""
+    actor.require_staff()
+    rows = session.exec(select(Ticket, Order, VendorAccount, Customer).join(Order, Ticket.order_id == Order.id)
+                        .join(VendorAccount, Ticket.account_id == VendorAccount.id)
+                        .join(Customer, Customer.id == Order.customer_id)
+                        .where(Ticket.escalation == EscalationStatus.PENDING).order_by(Ticket.escalated_at)).all()
+    ids = [t.id for t, *_ in rows]
+    thread: dict[int, list[TicketComment]] = {i: [] for i in ids}
+    if ids:
+        for c in session.exec(select(TicketComment).where(TicketComment.ticket_id.in_(ids))
+                              .order_by(TicketComment.at, TicketComment.id)):
+            thread[c.ticket_id].append(c)
+    out = []
+    for t, o, a, c in rows:
+        said = [m for m in thread[t.id] if m.author == Party.CUSTOMER and m.at >= t.escalated_at]
+        out.append({"id": t.id, "receipt": o.receipt, "account": a.nickname, "type": str(t.type).replace("_", " "),
+                    "status": str(t.status), "flagged": a.abuse_flagged, "customer": f"{c.name} <{c.email}>",
+                    "escalation_text": said[0].body if said else "(the customer wrote nothing)",
+                    "thread": [{"author": AUTHOR.get(str(m.author), str(m.author)),
+                                "at": m.at.strftime("%Y-%m-%d %H:%M UTC"), "body": m.body} for m in thread[t.id]]})
+    return out
 
 
 def retry_refund(session: Session, *, now: datetime, actor: Actor, attempt_id: int) -> None:

@@ -84,7 +84,8 @@ KIND_LABELS = {
     "ins": ("INS notification", "INS notifications"),
     "refund_check": ("pending refund look-up", "pending refund look-ups"),
 }
-SOURCE_LABELS = {"tickets": "tickets", "billing": "billing", "ins": "INS", "email": "email"}
+SOURCE_LABELS = {"tickets": "tickets", "billing": "billing", "initial_charges": "pending first payments", "ins": "INS",
+                 "email": "email"}
 
 
 def _count(session: Session, model, *where) -> int:

@@ -116,6 +116,7 @@ def register(source: DueSource) -> None:
 def all_sources() -> list[DueSource]:
     """Every registered source; importing the areas registers them."""
     import cbportal.services.billing  # noqa: F401
+    import cbportal.services.initial_charges  # noqa: F401  (first payments left pending at checkout)
     import cbportal.services.ins_worker  # noqa: F401
     import cbportal.services.ticket_processing  # noqa: F401
 

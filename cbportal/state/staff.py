@@ -1,4 +1,6 @@
-"""Staff home: products awaiting approval and accounts."""
+"""Staff home: accounts, escalations waiting for review (with the customer's words and the
+thread) and the phone-ticket form; the product review and the stuck refunds have their own
+states (staff_products.py, staff_refunds.py), loaded with this page."""
 
 from __future__ import annotations
 
@@ -8,16 +10,18 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.db import get_engine, reader, session_scope
-from cbportal.services import dashboard, products, staff_desk, tickets
+from cbportal.services import staff_desk, tickets
 from cbportal.services.clock import get_clock
 from cbportal.services.errors import ServiceError
 from cbportal.state.session import SessionState, sentence
+from cbportal.state.staff_products import StaffProductsState
+from cbportal.state.staff_refunds import StaffRefundsState
 
 
-class PendingRow(TypedDict):
-    sku: str
-    account: str
-    title: str
+class ThreadLine(TypedDict):
+    author: str
+    at: str
+    body: str
 
 
 class EscalationRow(TypedDict):
@@ -27,6 +31,9 @@ class EscalationRow(TypedDict):
     type: str
     status: str
     flagged: bool
+    customer: str
+    escalation_text: str
+    thread: list[ThreadLine]
 
 
 class AccountRow(TypedDict):
@@ -41,7 +48,6 @@ class StaffHomeState(SessionState):
     accounts: list[AccountRow] = []
     escalations: list[EscalationRow] = []
     notice: str = ""
-    pending: list[PendingRow] = []
     account_count: int = 0
     loaded: bool = False
 
@@ -52,26 +58,11 @@ class StaffHomeState(SessionState):
         if actor is None or not actor.is_staff:
             return rx.redirect(f"{routes.LOGIN}?next={routes.STAFF}")
         with reader(get_engine()) as session:
-            summary = dashboard.staff_summary(session, actor=actor)
-            self.escalations = [EscalationRow(**row) for row in dashboard.escalations(session, actor=actor)]
+            self.escalations = [EscalationRow(**row) for row in staff_desk.escalations(session, actor=actor)]
             self.accounts = [AccountRow(**row) for row in staff_desk.accounts(session, actor=actor)]
-        self.pending = [PendingRow(**row) for row in summary["pending"]]
-        self.account_count = summary["accounts"]
+        self.account_count = len(self.accounts)
         self.loaded = True
-
-    @rx.event
-    def decide(self, sku: str, approve: bool):
-        actor = self._actor()
-        if actor is None or not actor.is_staff:
-            return rx.redirect(routes.LOGIN)
-        try:
-            with session_scope() as session:
-                products.decide_product(session, now=get_clock().now(), actor=actor, sku=sku, approve=approve)
-        except ServiceError as error:
-            self.notice = error.message
-        else:
-            self.notice = f"{sku} {'approved' if approve else 'rejected'}."
-        return StaffHomeState.load
+        return [StaffProductsState.load, StaffRefundsState.load]
 
     @rx.event
     def review(self, ticket_id: int, decision: str, flag_vendor: bool):
@@ -85,7 +76,7 @@ class StaffHomeState(SessionState):
                 tickets.review(session, now=get_clock().now(), actor=actor, ticket=ticket, decision=decision,
                                flag_vendor=bool(flag_vendor))
         except ServiceError as error:
-            self.notice = error.message
+            self.notice = sentence(error)
         else:
             self.notice = f"Ticket #{ticket_id}: {'upheld' if decision == 'uphold' else 'refund processing now'}" + (
                 ", vendor flagged." if flag_vendor else ".")
@@ -124,6 +115,8 @@ class StaffHomeState(SessionState):
 class StaffPhoneState(SessionState):
     """Staff open a ticket for a customer on the phone (receipt + email, like the portal)."""
     error: str = ""
+    receipt_error: str = ""
+    email_error: str = ""
     ticket_type: str = "refund"
 
     @rx.event
@@ -132,7 +125,7 @@ class StaffPhoneState(SessionState):
         self._show(actor)
         if actor is None or not actor.is_staff:
             return rx.redirect(f"{routes.LOGIN}?next={routes.STAFF_PHONE}")
-        self.error = ""
+        self.error = self.receipt_error = self.email_error = ""
 
     @rx.event
     def choose_type(self, value: str):
@@ -144,12 +137,18 @@ class StaffPhoneState(SessionState):
         actor = self._actor()
         if actor is None or not actor.is_staff:
             return rx.redirect(routes.LOGIN)
+        receipt, email = str(form.get("receipt", "")).strip()[:32], str(form.get("email", "")).strip()[:254]
         self.error = ""
+        self.receipt_error = "" if receipt else "Enter the receipt number the caller reads from their receipt."
+        self.email_error = ("" if "@" in email[1:-1] else
+                            "Enter the email address the caller bought with." if not email else
+                            "This is not an email address; check it with the caller.")
+        if self.receipt_error or self.email_error:
+            return
         try:
             with session_scope() as session:
                 ticket = staff_desk.phone_ticket(session, now=get_clock().now(), actor=actor,
-                                                 receipt=str(form.get("receipt", ""))[:32],
-                                                 email=str(form.get("email", ""))[:254], type=self.ticket_type,
+                                                 receipt=receipt, email=email, type=self.ticket_type,
                                                  comment=str(form.get("comment", ""))[:5000] or None)
                 session.flush()
                 ticket_id = ticket.id

@@ -1,4 +1,5 @@
-"""Staff email gallery: a rendered sample of every email kind."""
+"""Staff email gallery: a rendered sample of every ticket email kind, each from a ticket in
+the state that email is sent in (services/staff_samples.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.db import get_engine, reader
-from cbportal.services import ticket_mail
+from cbportal.services import staff_samples
 from cbportal.state.session import SessionState
 
 
@@ -16,6 +17,7 @@ class EmailSample(TypedDict):
     kind: str
     subject: str
     html: str
+    source: str
 
 
 class StaffEmailsState(SessionState):
@@ -29,6 +31,6 @@ class StaffEmailsState(SessionState):
         if actor is None or not actor.is_staff:
             return rx.redirect(f"{routes.LOGIN}?next={routes.STAFF_EMAILS}")
         with reader(get_engine()) as session:
-            self.samples = [EmailSample(kind=s["kind"], subject=s["subject"], html=s["html"])
-                            for s in ticket_mail.samples(session)]
+            self.samples = [EmailSample(kind=s["kind"], subject=s["subject"], html=s["html"], source=s["source"])
+                            for s in staff_samples.samples(session, actor=actor)]
         self.loaded = True

@@ -21,7 +21,8 @@ from sqlmodel import Session, select
 import cbportal.services
 from cbportal.models import ApiKey, PaymentAttempt, Role, Ticket, User, VendorAccount
 from cbportal.services import (
-    accounts, auth, business_calendars, dashboard, ins_admin, invitations, linking, orders, products, reports, staff_desk, subscriptions,
+    accounts, auth, business_calendars, dashboard, ins_admin, invitations, linking, orders, products, reports, staff_desk, staff_products,
+    staff_samples, subscriptions,
     ticket_board, tickets, transactions, users,
 )
 from cbportal.services import clock as clock_module
@@ -104,6 +105,11 @@ def matrix(w, session, now):
             session, now=now, actor=a, nickname=acme, flagged=True), STAFF_ONLY),
         "staff_desk.set_admin_frequencies": (lambda a, who: staff_desk.set_admin_frequencies(
             session, now=now, actor=a, nickname=acme, granted=True), STAFF_ONLY),
+        "staff_desk.escalations": (lambda a, who: staff_desk.escalations(session, actor=a), STAFF_ONLY),
+        "staff_products.review_queue": (lambda a, who: staff_products.review_queue(session, actor=a), STAFF_ONLY),
+        "staff_products.decide": (lambda a, who: staff_products.decide(
+            session, now=now, actor=a, sku="PRO", approve=False, reason="Misleading terms"), STAFF_ONLY),
+        "staff_samples.samples": (lambda a, who: staff_samples.samples(session, actor=a), STAFF_ONLY),
         "staff_desk.stuck_refunds": (lambda a, who: staff_desk.stuck_refunds(session, now=now, actor=a), STAFF_ONLY),
         "staff_desk.retry_refund": (lambda a, who: staff_desk.retry_refund(
             session, now=now, actor=a, attempt_id=attempt_id), STAFF_ONLY),

@@ -38,8 +38,12 @@ def test_escalated_ticket_refunded_by_staff(page: Page, browser: Browser, base_u
     post(base_url, f"/customer/tickets/{ticket['id']}/escalate", {"email": email, "comment": "I did not agree."})
     staff = browser.new_context().new_page()
     login(staff, base_url, "staff@cbportal.test", "staff-demo")
-    row = staff.get_by_role("row").filter(has_text=receipt)
+    row = staff.get_by_test_id("escalation").filter(has_text=receipt)
+    expect(row).to_contain_text("I did not agree.")               # the customer's words, not just the ids
     row.get_by_role("button", name="Refund and flag vendor").click()
+    dialog = staff.get_by_role("alertdialog")                     # refunding acts on money: confirm first
+    expect(dialog).to_contain_text("flagged for abuse")
+    dialog.get_by_role("button", name="Refund and flag vendor").click()
     expect(staff.get_by_role("status")).to_contain_text(re.compile(r"refund processing now, vendor flagged"))
     view = post(base_url, f"/customer/tickets/{ticket['id']}/view", {"email": email})
     for _ in range(20):

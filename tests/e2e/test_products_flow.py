@@ -26,7 +26,7 @@ def test_create_approve_and_sell(page: Page, browser: Browser, base_url):
 
     staff = browser.new_context().new_page()
     login(staff, base_url, "staff@cbportal.test", "staff-demo")
-    row = staff.get_by_role("row").filter(has_text="ACME-YOGA")
+    row = staff.get_by_test_id("product-review").filter(has_text="ACME-YOGA")
     row.get_by_role("button", name="Approve").click()
     expect(staff.get_by_role("status")).to_contain_text("ACME-YOGA approved")
 

@@ -53,7 +53,7 @@ def test_clerk_is_kept_out_of_staff_area(page: Page, base_url):
 def test_staff_sees_the_approval_queue(page: Page, base_url):
     login(page, base_url, "staff@cbportal.test", "staff-demo")
     expect(page).to_have_url(f"{base_url}/staff")
-    expect(page.get_by_role("cell", name="ACME-NEW")).to_be_visible()
+    expect(page.get_by_test_id("product-review").filter(has_text="ACME-NEW")).to_be_visible()
 
 
 def test_customer_looks_up_an_order(page: Page, base_url, app_server):

@@ -31,3 +31,10 @@ def test_r4_kinds_match_the_rules_text():
 def test_an_unknown_kind_is_refused_before_it_reaches_the_outbox():
     with pytest.raises(ValueError, match="subscription_change"):
         mail.queue(None, now=None, kind="subscription_change", to="a@b.test", subject="x")
+
+
+def test_account_kinds_are_named_and_outside_the_r4_contract():
+    """Email to vendors and their users that R4 does not list (an invitation, a rejected
+    product with staff's reason): named once, never reusing an R4 name."""
+    assert mail.ACCOUNT_KINDS == ("invitation", "product_rejected")
+    assert not set(mail.ACCOUNT_KINDS) & set(R4_TICKET + R4_BILLING)
