@@ -29,6 +29,7 @@ from cbportal.pages.settings import settings_page
 from cbportal.ops import events as event_timing
 from cbportal.ops.http import build_ops_app, request_log
 from cbportal.ops.logs import configure as configure_logging
+from cbportal.ops.mail_in_server import mail_in_task
 from cbportal.ops.metrics import install_database_collector, watch_websockets
 from cbportal.settings import SettingsError, get_settings
 from cbportal.state.card import CardState
@@ -86,6 +87,7 @@ async def worker_task():
 # request log wraps everything, so each request is timed and logged once, with its id.
 app = rx.App(api_transformer=[build_api(), build_ops_app(), request_log])
 app.register_lifespan_task(worker_task)
+app.register_lifespan_task(mail_in_task)  # the embedded mail receiver, CBPORTAL_MAIL_IN=1 (docs/inbound-email.md)
 event_timing.install()
 install_database_collector()
 watch_websockets(app)
