@@ -64,6 +64,7 @@ def matrix(w) -> dict[tuple[str, str], tuple[list, dict, str]]:
         ("LoginState", "submit"): ([{"email": "owner@acme.test", "password": "not-the-password"}], {}, v),
         ("ReportsState", "load"): ([], {}, v), ("ReportsState", "pick_account"): (["acme"], {}, v),
         ("ReportsState", "download_csv"): ([], {"account": "acme"}, v),
+        ("AffiliateState", "load_referred"): ([], {}, v),
         ("SettingsState", "load"): ([], {}, v), ("SettingsState", "pick_account"): (["acme"], {}, v),
         ("SettingsState", "save"): ([{"time_zone": "UTC", "reminder_days": "9", "ins_url": "http://x.test/ins",
                                       "ins_secret": "s"}], {"account": "acme"}, v),

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 import cbportal.services
 from cbportal.models import ApiKey, PaymentAttempt, Role, Ticket, User, VendorAccount
 from cbportal.services import (
-    accounts, auth, business_calendars, dashboard, ins_admin, invitations, linking, orders, products, reports, staff_desk, subscriptions,
+    accounts, affiliates, auth, business_calendars, dashboard, ins_admin, invitations, linking, orders, products, reports, staff_desk, subscriptions,
     ticket_board, tickets, transactions, users,
 )
 from cbportal.services import clock as clock_module
@@ -60,6 +60,8 @@ def matrix(w, session, now):
     no_tickets, no_orders, sub_mgmt = {"bare"}, {"bare", "clerk"}, {"bare", "clerk", "stranger"}
     return {
         "accounts.accounts_of": (lambda a, who: accounts.accounts_of(session, a), set()),
+        "affiliates.referred_subscriptions": (lambda a, who: affiliates.referred_subscriptions(session, actor=a),
+                                              no_orders),
         "accounts.accounts_for": (lambda a, who: accounts.accounts_for(session, a, Role.MANAGE_ORDERS, acme),
                                   sub_mgmt),
         "accounts.create_account": (lambda a, who: accounts.create_account(
