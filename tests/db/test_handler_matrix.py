@@ -65,6 +65,7 @@ def matrix(w) -> dict[tuple[str, str], tuple[list, dict, str]]:
         ("ReportsState", "load"): ([], {}, v), ("ReportsState", "pick_account"): (["acme"], {}, v),
         ("ReportsState", "download_csv"): ([], {"account": "acme"}, v),
         ("AffiliateState", "load_referred"): ([], {}, v),
+        ("VendorEmailsState", "load"): ([], {}, v), ("VendorEmailsState", "download_pdf"): ([], {}, v),
         ("SettingsState", "load"): ([], {}, v), ("SettingsState", "pick_account"): (["acme"], {}, v),
         ("SettingsState", "save"): ([{"time_zone": "UTC", "reminder_days": "9", "ins_url": "http://x.test/ins",
                                       "ins_secret": "s"}], {"account": "acme"}, v),
