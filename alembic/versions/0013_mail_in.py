@@ -1,4 +1,5 @@
-"""inbound email: email_outbox.reply_to, inbound_mail (issue 17)
+"""issue 17: inbound email (email_outbox.reply_to, inbound_mail); order bump and upsell
+offers (checkout_offer)
 
 Revision ID: 0013
 Revises: 0008
@@ -42,9 +43,27 @@ def upgrade() -> None:
     with op.batch_alter_table('inbound_mail', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_inbound_mail_received_at'), ['received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_inbound_mail_ticket_id'), ['ticket_id'], unique=False)
+    op.create_table(
+        'checkout_offer',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('product_id', sa.Integer(), nullable=False),
+        sa.Column('offer_product_id', sa.Integer(), nullable=False),
+        sa.Column('kind', sa.String(length=24), nullable=False),
+        sa.Column('position', sa.Integer(), nullable=False),
+        sa.Column('created_at', cbportal.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['offer_product_id'], ['product.id'], ),
+        sa.ForeignKeyConstraint(['product_id'], ['product.id'], ),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('product_id', 'offer_product_id', 'kind', name='uq_checkout_offer'),
+    )
+    with op.batch_alter_table('checkout_offer', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_checkout_offer_product_id'), ['product_id'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('checkout_offer', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_checkout_offer_product_id'))
+    op.drop_table('checkout_offer')
     with op.batch_alter_table('inbound_mail', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inbound_mail_ticket_id'))
         batch_op.drop_index(batch_op.f('ix_inbound_mail_received_at'))

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 import cbportal.services
 from cbportal.models import ApiKey, PaymentAttempt, Role, Ticket, User, VendorAccount
 from cbportal.services import (
-    accounts, affiliates, auth, business_calendars, dashboard, ins_admin, invitations, linking, orders, products, reports, staff_desk, subscriptions,
+    accounts, affiliates, auth, offers, business_calendars, dashboard, ins_admin, invitations, linking, orders, products, reports, staff_desk, subscriptions,
     ticket_board, tickets, transactions, users,
 )
 from cbportal.services import clock as clock_module
@@ -92,6 +92,7 @@ def matrix(w, session, now):
         "products.decide_product": (lambda a, who: products.decide_product(
             session, now=now, actor=a, sku="PRO", approve=False), STAFF_ONLY),
         "products.products_of": (lambda a, who: products.products_of(session, actor=a), set()),
+        "offers.set_offers": (lambda a, who: offers.set_offers(session, now=now, actor=a, sku="PRO"), sub_mgmt),
         "products.update_description": (lambda a, who: products.update_description(
             session, now=now, actor=a, sku="PRO", description="forged"), sub_mgmt),
         "reports.monthly": (lambda a, who: reports.monthly(session, actor=a, now=now), no_orders),
