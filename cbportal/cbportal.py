@@ -19,6 +19,7 @@ from cbportal.pages.portal import portal
 from cbportal.pages.staff import staff, staff_phone
 from cbportal.pages.staff_emails import staff_emails
 from cbportal.pages.vendor import vendor
+from cbportal.pages.upsell import upsell_page
 from cbportal.pages.vendor_emails import vendor_emails
 from cbportal.pages.vendor_orders import vendor_orders
 from cbportal.pages.vendor_products import vendor_products
@@ -42,6 +43,7 @@ from cbportal.state.session import SessionState
 from cbportal.state.staff_emails import StaffEmailsState
 from cbportal.state.staff import StaffHomeState, StaffPhoneState
 from cbportal.state.vendor import VendorHomeState
+from cbportal.state.offers import UpsellState
 from cbportal.state.vendor_emails import VendorEmailsState
 from cbportal.state.vendor_orders import VendorOrdersState
 from cbportal.state.vendor_products import VendorProductsState
@@ -114,6 +116,8 @@ app.add_page(staff_phone, route=routes.STAFF_PHONE, title="Phone ticket · cbpor
 app.add_page(invite_page, route=routes.INVITE, title="Choose your password · cbportal", on_load=InviteState.load)
 app.add_page(settings_page, route=routes.VENDOR_SETTINGS, title="Settings · cbportal", on_load=SettingsState.load)
 app.add_page(vendor_orders, route=routes.VENDOR_ORDERS, title="Transactions · cbportal", on_load=VendorOrdersState.load)
+app.add_page(upsell_page, route=routes.BUY_MORE, title="Add to your order · cbportal",
+             on_load=[SessionState.load_user, UpsellState.load])
 app.add_page(vendor_emails, route=routes.VENDOR_EMAILS, title="Email samples · cbportal", on_load=VendorEmailsState.load)
 app.add_page(vendor_products, route=routes.VENDOR_PRODUCTS, title="Products · cbportal",
              on_load=VendorProductsState.load)

@@ -126,6 +126,8 @@ def matrix(w) -> dict[tuple[str, str], tuple[list, dict, str]]:
         ("VendorUsersState", "link_account"): ([{"nickname": "acme", "code": "LINK-guess"}], {}, v),
         # customers: a forged link or the wrong email
         ("PortalState", "load"): ([], {}, "customer"),
+        ("UpsellState", "load"): ([], {}, "customer"),
+        ("UpsellState", "accept"): ([{"sku": "PRO", "understood": "on"}], {"receipt": r}, "customer"),
         ("PortalState", "lookup"): ([{"receipt": r, "email": "attacker@example.test"}], {}, "customer"),
         ("PortalState", "choose_type"): (["refund"], {}, "customer"),
         ("PortalState", "open_ticket"): ([{"comment": "x"}], {}, "customer"),
@@ -152,6 +154,7 @@ EXEMPT = {
     ("VendorTicketState", "watch"): "the same live_feed.follow as the dashboard",
     ("VendorTicketsState", "watch"): "the same live_feed.follow as the dashboard",
     ("CheckoutState", "load"): "public by design: shows an approved product's terms to anyone",
+    ("BumpState", "load_bump"): "public by design: shows an approved product's order bump and its terms to anyone",
     ("CheckoutState", "choose_pay_type"): "public by design: a radio choice, no data",
     ("CheckoutState", "pay"): "public by design: anyone may buy; it creates their own order (tests/db/test_billing)",
     ("CheckoutState", "choose_country"): "public by design: narrows the payment types offered, no data",
