@@ -19,6 +19,8 @@ from cbportal.pages.portal import portal
 from cbportal.pages.staff import staff, staff_phone
 from cbportal.pages.staff_emails import staff_emails
 from cbportal.pages.vendor import vendor
+from cbportal.pages.upsell import upsell_page
+from cbportal.pages.vendor_emails import vendor_emails
 from cbportal.pages.vendor_orders import vendor_orders
 from cbportal.pages.vendor_products import vendor_products
 from cbportal.pages.vendor_ticket import vendor_ticket
@@ -29,6 +31,7 @@ from cbportal.pages.settings import settings_page
 from cbportal.ops import events as event_timing
 from cbportal.ops.http import build_ops_app, request_log
 from cbportal.ops.logs import configure as configure_logging
+from cbportal.ops.mail_in_server import mail_in_task
 from cbportal.ops.metrics import install_database_collector, watch_websockets
 from cbportal.settings import SettingsError, get_settings
 from cbportal.state.card import CardState
@@ -40,6 +43,8 @@ from cbportal.state.session import SessionState
 from cbportal.state.staff_emails import StaffEmailsState
 from cbportal.state.staff import StaffHomeState, StaffPhoneState
 from cbportal.state.vendor import VendorHomeState
+from cbportal.state.offers import UpsellState
+from cbportal.state.vendor_emails import VendorEmailsState
 from cbportal.state.vendor_orders import VendorOrdersState
 from cbportal.state.vendor_products import VendorProductsState
 from cbportal.state.vendor_tickets import VendorTicketState, VendorTicketsState
@@ -86,6 +91,7 @@ async def worker_task():
 # request log wraps everything, so each request is timed and logged once, with its id.
 app = rx.App(api_transformer=[build_api(), build_ops_app(), request_log])
 app.register_lifespan_task(worker_task)
+app.register_lifespan_task(mail_in_task)  # the embedded mail receiver, CBPORTAL_MAIL_IN=1 (docs/inbound-email.md)
 event_timing.install()
 install_database_collector()
 watch_websockets(app)
@@ -110,6 +116,9 @@ app.add_page(staff_phone, route=routes.STAFF_PHONE, title="Phone ticket · cbpor
 app.add_page(invite_page, route=routes.INVITE, title="Choose your password · cbportal", on_load=InviteState.load)
 app.add_page(settings_page, route=routes.VENDOR_SETTINGS, title="Settings · cbportal", on_load=SettingsState.load)
 app.add_page(vendor_orders, route=routes.VENDOR_ORDERS, title="Transactions · cbportal", on_load=VendorOrdersState.load)
+app.add_page(upsell_page, route=routes.BUY_MORE, title="Add to your order · cbportal",
+             on_load=[SessionState.load_user, UpsellState.load])
+app.add_page(vendor_emails, route=routes.VENDOR_EMAILS, title="Email samples · cbportal", on_load=VendorEmailsState.load)
 app.add_page(vendor_products, route=routes.VENDOR_PRODUCTS, title="Products · cbportal",
              on_load=VendorProductsState.load)
 if settings.test_mode:  # the staff test page: test clock and "advance to the next event" (R2)

@@ -1,5 +1,6 @@
 """Command line: `cbportal migrate`, `cbportal demo [--if-empty]`, `cbportal worker`,
-`cbportal doctor`, `cbportal backup [DEST]`, `cbportal restore SRC [--force]`."""
+`cbportal doctor`, `cbportal backup [DEST]`, `cbportal restore SRC [--force]`,
+`cbportal mail-in [--host H] [--port P] [--lmtp]` (docs/inbound-email.md)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     restore = sub.add_parser("restore", help="restore a backup folder into DATABASE_URL (stop the app first)")
     restore.add_argument("source", type=Path, help="a folder made by `cbportal backup`")
     restore.add_argument("--force", action="store_true", help="replace a database that already holds data")
+    mail_in = sub.add_parser("mail-in", help="receive email for tickets (SMTP or LMTP) until SIGTERM")
+    mail_in.add_argument("--host", help="address to listen on (default CBPORTAL_MAIL_IN_HOST, 127.0.0.1)")
+    mail_in.add_argument("--port", type=int, help="port (default CBPORTAL_MAIL_IN_PORT, 2525)")
+    mail_in.add_argument("--lmtp", action="store_true", help="speak LMTP instead of SMTP")
     args = parser.parse_args(argv)
     if args.command == "doctor":  # reports bad settings itself, in words
         from cbportal.ops.doctor import main as doctor
@@ -69,7 +74,30 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "worker":
         return _worker(get_engine(), get_clock())
+    if args.command == "mail-in":
+        return _mail_in(args, settings, get_engine(), get_clock())
     return 1
+
+
+def _mail_in(args, settings, engine, clock) -> int:
+    """Run the inbound mail receiver until SIGTERM or SIGINT."""
+    from cbportal.ops.mail_in_server import start
+
+    if not settings.mail_in_domain:
+        print("cbportal: bad setting: mail-in needs CBPORTAL_MAIL_IN_DOMAIN (the domain your mail server "
+              "forwards to cbportal)", file=sys.stderr)
+        return 2
+    host, port = args.host or settings.mail_in_host, args.port or settings.mail_in_port
+    lmtp = args.lmtp or settings.mail_in_protocol == "lmtp"
+    controller = start(engine, clock, host=host, port=port, lmtp=lmtp)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    print(f"cbportal: receiving {'LMTP' if lmtp else 'SMTP'} mail for {settings.mail_in_domain} on {host}:{port} "
+          f"(SIGTERM or Ctrl-C stops it)", flush=True)
+    stop.wait()
+    controller.stop()
+    return 0
 
 
 def _worker(engine, clock) -> int:

@@ -486,6 +486,38 @@ class EmailOutbox(SQLModel, table=True):
     attempts: int = 0
     sent_at: Optional[datetime] = instant(default=None, nullable=True)
     last_error: Optional[str] = Field(default=None, sa_type=Text)
+    reply_to: Optional[str] = Field(default=None, max_length=254)   # signed ticket address (mail-in)
+
+
+class CheckoutOffer(SQLModel, table=True):
+    """An order bump (offered beside a product's checkout) or a one-click upsell (offered
+    after its payment), issue 17 (services/offers.py)."""
+    __tablename__ = "checkout_offer"
+    __table_args__ = (UniqueConstraint("product_id", "offer_product_id", "kind", name="uq_checkout_offer"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    offer_product_id: int = Field(foreign_key="product.id")
+    kind: str = enum_col("bump")          # bump or upsell
+    position: int = 0
+    created_at: datetime = instant()
+
+
+class InboundMail(SQLModel, table=True):
+    """One received email per recipient (services/mail_in.py): what was done with it.
+    `digest` (its Message-ID, else its bytes, plus the recipient) is unique, so a message
+    the mail server delivers twice is acted on once."""
+    __tablename__ = "inbound_mail"
+    __table_args__ = (UniqueConstraint("digest", name="uq_inbound_mail_digest"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    digest: str = Field(max_length=64)
+    received_at: datetime = instant(index=True)
+    sender: str = Field(max_length=254)
+    recipient: str = Field(max_length=254)
+    subject: str = Field(max_length=300)
+    outcome: str = Field(max_length=40)
+    note: str = Field(max_length=300)
+    account_id: Optional[int] = Field(default=None, foreign_key="vendor_account.id")
+    ticket_id: Optional[int] = Field(default=None, foreign_key="ticket.id", index=True)
 
 
 class InsOutbox(SQLModel, table=True):

@@ -11,6 +11,9 @@
 | CBPORTAL_WORKER | 1 | 1 = run the worker inside the app process |
 | REFLEX_REDIS_URL | (none) | Redis for Reflex state when several app processes run |
 | CBPORTAL_INS_ALLOW_PRIVATE | 0 | 1 = INS URLs may be loopback/private addresses (tests only) |
+| CBPORTAL_MAIL_IN_DOMAIN | (none) | domain of the inbound addresses; set, ticket emails carry a signed Reply-To |
+| CBPORTAL_MAIL_IN | 0 | 1 = run the inbound mail receiver inside the app (docs/inbound-email.md) |
+| CBPORTAL_MAIL_IN_HOST, _PORT, _PROTOCOL | 127.0.0.1, 2525, smtp | where the receiver listens; `smtp` or `lmtp` |
 Bad settings fail at start with a clear message (`SettingsError`).
 """
 
@@ -67,6 +70,11 @@ class Settings:
     stripe_publishable_key: str | None = None
     stripe_js_url: str = "https://js.stripe.com/v3/"
     ins_allow_private: bool = False      # CBPORTAL_INS_ALLOW_PRIVATE: loopback/private INS URLs (tests)
+    mail_in: bool = False                # CBPORTAL_MAIL_IN: the inbound receiver runs inside the app
+    mail_in_domain: str | None = None    # CBPORTAL_MAIL_IN_DOMAIN: ticket+…@domain, refund+…@domain
+    mail_in_host: str = "127.0.0.1"
+    mail_in_port: int = 2525
+    mail_in_protocol: str = "smtp"       # smtp or lmtp
 
     @property
     def is_sqlite(self) -> bool:
@@ -120,7 +128,26 @@ def load_settings() -> Settings:
         base_url=os.environ.get("CBPORTAL_BASE_URL", "http://localhost:3000").rstrip("/"),
         **_stripe_js(payments),
         ins_allow_private=_flag("CBPORTAL_INS_ALLOW_PRIVATE", "0"),
+        **_mail_in(),
     )
+
+
+def _mail_in() -> dict:
+    """The inbound mail receiver (docs/inbound-email.md): off unless CBPORTAL_MAIL_IN=1."""
+    enabled = _flag("CBPORTAL_MAIL_IN", "0")
+    domain = (os.environ.get("CBPORTAL_MAIL_IN_DOMAIN") or "").strip().lower() or None
+    if domain is not None and not all(part and part.replace("-", "").isalnum() for part in domain.split(".")):
+        raise SettingsError(f"CBPORTAL_MAIL_IN_DOMAIN must be a domain name like mail.example.com, not {domain!r}")
+    if enabled and domain is None:
+        raise SettingsError("CBPORTAL_MAIL_IN=1 needs CBPORTAL_MAIL_IN_DOMAIN (the domain your mail server "
+                            "forwards to cbportal)")
+    port = os.environ.get("CBPORTAL_MAIL_IN_PORT", "2525")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingsError(f"CBPORTAL_MAIL_IN_PORT must be a port number, not {port!r}")
+    return {"mail_in": enabled, "mail_in_domain": domain,
+            "mail_in_host": os.environ.get("CBPORTAL_MAIL_IN_HOST", "127.0.0.1").strip() or "127.0.0.1",
+            "mail_in_port": int(port),
+            "mail_in_protocol": _choice("CBPORTAL_MAIL_IN_PROTOCOL", "smtp", ("smtp", "lmtp"))}
 
 
 def _stripe_js(payments: str) -> dict:

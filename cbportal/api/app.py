@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
-from cbportal.api import accounts, deps, errors, orders, products, sandbox, subscriptions, testing, tickets
+from cbportal.api import accounts, affiliates, deps, email_samples, offers, errors, orders, products, sandbox, subscriptions, testing, tickets
 from cbportal.settings import get_settings
 
 PREFIX = "/api/v1"
@@ -16,7 +16,7 @@ def build_api(*, test_mode: bool | None = None) -> FastAPI:
     api = FastAPI(title="cbportal REST API", version="1.0", openapi_url=f"{PREFIX}/openapi.json",
                   docs_url=f"{PREFIX}/docs", redoc_url=None, dependencies=[Depends(deps.customer_rate_limit, scope="function")])
     errors.install(api)
-    for module in (accounts, products, orders, subscriptions, tickets):
+    for module in (accounts, products, orders, subscriptions, tickets, affiliates, email_samples, offers):
         for route in module.router.routes:
             if isinstance(route, APIRoute) and (PREFIX + route.path).startswith(deps.CUSTOMER_PREFIX):
                 route.responses.update(errors.RATE_LIMITED)

@@ -4,6 +4,7 @@
 import reflex as rx
 
 from cbportal.components.layout import page
+from cbportal.components.offers import bump_box
 from cbportal.components.payment import card_box, iban_box, payment_area
 from cbportal.state.checkout import CheckoutState as S
 
@@ -38,6 +39,7 @@ def checkout_page() -> rx.Component:
                 payment_area(S.js_url, S.js_key,
                              rx.cond(S.pay_type == "card", card_box()),
                              rx.cond(S.pay_type == "elv", iban_box(S.vendor))),
+                bump_box(),  # issue 17: the order bump with its terms (components/offers.py)
                 rx.button("Pay now", type="submit", size="3", width="100%", loading=S.busy),
                 spacing="3", width="100%"), on_submit=S.pay, reset_on_submit=False)),
             columns="2", spacing="5", width="100%"),

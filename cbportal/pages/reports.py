@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from cbportal.components.affiliate_subscriptions import referred_section
 from cbportal.components.layout import page
 from cbportal.state.reports import MonthRow, ReportsState as S
 
@@ -64,6 +65,7 @@ def reports_page() -> rx.Component:
                 rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
                     "Month", "MRR at month end", "Rebill revenue", "Refunds", "Saved", "Processed")])),
                     rx.table.body(rx.foreach(S.months, month_row)), width="100%", data_testid="monthly-table"),
+                referred_section(),  # issue 17: subscriptions this account referred as affiliate
                 spacing="4", width="100%")),
             rx.hstack(rx.spinner(), rx.text("Computing your reports…"))),
     )

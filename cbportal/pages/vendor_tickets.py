@@ -5,6 +5,7 @@ import reflex as rx
 from cbportal import routes
 from cbportal.components.countdown import countdown
 from cbportal.components.layout import page
+from cbportal.pages.vendor_emails import email_samples_link
 from cbportal.state.vendor_tickets import TicketRow, VendorTicketsState as S
 
 REASONS = [("customer_request", "Customer request"), ("not_as_described", "Not as described"),
@@ -52,6 +53,7 @@ def vendor_tickets() -> rx.Component:
                       rx.segmented_control.item("All", value="all"), value=S.status_filter, on_change=S.set_filter),
                   width="100%", align="center"),
         rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert")),
+        email_samples_link(),  # issue 17: every email, rendered, and as one PDF
         rx.cond(
             S.loaded,
             rx.cond(S.rows.length() > 0,

@@ -29,7 +29,8 @@ TICKET_KINDS = ("ticket_opened", "reply", "ticket_changed", "ticket_closed", "in
 BILLING_KINDS = ("receipt", "sale_notice", "rebill_reminder", "rebill_notice", "payment_failed", "card_invalid",
                  "subscription_canceled", "subscription_changed")
 ACCOUNT_KINDS = ("invitation", "product_rejected")  # to vendors and their users, outside R4
-KINDS = TICKET_KINDS + BILLING_KINDS + ACCOUNT_KINDS
+INBOUND_KINDS = ("mail_in_reply",)   # the answer to an email cbportal could not act on (mail_in.py)
+KINDS = TICKET_KINDS + BILLING_KINDS + ACCOUNT_KINDS + INBOUND_KINDS
 
 _html_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 _text_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False, keep_trailing_newline=True)
@@ -44,14 +45,14 @@ def render(template: str, **context) -> tuple[str, str]:
 
 def queue(session: Session, *, now: datetime, kind: str, to: str, subject: str, template: str = "base",
           account_id: int | None = None, order_id: int | None = None, ticket_id: int | None = None,
-          **context) -> EmailOutbox:
+          reply_to: str | None = None, **context) -> EmailOutbox:
     """Write one email to the outbox, in the caller's transaction (R4)."""
     if kind not in KINDS:
         raise ValueError(f"unknown email kind {kind!r}")
     text, html = render(template, **context)
     row = EmailOutbox(kind=kind, to_addr=to, subject=subject, body_text=text, body_html=html,
                       account_id=account_id, order_id=order_id, ticket_id=ticket_id,
-                      created_at=now, next_attempt_at=now)
+                      created_at=now, next_attempt_at=now, reply_to=reply_to)
     session.add(row)
     return row
 
@@ -69,6 +70,11 @@ def to_message(row: EmailOutbox, sender: str) -> EmailMessage:
     message["Date"] = format_datetime(row.created_at)
     message["Message-ID"] = make_msgid(idstring=f"cbp{row.id}", domain="cbportal.test")
     message["X-Cbportal-Kind"] = row.kind
+    # RFC 3834: every message cbportal sends is automatic, so well-behaved auto-responders
+    # (and cbportal's own mail-in) never answer it: no mail loops.
+    message["Auto-Submitted"] = "auto-replied" if row.kind in INBOUND_KINDS else "auto-generated"
+    if row.reply_to:
+        message["Reply-To"] = header_safe(row.reply_to)
     message.set_content(row.body_text)
     message.add_alternative(row.body_html, subtype="html")
     return message

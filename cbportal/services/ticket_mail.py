@@ -10,7 +10,7 @@ import pendulum
 from sqlmodel import Session, select
 
 from cbportal.models import Customer, Order, Ticket, TicketComment, VendorAccount
-from cbportal.services import links, mail
+from cbportal.services import links, mail, mail_addresses
 from cbportal.services.money import format_cents
 from cbportal.services.orders import order_view
 
@@ -56,11 +56,14 @@ def compose(session: Session, *, kind: str, ticket: Ticket, extra: str = "") -> 
     why = WHY[kind].format(type=TYPE_LABEL[str(ticket.type)], receipt=order.receipt) + (f" {extra}" if extra else "")
     recipients = [
         (customer.email, customer.time_zone,
-         links.customer_ticket_url(settings.base_url, settings.secret, ticket.id, customer.email)),
-        (account.ticket_email, account.time_zone, links.vendor_ticket_url(settings.base_url, ticket.id)),
+         links.customer_ticket_url(settings.base_url, settings.secret, ticket.id, customer.email), "customer"),
+        (account.ticket_email, account.time_zone, links.vendor_ticket_url(settings.base_url, ticket.id), "vendor"),
     ]
     messages = []
-    for to, tz, link in recipients:
+    for to, tz, link, party in recipients:
+        # With inbound mail set up, answering the email adds a comment (docs/inbound-email.md).
+        reply_to = (mail_addresses.ticket_address(settings.secret, settings.mail_in_domain, ticket.id, party)
+                    if settings.mail_in_domain else None)
         history = [{"author": str(c.author), "at": _when(c.at, tz), "body": c.body} for c in comments]
         context = {
             "why": why, "recent": history[-1:] if kind in ("reply", "ticket_opened") else [], "link": link,
@@ -72,7 +75,9 @@ def compose(session: Session, *, kind: str, ticket: Ticket, extra: str = "") -> 
                                          "amount": format_cents(b["amount_cents"], view["currency"]),
                                          "status": b["status"]} for b in view["bills"]]},
         }
-        messages.append({"to": to, "subject": f"[Ticket #{ticket.id}] {why[:120]}", **context})
+        context["reply_hint"] = bool(reply_to)
+        messages.append({"to": to, "subject": f"[Ticket #{ticket.id}] {why[:120]}", "reply_to": reply_to,
+                         **context})
     return messages
 
 
@@ -85,6 +90,6 @@ def samples(session: Session) -> list[dict]:
     out = []
     for kind in WHY:
         message = compose(session, kind=kind, ticket=ticket)[1]
-        text, html = mail.render("ticket", **{k: v for k, v in message.items() if k not in ("to", "subject")})
+        text, html = mail.render("ticket", **{k: v for k, v in message.items() if k not in ("to", "subject", "reply_to")})
         out.append({"kind": kind, "subject": message["subject"], "html": html, "text": text})
     return out

@@ -11,14 +11,15 @@ import json
 import reflex as rx
 
 from cbportal.db import get_engine, reader
-from cbportal.services import checkout, links
+from cbportal.services import checkout, links, offers
 from cbportal.services.clock import get_clock
 from cbportal.state.session import sentence
 from cbportal.services.errors import ServiceError
 from cbportal.services.gateways import PaymentInput, get_gateway, offered_types
 from cbportal.settings import get_settings
+from cbportal.state.offers import after_checkout_url
 
-FORM_FIELDS = ("email", "name", "country", "line1", "city", "postal_code")
+FORM_FIELDS = ("email", "name", "country", "line1", "city", "postal_code", "bump", "bump_understood")
 
 
 def confirm_in_browser(kind: str, secret: str, billing: dict, callback) -> rx.event.EventSpec:
@@ -120,14 +121,17 @@ class CheckoutState(rx.State):
         if self.physical:
             address = {k: get(k, "") for k in ("line1", "city", "postal_code")} | {"name": get("name", ""),
                                                                                   "country": get("country", "")}
-        try:
-            receipt = checkout.checkout(get_engine(), now=get_clock().now(), gateway=get_gateway(), sku=self.sku,
-                                        customer=checkout.CustomerInput(get("email", ""), get("name", ""),
-                                                                        get("country", "")),
-                                        payment=PaymentInput(type=self.pay_type, payment_method=token),
-                                        affiliate=self.affiliate or None, shipping_address=address)
+        try:  # issue 17: the order bump, when ticked, is a second order on the same payment (services/offers.py)
+            receipt = offers.checkout_with_bump(get_engine(), now=get_clock().now(), gateway=get_gateway(), sku=self.sku,
+                                                customer=checkout.CustomerInput(get("email", ""), get("name", ""),
+                                                                                get("country", "")),
+                                                payment=PaymentInput(type=self.pay_type, payment_method=token),
+                                                affiliate=self.affiliate or None, shipping_address=address,
+                                                bump=get("bump") == "on", understood=get("bump_understood") == "on")[0]
+            with reader(get_engine()) as session:
+                has_upsells = bool(offers.offers_for(session, sku=self.sku, now=get_clock().now())["upsells"])
         except ServiceError as error:
             self.error = sentence(error)
             return
         email, self._form = get("email", ""), {}
-        return rx.redirect(links.customer_order_url("", get_settings().secret, receipt, email))
+        return rx.redirect(after_checkout_url(receipt, email, has_upsells))

@@ -21,8 +21,8 @@ from sqlmodel import Session, select
 import cbportal.services
 from cbportal.models import ApiKey, PaymentAttempt, Role, Ticket, User, VendorAccount
 from cbportal.services import (
-    accounts, auth, business_calendars, dashboard, ins_admin, invitations, linking, orders, products, reports, staff_desk, staff_products,
-    staff_samples, subscriptions,
+    accounts, affiliates, auth, business_calendars, dashboard, ins_admin, invitations, linking, offers, orders,
+    products, reports, staff_desk, staff_products, staff_samples, subscriptions,
     ticket_board, tickets, transactions, users,
 )
 from cbportal.services import clock as clock_module
@@ -62,6 +62,8 @@ def matrix(w, session, now):
     no_tickets, no_orders, sub_mgmt = {"bare"}, {"bare", "clerk"}, {"bare", "clerk", "stranger"}
     return {
         "accounts.accounts_of": (lambda a, who: accounts.accounts_of(session, a), set()),
+        "affiliates.referred_subscriptions": (lambda a, who: affiliates.referred_subscriptions(session, actor=a),
+                                              no_orders),
         "accounts.accounts_for": (lambda a, who: accounts.accounts_for(session, a, Role.MANAGE_ORDERS, acme),
                                   sub_mgmt),
         "accounts.create_account": (lambda a, who: accounts.create_account(
@@ -92,6 +94,7 @@ def matrix(w, session, now):
         "products.decide_product": (lambda a, who: products.decide_product(
             session, now=now, actor=a, sku="PRO", approve=False), STAFF_ONLY),
         "products.products_of": (lambda a, who: products.products_of(session, actor=a), set()),
+        "offers.set_offers": (lambda a, who: offers.set_offers(session, now=now, actor=a, sku="PRO"), sub_mgmt),
         "products.update_description": (lambda a, who: products.update_description(
             session, now=now, actor=a, sku="PRO", description="forged"), sub_mgmt),
         "reports.monthly": (lambda a, who: reports.monthly(session, actor=a, now=now), no_orders),

@@ -1,0 +1,45 @@
+"""Email samples page (issue 17 point 4): every email kind rendered from one example
+(services/email_samples.py), for signed-in vendor users and staff, and the PDF of them all."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+import reflex as rx
+
+from cbportal import routes
+from cbportal.services import email_samples
+from cbportal.state.session import SessionState
+
+
+class SampleRow(TypedDict):
+    kind: str
+    label: str
+    group: str
+    subject: str
+    to: str
+    html: str
+
+
+class VendorEmailsState(SessionState):
+    samples: list[SampleRow] = []
+    loaded: bool = False
+
+    def _signed_in(self):
+        actor = self._actor()
+        self._show(actor)
+        return actor
+
+    @rx.event
+    def load(self):
+        if self._signed_in() is None:
+            return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_EMAILS}")
+        self.samples = [SampleRow(kind=s["kind"], label=s["label"], group=s["group"], subject=s["subject"],
+                                  to=", ".join(s["to"]), html=s["html"]) for s in email_samples.samples()]
+        self.loaded = True
+
+    @rx.event
+    def download_pdf(self):
+        if self._signed_in() is None:
+            return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_EMAILS}")
+        return rx.download(data=email_samples.pdf(), filename="cbportal-email-samples.pdf")
