@@ -40,7 +40,8 @@ LABELS = {
     "rebill_reminder": "Upcoming payment reminder", "rebill_notice": "Payment received (rebill)",
     "payment_failed": "Payment failed (after the 3rd try)", "card_invalid": "Card no longer valid",
     "subscription_canceled": "Subscription canceled", "subscription_changed": "Subscription changed",
-    "invitation": "Invitation to a new user", "mail_in_reply": "Answer to an email cbportal could not act on",
+    "invitation": "Invitation to a new user", "product_rejected": "Product not approved (to the vendor)",
+    "mail_in_reply": "Answer to an email cbportal could not act on",
 }
 GROUPS = {**{k: "Ticket emails" for k in mail.TICKET_KINDS}, **{k: "Billing emails" for k in mail.BILLING_KINDS},
           **{k: "Account emails" for k in mail.ACCOUNT_KINDS}, **{k: "Inbound email" for k in mail.INBOUND_KINDS}}
@@ -49,7 +50,8 @@ GROUPS = {**{k: "Ticket emails" for k in mail.TICKET_KINDS}, **{k: "Billing emai
 def _example(engine, base_url: str, secret: str) -> str:
     """Run the real services on the example, in order, so each writes its emails."""
     from cbportal.services import (
-        accounts, auth, billing, billing_mail, checkout, invitations, mail_in, products, subscriptions, ticket_mail,
+        accounts, auth, billing, billing_mail, checkout, invitations, mail_in, products, staff_products, subscriptions,
+        ticket_mail,
         tickets,
     )
     from cbportal.services.clock import FixedClock
@@ -69,6 +71,11 @@ def _example(engine, base_url: str, secret: str) -> str:
                                 initial_price_cents=2995, commission_initial_pct=50, commission_rebill_pct=50,
                                 recurring=products.RecurringTerms(995, "month", 1, rebills=11))
         products.decide_product(s, now=t0, actor=staff, sku=SKU, approve=True)
+        products.create_product(s, now=t0, actor=owner, sku="EXAMPLE-DRAFT", account=VENDOR["nickname"],
+                                title="Example Draft Course", kind="digital", currency="USD",
+                                initial_price_cents=4900, commission_initial_pct=50, commission_rebill_pct=50)
+        staff_products.decide(s, now=t0, actor=staff, sku="EXAMPLE-DRAFT", approve=False,
+                              reason="The sales page promises results no product can guarantee.")
         s.commit()
     clock = FixedClock(t0)
     receipt = checkout.checkout(engine, now=t0, gateway=SandboxGateway(engine, clock), sku=SKU,
