@@ -11,6 +11,7 @@ from cbportal import routes
 from cbportal.api.app import build_api
 from cbportal.pages.card import card_page
 from cbportal.pages.checkout import checkout_page
+from cbportal.pages.confirmation import confirmation_page
 from cbportal.pages.customer_ticket import customer_ticket
 from cbportal.pages.home import home
 from cbportal.pages.invite import invite_page
@@ -33,6 +34,7 @@ from cbportal.ops.metrics import install_database_collector, watch_websockets
 from cbportal.settings import SettingsError, get_settings
 from cbportal.state.card import CardState
 from cbportal.state.checkout import CheckoutState
+from cbportal.state.confirmation import ConfirmationState
 from cbportal.state.customer_ticket import CustomerTicketState
 from cbportal.state.invite import InviteState
 from cbportal.state.portal import PortalState
@@ -102,6 +104,8 @@ app.add_page(vendor_ticket, route=routes.VENDOR_TICKET, title="Ticket · cbporta
 app.add_page(staff_emails, route=routes.STAFF_EMAILS, title="Email samples · cbportal", on_load=StaffEmailsState.load)
 app.add_page(checkout_page, route=routes.BUY, title="Checkout · cbportal",
              on_load=[SessionState.load_user, CheckoutState.load])
+app.add_page(confirmation_page, route=routes.BUY_THANKS, title="Thank you · cbportal",
+             on_load=[SessionState.load_user, ConfirmationState.load])
 app.add_page(card_page, route=routes.PORTAL_CARD, title="Update your card · cbportal",
              on_load=[SessionState.load_user, CardState.load])
 app.add_page(vendor_users, route=routes.VENDOR_USERS, title="Users · cbportal", on_load=VendorUsersState.load)

@@ -136,6 +136,33 @@ def validate_customer(customer: CustomerInput, affiliate: str | None = None) -> 
     return email
 
 
+def customer_problems(customer: CustomerInput) -> dict[str, str]:
+    """What is wrong with the order form's customer fields, per field, in sentences for the
+    buyer (the page shows each next to its field); empty when they are fine."""
+    from cbportal.services import countries
+
+    problems: dict[str, str] = {}
+    email = (customer.email or "").strip()
+    if not email:
+        problems["email"] = "Enter your email address: your receipt and order link go there."
+    else:
+        try:
+            valid_email(input_policy.line(email, "email", 254), "email")
+        except Invalid:
+            problems["email"] = "This does not look like an email address. Check it for typing errors."
+    name = (customer.name or "").strip()
+    if not name:
+        problems["name"] = "Enter your name as it should appear on the receipt."
+    else:
+        try:
+            input_policy.line(name, "name", 200, 1)
+        except Invalid:
+            problems["name"] = "Your name must fit on one line and be at most 200 characters."
+    if not countries.is_country(customer.country or ""):
+        problems["country"] = "Choose the country you live in."
+    return problems
+
+
 def checkout(engine: Engine, *, now: datetime, gateway: Gateway, sku: str, customer: CustomerInput,
              payment: PaymentInput, affiliate: str | None = None, shipping_address: dict | None = None) -> str:
     """Place and pay an order; returns its receipt. A declined payment raises, after recording it."""
@@ -211,14 +238,10 @@ def finish_initial_charge(engine: Engine, *, attempt_id: int, result, at: dateti
 
 def _after_sale(session: Session, *, order: Order, product: Product, account: VendorAccount, now: datetime,
                 amount: int) -> None:
-    extra = ""
     if product.recurring:
-        sub = billing.start_subscription(session, now=now, order=order, product=product, account=account,
-                                         purchase_day=calendar.local(now, account.time_zone).date())
-        count = "until you cancel" if sub.rebills_total is None else f"{sub.rebills_total} more payments"
-        extra = (f"Then {calendar.frequency_label(str(sub.frequency_unit), sub.frequency_count)} payments of "
-                 f"{sub.rebill_price_cents / 100:.2f} {order.currency}, {count}; the first on {sub.next_bill_date}.")
-    billing_mail.send(session, now=now, kind="receipt", order=order, amount_cents=amount, extra=extra)
+        billing.start_subscription(session, now=now, order=order, product=product, account=account,
+                                   purchase_day=calendar.local(now, account.time_zone).date())
+    billing_mail.send(session, now=now, kind="receipt", order=order, amount_cents=amount)
     billing_mail.send(session, now=now, kind="sale_notice", order=order, amount_cents=amount)
     ins.emit(session, now=now, account=account, event="SALE",
              payload={"receipt": order.receipt, "sku": product.sku, "amount_cents": amount, "affiliate": order.affiliate})

@@ -56,3 +56,8 @@ def customer_order_url(base_url: str, secret: str, receipt: str, email: str) -> 
 
 def vendor_ticket_url(base_url: str, ticket_id: int) -> str:
     return f"{base_url}/vendor/ticket?id={ticket_id}"
+
+
+def confirmation_url(base_url: str, secret: str, receipt: str, email: str) -> str:
+    """The page after checkout ("thank you, here is what you paid"); signed like the order link."""
+    return _signed(base_url, "/buy/thanks", secret, "order", "receipt", receipt, email)

@@ -130,7 +130,8 @@ def matrix(w) -> dict[tuple[str, str], tuple[list, dict, str]]:
         ("CustomerTicketState", "load"): ([], {}, "customer"),
         **{("CustomerTicketState", h): (a, {"ticket_id": t, "email": "buyer@example.test", "sig": "forged"}, "customer")
            for h, a in (("reply", [{"body": "x"}]), ("close", []), ("change_type", ["tech_support"]),
-                        ("escalate", [{"comment": "x"}]))},
+                        ("escalate", [{"comment": "x"}]), ("set_zone", ["Europe/Berlin"]), ("stop_watching", []))},
+        ("ConfirmationState", "load"): ([], {}, "customer"),
         ("InviteState", "load"): ([], {}, "customer"),
         ("InviteState", "accept"): ([{"password": "taken-over-1", "again": "taken-over-1"}], {}, "customer"),
         ("CardState", "load"): ([], {}, "customer"),
@@ -149,6 +150,8 @@ EXEMPT = {
                                   "signed-in user, and re-checks the user before every refresh (tests/scale, e2e)",
     ("VendorTicketState", "watch"): "the same live_feed.follow as the dashboard",
     ("VendorTicketsState", "watch"): "the same live_feed.follow as the dashboard",
+    ("CustomerTicketState", "watch"): "the same live_feed.follow; its _actor() is the signed link, re-checked "
+                                      "before every refresh (tests/e2e/test_customer_side.py)",
     ("CheckoutState", "load"): "public by design: shows an approved product's terms to anyone",
     ("CheckoutState", "choose_pay_type"): "public by design: a radio choice, no data",
     ("CheckoutState", "pay"): "public by design: anyone may buy; it creates their own order (tests/db/test_billing)",
