@@ -133,3 +133,28 @@ def test_ticket_timeline_in_words_and_in_the_customers_zone(shop):
     assert ticket_thread.zone_or_utc("Not/AZone") == "UTC" and ticket_thread.zone_or_utc("") == "UTC"
     assert ticket_thread.local_words(datetime(2026, 7, 1, 12, tzinfo=timezone.utc), "America/New_York") == \
         "1 Jul 2026, 08:00"
+
+
+def test_a_customers_own_reply_is_not_mailed_back_to_them(shop):
+    product(shop, "PRO", initial=1000, rebill=1000)
+    receipt = buy(shop, "PRO", utc(2026, 1, 12, 9))
+    with Session(shop["engine"]) as s:
+        order = s.exec(select(Order).where(Order.receipt == receipt)).one()
+        ticket = tickets.open_ticket(s, now=utc(2026, 1, 12, 10), order=order, type="tech_support",
+                                     who=tickets.CUSTOMER, opener=Opener.CUSTOMER, comment="Help")
+        tickets.reply(s, now=utc(2026, 1, 12, 11), ticket=ticket, who=tickets.CUSTOMER, body="Any news?")
+        s.commit()
+        assert [m.to_addr for m in outbox(shop, "reply")] == ["support@shop.test"]
+        tickets.reply(s, now=utc(2026, 1, 12, 12), ticket=ticket,
+                      who=tickets.Acting(tickets.Party.VENDOR, shop["owner"]), body="Yes: fixed.")
+        s.commit()
+    assert [m.to_addr for m in outbox(shop, "reply")][1:] == ["buyer@example.test", "support@shop.test"]
+
+
+def test_ticket_email_subjects_end_at_a_word():
+    from cbportal.services.ticket_mail import WHY, subject_words
+
+    assert subject_words(WHY["inactivity_warning"]) == "Nothing has happened on this ticket for a while"
+    long = "word " * 40
+    cut = subject_words(long.strip())
+    assert cut.endswith("word…") and len(cut) <= 101
