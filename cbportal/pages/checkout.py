@@ -73,14 +73,15 @@ def order_form() -> rx.Component:
 def checkout_page() -> rx.Component:
     return public_page(
         rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert")),
-        rx.cond(S.found, rx.flex(
+        rx.cond(S.found, rx.box(
             rx.card(rx.vstack(
                 rx.heading(S.title, size="6", style={"overflowWrap": "anywhere"}),
                 rx.text("Sold by ", S.vendor, color_scheme="gray"),
                 rx.heading(S.today, size="5"),
                 rx.cond(S.terms != "", rx.callout(S.terms, color_scheme="indigo", role="note")),
-                spacing="3"), flex="1 1 0", min_width="0", width="100%"),
-            rx.card(order_form(), flex="1 1 0", min_width="0", width="100%"),
-            direction=rx.breakpoints(initial="column", sm="row"), spacing="5", width="100%", align="start"),
+                spacing="3"), min_width="0", width="100%"),
+            rx.card(order_form(), min_width="0", width="100%"),
+            display="grid", gap="1.5em", width="100%", align_items="start",
+            grid_template_columns=rx.breakpoints(initial="minmax(0, 1fr)", sm="minmax(0, 1fr) minmax(0, 1fr)")),
             rx.cond(S.error == "", rx.hstack(rx.spinner(), rx.text("Loading…")))),
     )

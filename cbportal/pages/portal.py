@@ -56,7 +56,11 @@ def open_ticket_form() -> rx.Component:
 
 def bill_row(row: BillRow) -> rx.Component:
     return rx.table.row(rx.table.cell(row["seq"]), rx.table.cell(row["kind"]), rx.table.cell(row["date"]),
-                        rx.table.cell(row["amount"]), rx.table.cell(rx.badge(row["status"])))
+                        rx.table.cell(row["amount"]), rx.table.cell(rx.badge(row["status"])),
+                        rx.table.cell(rx.hstack(
+                            rx.link("View", href=row["receipt_url"], is_external=True,
+                                    aria_label="Receipt: print view"),
+                            rx.link("PDF", href=row["pdf_url"], aria_label="Receipt PDF"), spacing="2")))
 
 
 def lookup_field(label: str, name: str, error, **props) -> rx.Component:
@@ -83,7 +87,7 @@ def order_card() -> rx.Component:
         rx.box(rx.table.root(rx.table.header(rx.table.row(
             rx.table.column_header_cell("#"), rx.table.column_header_cell("Kind"),
             rx.table.column_header_cell("Date"), rx.table.column_header_cell("Amount"),
-            rx.table.column_header_cell("Status"))),
+            rx.table.column_header_cell("Status"), rx.table.column_header_cell("Receipt"))),
             rx.table.body(rx.foreach(PortalState.bills, bill_row)), width="100%", size="1"),
             width="100%", overflow_x="auto"),
         rx.flex(rx.link(rx.button("Update your card", variant="soft"), href=PortalState.card_url),

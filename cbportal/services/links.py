@@ -61,3 +61,10 @@ def vendor_ticket_url(base_url: str, ticket_id: int) -> str:
 def confirmation_url(base_url: str, secret: str, receipt: str, email: str) -> str:
     """The page after checkout ("thank you, here is what you paid"); signed like the order link."""
     return _signed(base_url, "/buy/thanks", secret, "order", "receipt", receipt, email)
+
+
+def receipt_urls(base_url: str, secret: str, receipt: str, email: str, seq: int) -> tuple[str, str]:
+    """(print view, PDF) of one bill's receipt, signed like the order link."""
+    query = urlencode({"email": email, "sig": signature(secret, "order", receipt, email)})
+    path = f"{base_url}/api/v1/customer/orders/{receipt}/bills/{seq}/receipt"
+    return f"{path}?{query}", f"{path}.pdf?{query}"

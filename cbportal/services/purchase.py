@@ -42,7 +42,7 @@ def status_words(sub: Subscription | None, currency: str) -> str:
     left = ("" if sub.payments_remaining is None
             else f" {sub.payments_remaining} payment{'s' if sub.payments_remaining != 1 else ''} left.")
     if sub.status == SubscriptionStatus.ACTIVE:
-        return f"Active: {price} {every}, next on {day_words(sub.next_bill_date)}.{left}"
+        return f"Active: {price} {every}.{left}"
     if sub.status == SubscriptionStatus.DUNNING:
         return ("Payment overdue: we could not charge your card. Update your card and we charge it at once; "
                 "otherwise the subscription is canceled after the last retry.")
@@ -94,7 +94,7 @@ def summary(session: Session, order: Order, *, base_url: str, secret: str) -> di
     return {
         "receipt": order.receipt, "title": product.title, "vendor": account.nickname, "email": customer.email,
         "name": customer.name, "paid": paid,
-        "next_charge": f"Next charge: {nxt}." if nxt else "Nothing more will be charged.",
+        "next_charge": nxt or "Nothing more will be charged", "next_charge_due": bool(nxt),
         "terms": terms_words(sub, order.currency), "status": status_words(sub, order.currency),
         "order_url": order_url, "card_url": links.card_update_url(base_url, secret, order.receipt, customer.email),
         "contact": contact_words(account), "help": HELP,

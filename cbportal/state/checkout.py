@@ -130,8 +130,9 @@ class CheckoutState(rx.State):
         self.busy = False
         result = result if isinstance(result, dict) else {}
         if result.get("error") or not result.get("id"):
-            self.card_error = str(result.get("error") or "The payment details were not confirmed; please try again.")
-            self.error = "The payment did not go through. Nothing was charged."
+            self.error = str(result.get("error") or "The payment details were not confirmed; please try again.")
+            self.card_error = "Nothing was charged. Check the card number, expiry date and security code, or use " \
+                              "another card."
             return
         if not self._form:
             self.error = "Please fill in the form again."

@@ -22,6 +22,8 @@ class BillRow(TypedDict):
     date: str
     amount: str
     status: str
+    receipt_url: str
+    pdf_url: str
 
 
 class TicketLink(TypedDict):
@@ -83,9 +85,12 @@ class PortalState(rx.State):
         self.has_subscription = view["subscription"] is not None and view["subscription"]["status"] in (
             "active", "dunning")
         self._load_tickets()
+        secret = get_settings().secret
         self.bills = [BillRow(seq=b["seq"], kind=b["kind"], date=b["scheduled_date"],
                               amount=format_cents(b["amount_cents"], view["currency"]),
-                              status=orders.bill_status_words(b, view["currency"]))
+                              status=orders.bill_status_words(b, view["currency"]),
+                              **dict(zip(("receipt_url", "pdf_url"),
+                                         links.receipt_urls("", secret, view["receipt"], email, b["seq"]))))
                       for b in view["bills"]]
         sub = view["subscription"]
         self.subscription = "" if sub is None else (

@@ -71,8 +71,8 @@ def test_purchase_summary_of_a_free_trial(shop):
         order = s.exec(select(Order).where(Order.receipt == receipt)).one()
         view = purchase.summary(s, order, base_url="", secret="k")
     assert view["paid"] == "Nothing was charged today (14-day free trial)."
-    assert view["next_charge"] == "Next charge: $15.00 on 29 January 2026."
-    assert view["status"] == "Active: $15.00 monthly, next on 29 January 2026."
+    assert (view["next_charge"], view["next_charge_due"]) == ("$15.00 on 29 January 2026", True)
+    assert view["status"] == "Active: $15.00 monthly."
     assert view["order_url"] == links.customer_order_url("", "k", receipt, "buyer@example.test")
     assert view["card_url"] == links.card_update_url("", "k", receipt, "buyer@example.test")
 
@@ -158,3 +158,29 @@ def test_ticket_email_subjects_end_at_a_word():
     long = "word " * 40
     cut = subject_words(long.strip())
     assert cut.endswith("word…") and len(cut) <= 101
+
+
+def test_receipts_as_a_print_view_and_a_pdf_behind_the_signed_link(shop):
+    from cbportal.api import receipts
+
+    product(shop, "PRO12", initial=2995, rebill=995, rebills=11)
+    receipt = buy(shop, "PRO12", utc(2026, 1, 15, 10))
+    secret = get_settings().secret
+    view_url, pdf_url = links.receipt_urls("", secret, receipt, "buyer@example.test", 1)
+    sig = links.signature(secret, "order", receipt, "buyer@example.test")
+    assert view_url == f"/api/v1/customer/orders/{receipt}/bills/1/receipt?email=buyer%40example.test&sig={sig}"
+    assert pdf_url == view_url.replace("/receipt?", "/receipt.pdf?")
+    page = receipts.receipt_page(receipt, 1, "buyer@example.test", sig).body.decode()
+    assert f"<h1>Receipt {receipt}-1</h1>" in page
+    for label, value in (("Date", "15 January 2026"), ("Payment", "First payment"), ("Amount", "$29.95"),
+                         ("Status", "Paid"), ("Customer", "Buyer &lt;buyer@example.test&gt;"),
+                         ("Vendor contact", "support@shop.test")):
+        assert f"<tr><th>{label}</th><td>{value}</td></tr>" in page
+    pdf = receipts.receipt_pdf(receipt, 1, "buyer@example.test", sig)
+    assert pdf.media_type == "application/pdf" and pdf.body.startswith(b"%PDF-")
+    assert pdf.headers["content-disposition"] == f'attachment; filename="receipt-{receipt}-1.pdf"'
+    from cbportal.services.errors import NotFound
+    for args in ((receipt, 1, "buyer@example.test", "forged"), (receipt, 2, "buyer@example.test", sig),
+                 (receipt, 1, "other@example.test", sig)):
+        with pytest.raises(NotFound):
+            receipts.receipt_page(*args)

@@ -24,8 +24,8 @@ def test_sandbox_checkout_sends_only_a_token_to_the_order_form(page: Page, base_
     page.get_by_label("Year").fill("2030")
     page.get_by_label("CVC").fill("123")
     page.get_by_role("button", name="Pay now").click()
-    expect(page).to_have_url(re.compile(r"/portal\?receipt="))
-    expect(page.get_by_role("row", name=re.compile(r"1 initial .* paid"))).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/buy/thanks\?receipt="))
+    expect(page.get_by_role("status")).to_contain_text("You paid")
     app = sent.to(base_url)
     assert app.carrying(CARD) == [f"{base_url}/api/v1/sandbox/payment_methods"]   # the tokenizer, once
     assert not [u for u, p in app.frames if "123" in p and "cvc" in p.lower()]
@@ -50,5 +50,6 @@ def test_the_form_is_checked_before_the_card_is_confirmed(page: Page, base_url):
     page.get_by_label("Month").fill("12")
     page.get_by_label("Year").fill("2030")
     page.get_by_role("button", name="Pay now").click()
-    expect(page.get_by_role("alert")).to_contain_text("The customer needs an email and a name")
+    expect(page.get_by_text("Enter your email address: your receipt and order link go there.")).to_be_visible()
+    expect(page.get_by_label("Email")).to_have_attribute("aria-invalid", "true")
     assert sent.to(base_url).carrying(CARD) == []          # nothing was tokenized

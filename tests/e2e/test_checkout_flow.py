@@ -34,9 +34,11 @@ def test_buy_a_subscription_and_see_the_rebill(page: Page, base_url):
     page.get_by_label("Year").fill("2030")
     page.get_by_label("CVC").fill("123")
     page.get_by_role("button", name="Pay now").click()
+    expect(page).to_have_url(re.compile(r"/buy/thanks\?receipt="))
+    page.get_by_role("link", name="Go to your order page").click()
     expect(page).to_have_url(re.compile(r"/portal\?receipt="))
     expect(page.get_by_role("row", name=re.compile(r"1 initial .* \$29\.95 paid"))).to_be_visible()
-    expect(page.get_by_text(re.compile(r"Subscription: Active — \$9\.95 monthly"))).to_be_visible()
+    expect(page.get_by_text("Active: $9.95 monthly. 11 payments left.")).to_be_visible()
 
     result = move_clock(base_url, now + timedelta(days=33))
     assert result["processed"] >= 1
