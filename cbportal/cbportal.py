@@ -16,6 +16,7 @@ from cbportal.pages.customer_ticket import customer_ticket
 from cbportal.pages.home import home
 from cbportal.pages.invite import invite_page
 from cbportal.pages.login import login
+from cbportal.pages.my_orders import my_orders_page
 from cbportal.pages.portal import portal
 from cbportal.pages.staff import staff, staff_phone
 from cbportal.pages.staff_emails import staff_emails
@@ -37,6 +38,7 @@ from cbportal.state.checkout import CheckoutState
 from cbportal.state.confirmation import ConfirmationState
 from cbportal.state.customer_ticket import CustomerTicketState
 from cbportal.state.invite import InviteState
+from cbportal.state.my_orders import MyOrdersState
 from cbportal.state.portal import PortalState
 from cbportal.state.session import SessionState
 from cbportal.state.staff_emails import StaffEmailsState
@@ -106,6 +108,8 @@ app.add_page(checkout_page, route=routes.BUY, title="Checkout · cbportal",
              on_load=[SessionState.load_user, CheckoutState.load])
 app.add_page(confirmation_page, route=routes.BUY_THANKS, title="Thank you · cbportal",
              on_load=[SessionState.load_user, ConfirmationState.load])
+app.add_page(my_orders_page, route=routes.PORTAL_ORDERS, title="Your orders · cbportal",
+             on_load=[SessionState.load_user, MyOrdersState.load])
 app.add_page(card_page, route=routes.PORTAL_CARD, title="Update your card · cbportal",
              on_load=[SessionState.load_user, CardState.load])
 app.add_page(vendor_users, route=routes.VENDOR_USERS, title="Users · cbportal", on_load=VendorUsersState.load)

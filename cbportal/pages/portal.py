@@ -3,6 +3,7 @@
 import reflex as rx
 
 from cbportal.components.layout import public_page
+from cbportal.pages.my_orders import ask_form
 from cbportal.state.portal import BillRow, PortalState, TicketLink
 
 EXPLAIN = {
@@ -112,4 +113,5 @@ def portal() -> rx.Component:
         rx.cond(PortalState.error != "", rx.callout(PortalState.error, color_scheme="red", role="alert")),
         rx.cond(PortalState.found, order_card()),
         rx.cond(PortalState.found, open_ticket_form()),
+        ask_form(),
     )

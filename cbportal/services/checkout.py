@@ -136,6 +136,16 @@ def validate_customer(customer: CustomerInput, affiliate: str | None = None) -> 
     return email
 
 
+def _zone(name: str | None) -> str | None:
+    """A real IANA zone name, else None (the vendor's zone is used then)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return str(ZoneInfo(name)) if name and len(name) <= 64 else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 def customer_problems(customer: CustomerInput) -> dict[str, str]:
     """What is wrong with the order form's customer fields, per field, in sentences for the
     buyer (the page shows each next to its field); empty when they are fine."""
@@ -164,8 +174,10 @@ def customer_problems(customer: CustomerInput) -> dict[str, str]:
 
 
 def checkout(engine: Engine, *, now: datetime, gateway: Gateway, sku: str, customer: CustomerInput,
-             payment: PaymentInput, affiliate: str | None = None, shipping_address: dict | None = None) -> str:
-    """Place and pay an order; returns its receipt. A declined payment raises, after recording it."""
+             payment: PaymentInput, affiliate: str | None = None, shipping_address: dict | None = None,
+             time_zone: str | None = None) -> str:
+    """Place and pay an order; returns its receipt. A declined payment raises, after recording it.
+    `time_zone` is the buyer's (their browser's) IANA zone: their ticket emails give times in it."""
     email = validate_customer(customer, affiliate)
     validate_payment(payment, gateway, customer.country)
     with Session(engine) as session:
@@ -180,7 +192,8 @@ def checkout(engine: Engine, *, now: datetime, gateway: Gateway, sku: str, custo
     with Session(engine) as session:
         product = session.exec(select(Product).where(Product.sku == sku)).one()
         account = session.get(VendorAccount, product.account_id)
-        buyer = Customer(email=email, name=customer.name.strip(), country=customer.country.upper(), created_at=now)
+        buyer = Customer(email=email, name=customer.name.strip(), country=customer.country.upper(), created_at=now,
+                         time_zone=_zone(time_zone))
         session.add(buyer)
         session.flush()
         method = PaymentMethod(customer_id=buyer.id, type=payment.type, gateway=gateway.name,

@@ -68,3 +68,12 @@ def receipt_urls(base_url: str, secret: str, receipt: str, email: str, seq: int)
     query = urlencode({"email": email, "sig": signature(secret, "order", receipt, email)})
     path = f"{base_url}/api/v1/customer/orders/{receipt}/bills/{seq}/receipt"
     return f"{path}?{query}", f"{path}.pdf?{query}"
+
+
+def my_orders_url(base_url: str, secret: str, email: str) -> str:
+    """The list of all orders of one email address ("my orders"), signed for that address."""
+    return _signed(base_url, "/portal/orders", secret, "orders", "list", "all", email)
+
+
+def check_my_orders_signature(secret: str, email: str, given: str) -> bool:
+    return check(secret, "orders", "all", email, given)

@@ -29,7 +29,8 @@ TICKET_KINDS = ("ticket_opened", "reply", "ticket_changed", "ticket_closed", "in
 BILLING_KINDS = ("receipt", "sale_notice", "rebill_reminder", "rebill_notice", "payment_failed", "card_invalid",
                  "subscription_canceled", "subscription_changed")
 ACCOUNT_KINDS = ("invitation",)
-KINDS = TICKET_KINDS + BILLING_KINDS + ACCOUNT_KINDS
+CUSTOMER_KINDS = ("my_orders",)      # the signed "my orders" link a customer asks for (issue 15)
+KINDS = TICKET_KINDS + BILLING_KINDS + ACCOUNT_KINDS + CUSTOMER_KINDS
 
 _html_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 _text_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False, keep_trailing_newline=True)

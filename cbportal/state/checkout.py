@@ -18,6 +18,7 @@ from cbportal.services.errors import ServiceError
 from cbportal.services.gateways import PaymentInput, get_gateway, offered_types
 from cbportal.settings import get_settings
 
+BROWSER_ZONE = "Intl.DateTimeFormat().resolvedOptions().timeZone"
 FORM_FIELDS = ("email", "name", "country", "line1", "city", "postal_code")
 
 
@@ -51,6 +52,7 @@ class CheckoutState(rx.State):
     js_url: str = ""
     js_key: str = ""
     _form: dict = {}
+    _zone: str = ""
     _currency: str = ""
 
     @rx.event
@@ -71,6 +73,12 @@ class CheckoutState(rx.State):
         config = get_gateway().browser_config()
         self.js_url, self.js_key = config["js_url"], config["key"]
         self._offer("")
+        return rx.call_script(BROWSER_ZONE, callback=CheckoutState.set_zone)
+
+    @rx.event
+    def set_zone(self, zone: str):
+        """The buyer's time zone, from the browser: their ticket emails give times in it."""
+        self._zone = str(zone or "")[:64]
 
     def _offer(self, country: str) -> None:
         types = offered_types(get_gateway(), country)
@@ -150,7 +158,8 @@ class CheckoutState(rx.State):
                                         customer=checkout.CustomerInput(get("email", ""), get("name", ""),
                                                                         get("country", "")),
                                         payment=PaymentInput(type=self.pay_type, payment_method=token),
-                                        affiliate=self.affiliate or None, shipping_address=address)
+                                        affiliate=self.affiliate or None, shipping_address=address,
+                                        time_zone=self._zone or None)
         except ServiceError as error:
             self.error = customer_sentence(error)
             if error.code in ("card_refused", "payment_declined"):

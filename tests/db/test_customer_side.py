@@ -184,3 +184,54 @@ def test_receipts_as_a_print_view_and_a_pdf_behind_the_signed_link(shop):
                  (receipt, 1, "other@example.test", sig)):
         with pytest.raises(NotFound):
             receipts.receipt_page(*args)
+
+
+def test_my_orders_link_is_emailed_only_to_an_address_with_orders_and_lists_them(shop):
+    from datetime import timedelta
+
+    from cbportal.services import my_orders
+
+    product(shop, "PRO", initial=1000, rebill=1000)
+    product(shop, "EBOOK", initial=500, rebill=500, rebills=1)
+    first = buy(shop, "PRO", utc(2026, 1, 10, 9))
+    second = buy(shop, "EBOOK", utc(2026, 1, 11, 9))
+    with pytest.raises(Conflict):
+        buy(shop, "PRO", utc(2026, 1, 11, 10), payment=DECLINING)       # not an order: not listed
+    s_ = get_settings()
+    now = utc(2026, 1, 12, 9)
+    with Session(shop["engine"]) as s:
+        assert my_orders.request_link(s, now=now, email="nobody@example.test", base_url="", secret=s_.secret) is False
+        assert my_orders.request_link(s, now=now, email=" Buyer@Example.test ", base_url="http://x",
+                                      secret=s_.secret) is True
+        s.commit()
+        again = my_orders.request_link(s, now=now + timedelta(minutes=5), email="buyer@example.test", base_url="",
+                                       secret=s_.secret)
+        assert again is False                                          # once per 10 minutes
+        rows = my_orders.order_list(s, email="buyer@example.test", secret=s_.secret)
+    [mail] = outbox(shop, "my_orders")
+    assert mail.to_addr == "buyer@example.test"
+    assert links.my_orders_url("http://x", s_.secret, "buyer@example.test") in mail.body_text
+    assert [(r["receipt"], r["title"], r["date"], r["status"]) for r in rows] == [
+        (second, "EBOOK", "11 January 2026", "paid"), (first, "PRO", "10 January 2026", "paid")]
+    assert rows[0]["url"] == links.customer_order_url("", s_.secret, second, "buyer@example.test")
+    sig = links.signature(s_.secret, "orders", "all", "buyer@example.test")
+    assert links.check_my_orders_signature(s_.secret, "buyer@example.test", sig)
+    assert not links.check_my_orders_signature(s_.secret, "other@example.test", sig)
+
+
+def test_the_buyers_browser_zone_is_kept_for_their_emails(shop):
+    from cbportal.models import Customer
+
+    product(shop, "PRO", initial=1000, rebill=1000)
+    gw = SandboxGateway(shop["engine"], shop["clock"])
+    move(shop, utc(2026, 1, 10, 9))
+    for email, zone in (("berlin@example.test", "Europe/Berlin"), ("bogus@example.test", "Mars/Olympus"),
+                        ("none@example.test", None)):
+        checkout.checkout(shop["engine"], now=utc(2026, 1, 10, 9), gateway=gw, sku="PRO",
+                          customer=checkout.CustomerInput(email, "B", "DE"),
+                          payment=PaymentInput(type="card", card_number="4242424242424242", exp_month=12,
+                                               exp_year=2030), time_zone=zone)
+    with Session(shop["engine"]) as s:
+        zones = {c.email: c.time_zone for c in s.exec(select(Customer))}
+    assert (zones["berlin@example.test"], zones["bogus@example.test"], zones["none@example.test"]) == \
+        ("Europe/Berlin", None, None)

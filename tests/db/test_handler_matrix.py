@@ -132,6 +132,7 @@ def matrix(w) -> dict[tuple[str, str], tuple[list, dict, str]]:
            for h, a in (("reply", [{"body": "x"}]), ("close", []), ("change_type", ["tech_support"]),
                         ("escalate", [{"comment": "x"}]), ("set_zone", ["Europe/Berlin"]), ("stop_watching", []))},
         ("ConfirmationState", "load"): ([], {}, "customer"),
+        ("MyOrdersState", "load"): ([], {}, "customer"),
         ("InviteState", "load"): ([], {}, "customer"),
         ("InviteState", "accept"): ([{"password": "taken-over-1", "again": "taken-over-1"}], {}, "customer"),
         ("CardState", "load"): ([], {}, "customer"),
@@ -152,7 +153,10 @@ EXEMPT = {
     ("VendorTicketsState", "watch"): "the same live_feed.follow as the dashboard",
     ("CustomerTicketState", "watch"): "the same live_feed.follow; its _actor() is the signed link, re-checked "
                                       "before every refresh (tests/e2e/test_customer_side.py)",
+    ("MyOrdersState", "ask"): "public by design: emails the signed list link only to the address typed, and "
+                              "answers the same whether or not it has orders (tests/db/test_customer_side.py)",
     ("CheckoutState", "load"): "public by design: shows an approved product's terms to anyone",
+    ("CheckoutState", "set_zone"): "public by design: the buyer's own browser time zone, kept for their own order",
     ("CheckoutState", "choose_pay_type"): "public by design: a radio choice, no data",
     ("CheckoutState", "pay"): "public by design: anyone may buy; it creates their own order (tests/db/test_billing)",
     ("CheckoutState", "choose_country"): "public by design: narrows the payment types offered, no data",
