@@ -15,8 +15,8 @@ def field_error(name: str, error) -> rx.Component:
 
 
 def field(label: str, name: str, error="", **props) -> rx.Component:
-    invalid = {"aria_invalid": rx.cond(error != "", "true", "false"), "aria_describedby": f"{name}-error"} \
-        if isinstance(error, rx.Var) else {}
+    invalid = {"aria_invalid": rx.cond(error != "", "true", "false"), "aria_describedby": f"{name}-error",
+               "on_blur": S.clear_error(name)} if isinstance(error, rx.Var) else {}
     return rx.vstack(rx.el.label(label, html_for=name, style={"fontWeight": 500}),
                      rx.input(id=name, name=name, width="100%", **invalid, **props),
                      field_error(name, error) if isinstance(error, rx.Var) else rx.fragment(),
@@ -56,7 +56,7 @@ def order_form() -> rx.Component:
         country_picker(),
         rx.cond(S.physical, rx.vstack(
             rx.text("Shipping address (ships to ", S.ship_to, ")", weight="medium"),
-            field("Street", "line1", auto_complete="address-line1"),
+            field("Street", "line1", auto_complete="address-line1", on_blur=S.clear_error("address")),
             field("City", "city", auto_complete="address-level2"),
             field("Postal code", "postal_code", auto_complete="postal-code"),
             field_error("address", S.address_error),

@@ -315,6 +315,7 @@ def update_card(engine: Engine, *, now: datetime, gateway: Gateway, receipt: str
 
 def terms_summary(session: Session, *, sku: str, now: datetime) -> dict:
     """What a buyer is told before paying: today's price and the recurring terms in plain words."""
+    from cbportal.services import purchase
     from cbportal.services.money import format_cents
 
     product = session.exec(select(Product).where(Product.sku == sku)).first()
@@ -329,7 +330,7 @@ def terms_summary(session: Session, *, sku: str, now: datetime) -> dict:
         count = "until you cancel" if product.rebills is None else f"{product.rebills} payments"
         terms = (f"Then {format_cents(product.rebill_price_cents, product.currency)} "
                  f"{calendar.frequency_label(str(product.frequency_unit), product.frequency_count)}, {count}, "
-                 f"the first on {first.isoformat()}. You can cancel at any time.")
+                 f"the first on {purchase.day_words(first)}. You can cancel at any time.")
     today_text = ("Free today" + (f" ({product.trial_days}-day trial)" if product.trial_days else "")
                   if product.initial_price_cents == 0 else f"{format_cents(product.initial_price_cents, product.currency)} today")
     return {"sku": product.sku, "title": product.title, "description": product.description, "vendor": account.nickname,

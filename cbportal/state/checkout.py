@@ -98,6 +98,12 @@ class CheckoutState(rx.State):
         self._offer(self.country)
 
     @rx.event
+    def clear_error(self, field: str):
+        """The buyer left a field they were told to fix: its message goes until the next try."""
+        if field in ("email", "name", "country", "address", "card"):
+            setattr(self, f"{field}_error", "")
+
+    @rx.event
     def choose_pay_type(self, value: str):
         if value in ("card", "paypal", "elv"):
             self.pay_type = value

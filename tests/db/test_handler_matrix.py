@@ -156,6 +156,7 @@ EXEMPT = {
     ("MyOrdersState", "ask"): "public by design: emails the signed list link only to the address typed, and "
                               "answers the same whether or not it has orders (tests/db/test_customer_side.py)",
     ("CheckoutState", "load"): "public by design: shows an approved product's terms to anyone",
+    ("CheckoutState", "clear_error"): "public by design: hides one of the page's own field messages, no data",
     ("CheckoutState", "set_zone"): "public by design: the buyer's own browser time zone, kept for their own order",
     ("CheckoutState", "choose_pay_type"): "public by design: a radio choice, no data",
     ("CheckoutState", "pay"): "public by design: anyone may buy; it creates their own order (tests/db/test_billing)",

@@ -162,3 +162,31 @@ def test_the_customer_ticket_page_is_live(page: Page, base_url, app_server):
     with Session(engine) as s:
         order = s.exec(select(Order).where(Order.receipt == receipt)).one()
         assert s.get(Ticket, ticket_id).close_reason == "processed" and order.status in ("refunded", "partially_refunded")
+
+
+def test_my_orders_link_by_email_then_the_list(page: Page, base_url, app_server):
+    """"Email me the link" on the portal; the emailed signed link lists every order of the address."""
+    import email
+    import time
+    from email import policy
+
+    page.set_viewport_size(SIZES["phone"])
+    page.goto(f"{base_url}/portal")
+    page.get_by_label("Send the link to").fill("phone-buyer@example.test")
+    page.get_by_role("button", name="Email me the link").click()
+    expect(page.get_by_role("status")).to_contain_text("If we have orders for this address, we have just emailed")
+    mail_dir = Path(app_server["env"]["CBPORTAL_VAR_DIR"]) / "mail"
+    deadline, found = time.time() + 20, []
+    while time.time() < deadline and not found:
+        found = [p for p in mail_dir.glob("*-my_orders.eml")
+                 if "phone-buyer@example.test" in email.message_from_bytes(p.read_bytes(), policy=policy.default)["To"]]
+        time.sleep(0.5)
+    assert found, "no my-orders email"
+    message = email.message_from_bytes(found[0].read_bytes(), policy=policy.default)
+    link = re.search(r"See all your orders: (\S+)", message.get_body(("plain",)).get_content()).group(1)
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Your orders")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile(r"Open order [A-Z0-9]{8}"))).to_have_count(1)
+    fits(page, "my-orders", "phone")
+    page.goto(link.replace("sig=", "sig=0"))
+    expect(page.get_by_role("alert")).to_contain_text("This link is not valid.")
