@@ -26,6 +26,12 @@ SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "hei
 VENDOR_LINKS = ("Vendor dashboard", "Transactions", "Reports", "Users", "Settings", "Staff")
 
 
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    """The customer's browser is in Berlin: the ticket page shows times there and says so."""
+    return {**browser_context_args, "timezone_id": "Europe/Berlin"}
+
+
 def fits(page: Page, name: str, size: str) -> None:
     """No horizontal overflow, then a full-page screenshot for the docs."""
     page.wait_for_timeout(300)                       # fonts and the card fields settle
@@ -104,7 +110,7 @@ def test_checkout_confirmation_order_and_ticket_fit_the_screen(page: Page, base_
     page.get_by_role("button", name="Open ticket").click()
     expect(page.get_by_role("heading", name=re.compile(r"Refund request #\d+"))).to_be_visible()
     expect(page.get_by_text("You opened this ticket as a refund request.")).to_be_visible()
-    expect(page.get_by_text(re.compile(r"Times are in your time zone \(.+\)\."))).to_be_visible()
+    expect(page.get_by_text("Times are in your time zone (Europe/Berlin).")).to_be_visible()
     expect(page.get_by_role("timer")).to_contain_text("Refund in")
     fits(page, "ticket", size)
 
