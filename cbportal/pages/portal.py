@@ -99,17 +99,25 @@ def order_card() -> rx.Component:
 
 def portal() -> rx.Component:
     return public_page(
-        rx.heading("Find your order", size="7"),
-        rx.text("Enter the receipt number from your purchase email and the email address you used. "
-                "No account is needed.", color_scheme="gray"),
-        rx.form(
-            rx.flex(
-                lookup_field("Receipt number", "receipt", PortalState.receipt_error, placeholder="e.g. K7Q2M9XA",
-                             auto_complete="off", spell_check=False),
-                lookup_field("Email", "email", PortalState.email_error, type="email", auto_complete="email"),
-                rx.button("Look up", type="submit"),
-                spacing="3", wrap="wrap", align="end", width="100%"),
-            on_submit=PortalState.lookup, reset_on_submit=False, width="100%"),
+        rx.cond(PortalState.found,
+                rx.flex(rx.heading("Your order", size="7"), rx.spacer(),
+                        rx.button("Look up another order", variant="ghost", on_click=PortalState.start_over),
+                        align="center", wrap="wrap",
+                        spacing="3", width="100%"),
+                rx.vstack(
+                    rx.heading("Find your order", size="7"),
+                    rx.text("Enter the receipt number from your purchase email and the email address you used. "
+                            "No account is needed.", color_scheme="gray"),
+                    rx.form(
+                        rx.flex(
+                            lookup_field("Receipt number", "receipt", PortalState.receipt_error,
+                                         placeholder="e.g. K7Q2M9XA", auto_complete="off", spell_check=False),
+                            lookup_field("Email", "email", PortalState.email_error, type="email",
+                                         auto_complete="email"),
+                            rx.button("Look up", type="submit"),
+                            spacing="3", wrap="wrap", align="end", width="100%"),
+                        on_submit=PortalState.lookup, reset_on_submit=False, width="100%"),
+                    spacing="4", width="100%")),
         rx.cond(PortalState.error != "", rx.callout(PortalState.error, color_scheme="red", role="alert")),
         rx.cond(PortalState.found, order_card()),
         rx.cond(PortalState.found, open_ticket_form()),

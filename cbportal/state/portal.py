@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TypedDict
 
 import reflex as rx
@@ -60,6 +61,12 @@ class PortalState(rx.State):
         receipt, email, sig = params.get("receipt", ""), params.get("email", ""), params.get("sig", "")
         if receipt and email and links.check_order_signature(get_settings().secret, receipt, email, sig):
             return PortalState.lookup({"receipt": receipt, "email": email, "sig": sig})
+        self.found, self.error, self.receipt_error, self.email_error = False, "", "", ""
+
+    @rx.event
+    def start_over(self):
+        """Back to the empty lookup form."""
+        self.found, self.error, self.receipt_error, self.email_error, self.open_error = False, "", "", "", ""
 
     @rx.event
     def lookup(self, form: dict):
@@ -86,7 +93,8 @@ class PortalState(rx.State):
             "active", "dunning")
         self._load_tickets()
         secret = get_settings().secret
-        self.bills = [BillRow(seq=b["seq"], kind=b["kind"], date=b["scheduled_date"],
+        self.bills = [BillRow(seq=b["seq"], kind="First payment" if b["kind"] == "initial" else "Renewal",
+                              date=purchase.day_words(date.fromisoformat(b["scheduled_date"])),
                               amount=format_cents(b["amount_cents"], view["currency"]),
                               status=orders.bill_status_words(b, view["currency"]),
                               **dict(zip(("receipt_url", "pdf_url"),

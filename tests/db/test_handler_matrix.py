@@ -126,6 +126,7 @@ def matrix(w) -> dict[tuple[str, str], tuple[list, dict, str]]:
         ("PortalState", "load"): ([], {}, "customer"),
         ("PortalState", "lookup"): ([{"receipt": r, "email": "attacker@example.test"}], {}, "customer"),
         ("PortalState", "choose_type"): (["refund"], {}, "customer"),
+        ("PortalState", "start_over"): ([], {}, "customer"),
         ("PortalState", "open_ticket"): ([{"comment": "x"}], {}, "customer"),
         ("CustomerTicketState", "load"): ([], {}, "customer"),
         **{("CustomerTicketState", h): (a, {"ticket_id": t, "email": "buyer@example.test", "sig": "forged"}, "customer")

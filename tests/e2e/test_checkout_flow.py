@@ -37,13 +37,13 @@ def test_buy_a_subscription_and_see_the_rebill(page: Page, base_url):
     expect(page).to_have_url(re.compile(r"/buy/thanks\?receipt="))
     page.get_by_role("link", name="Go to your order page").click()
     expect(page).to_have_url(re.compile(r"/portal\?receipt="))
-    expect(page.get_by_role("row", name=re.compile(r"1 initial .* \$29\.95 paid"))).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile(r"1 First payment .* \$29\.95 paid"))).to_be_visible()
     expect(page.get_by_text("Active: $9.95 monthly. 11 payments left.")).to_be_visible()
 
     result = move_clock(base_url, now + timedelta(days=33))
     assert result["processed"] >= 1
     page.reload()
-    expect(page.get_by_role("row", name=re.compile(r"2 rebill .* \$9\.95 paid"))).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile(r"2 Renewal .* \$9\.95 paid"))).to_be_visible()
 
 
 def test_checkout_refuses_an_invalid_card(page: Page, base_url):

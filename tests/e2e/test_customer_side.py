@@ -99,7 +99,7 @@ def test_checkout_confirmation_order_and_ticket_fit_the_screen(page: Page, base_
 
     page.get_by_role("link", name="Go to your order page").click()
     expect(page.get_by_text("Active: $9.95 monthly. 11 payments left.")).to_be_visible()
-    expect(page.get_by_role("row", name=re.compile(r"1 initial .* \$29\.95 paid"))).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile(r"1 First payment .* \$29\.95 paid"))).to_be_visible()
     expect(page.get_by_role("link", name="Update your card")).to_be_visible()
     fits(page, "order", size)
 
