@@ -59,6 +59,7 @@ def no_vendor_navigation(page: Page, size: str) -> None:
 @pytest.mark.parametrize("size", ["phone", "desktop"])
 def test_checkout_confirmation_order_and_ticket_fit_the_screen(page: Page, base_url, size):
     page.set_viewport_size(SIZES[size])
+    page.clock.install(time=app_now(base_url))          # the countdown ticks on the app's test clock
     page.goto(f"{base_url}/portal")
     expect(page.get_by_role("heading", name="Find your order")).to_be_visible()
     no_vendor_navigation(page, size)
