@@ -103,6 +103,10 @@ def test_checkout_confirmation_order_and_ticket_fit_the_screen(page: Page, base_
     expect(page.get_by_role("row", name=re.compile(r"1 First payment .* \$29\.95 paid"))).to_be_visible()
     expect(page.get_by_role("link", name="Update your card")).to_be_visible()
     fits(page, "order", size)
+    view = page.request.get(base_url + page.get_by_role("link", name="Receipt: print view").get_attribute("href"))
+    assert view.status == 200 and "Payment</th><td>First payment" in view.text()
+    pdf = page.request.get(base_url + page.get_by_role("link", name="Receipt PDF").get_attribute("href"))
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf" and pdf.body()[:5] == b"%PDF-"
 
     page.get_by_role("radio", name="Refund").click()
     expect(page.get_by_text("refunded after 24 business hours")).to_be_visible()
