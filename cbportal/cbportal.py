@@ -11,10 +11,12 @@ from cbportal import routes
 from cbportal.api.app import build_api
 from cbportal.pages.card import card_page
 from cbportal.pages.checkout import checkout_page
+from cbportal.pages.confirmation import confirmation_page
 from cbportal.pages.customer_ticket import customer_ticket
 from cbportal.pages.home import home
 from cbportal.pages.invite import invite_page
 from cbportal.pages.login import login
+from cbportal.pages.my_orders import my_orders_page
 from cbportal.pages.portal import portal
 from cbportal.pages.staff import staff, staff_phone
 from cbportal.pages.staff_emails import staff_emails
@@ -36,8 +38,10 @@ from cbportal.ops.metrics import install_database_collector, watch_websockets
 from cbportal.settings import SettingsError, get_settings
 from cbportal.state.card import CardState
 from cbportal.state.checkout import CheckoutState
+from cbportal.state.confirmation import ConfirmationState
 from cbportal.state.customer_ticket import CustomerTicketState
 from cbportal.state.invite import InviteState
+from cbportal.state.my_orders import MyOrdersState
 from cbportal.state.portal import PortalState
 from cbportal.state.session import SessionState
 from cbportal.state.staff_emails import StaffEmailsState
@@ -108,6 +112,10 @@ app.add_page(vendor_ticket, route=routes.VENDOR_TICKET, title="Ticket · cbporta
 app.add_page(staff_emails, route=routes.STAFF_EMAILS, title="Email samples · cbportal", on_load=StaffEmailsState.load)
 app.add_page(checkout_page, route=routes.BUY, title="Checkout · cbportal",
              on_load=[SessionState.load_user, CheckoutState.load])
+app.add_page(confirmation_page, route=routes.BUY_THANKS, title="Thank you · cbportal",
+             on_load=[SessionState.load_user, ConfirmationState.load])
+app.add_page(my_orders_page, route=routes.PORTAL_ORDERS, title="Your orders · cbportal",
+             on_load=[SessionState.load_user, MyOrdersState.load])
 app.add_page(card_page, route=routes.PORTAL_CARD, title="Update your card · cbportal",
              on_load=[SessionState.load_user, CardState.load])
 app.add_page(vendor_users, route=routes.VENDOR_USERS, title="Users · cbportal", on_load=VendorUsersState.load)

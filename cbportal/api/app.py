@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
-from cbportal.api import accounts, affiliates, deps, email_samples, offers, errors, orders, products, sandbox, subscriptions, testing, tickets
+from cbportal.api import (accounts, affiliates, deps, email_samples, errors, offers, orders, products, receipts,
+                          sandbox, subscriptions, testing, tickets)
 from cbportal.settings import get_settings
 
 PREFIX = "/api/v1"
@@ -21,6 +22,7 @@ def build_api(*, test_mode: bool | None = None) -> FastAPI:
             if isinstance(route, APIRoute) and (PREFIX + route.path).startswith(deps.CUSTOMER_PREFIX):
                 route.responses.update(errors.RATE_LIMITED)
         api.include_router(module.router, prefix=PREFIX)
+    api.include_router(receipts.router, prefix=PREFIX)   # customers' receipt downloads (not in the schema)
     if test_mode:
         api.include_router(testing.router, prefix=PREFIX)
     if get_settings().payments == "sandbox":  # the sandbox's tokenizer; Stripe's own servers do this in stripe mode

@@ -6,10 +6,11 @@
 (function () {
   var src = (document.currentScript && document.currentScript.src) || "";
   var BASE = src.replace(/\/api\/v1\/sandbox\/stripe\.js.*$/, "");
-  var FIELDS = [["number", "Card number", "4242 4242 4242 4242", "cc-number", "16em"],
-                ["exp_month", "Month", "12", "cc-exp-month", "4em"],
-                ["exp_year", "Year", "2030", "cc-exp-year", "5em"],
-                ["cvc", "CVC", "123", "cc-csc", "4em"]];
+  // [key, label, hint (clearly not a value), autocomplete, flex, max length]
+  var FIELDS = [["number", "Card number", "1234 1234 1234 1234", "cc-number", "1 1 100%", 23],
+                ["exp_month", "Month", "MM", "cc-exp-month", "1 1 4em", 2],
+                ["exp_year", "Year", "YYYY", "cc-exp-year", "1 1 5em", 4],
+                ["cvc", "CVC", "3 or 4 digits", "cc-csc", "1 1 6em", 4]];
 
   function CardElement(group) { this._group = group; this._box = null; this._inputs = null; }
   CardElement.prototype.mount = function (host) {
@@ -24,7 +25,14 @@
       label.style.cssText = "display:flex;flex-direction:column;font-size:14px;font-weight:500";
       span.textContent = f[1];
       input.type = "text"; input.placeholder = f[2]; input.autocomplete = f[3]; input.inputMode = "numeric";
-      input.style.cssText = "width:" + f[4] + ";padding:6px 8px;border:1px solid #ccc;border-radius:6px;font:inherit";
+      input.maxLength = f[5];
+      input.style.cssText = "width:100%;box-sizing:border-box;padding:6px 8px;border:1px solid #ccc;" +
+                            "border-radius:6px;font:inherit";
+      label.style.flex = f[4]; label.style.minWidth = "0";
+      if (f[0] === "number") input.addEventListener("input", function () {   // groups of four as typed
+        var digits = input.value.replace(/\D/g, "").slice(0, 19);
+        input.value = digits.replace(/(\d{4})(?=\d)/g, "$1 ");
+      });
       label.appendChild(span); label.appendChild(input); box.appendChild(label);
       inputs[f[0]] = input;
     });

@@ -1,11 +1,47 @@
-"""The page template: navbar for the three areas, the signed-in user, page body."""
+"""The page template: the navigation bar (a menu button on screens under 768 px), the
+signed-in user, the page body.
+
+The navigation links are data in one place (`NAV_LINKS`: label, route, who may see it)
+and `nav_links(area)` chooses them. Public pages (home, checkout, the customer portal and
+ticket, card update, invitation, login) show only the customer links: a customer never
+sees the vendor or staff navigation. Vendor and staff pages show every link; filtering
+those by the user's roles belongs to `nav_links` too."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import reflex as rx
 
 from cbportal import routes
 from cbportal.state.session import SessionState
+
+PUBLIC, VENDOR, STAFF = "public", "vendor", "staff"
+NARROW = "48em"   # 768 px: under it the links fold into the menu button
+
+
+class NavLink(NamedTuple):
+    label: str
+    route: str
+    who: frozenset[str]      # the audiences that may see the link: PUBLIC, VENDOR, STAFF
+
+
+NAV_LINKS: tuple[NavLink, ...] = (
+    NavLink("Find your order", routes.PORTAL, frozenset({PUBLIC, VENDOR, STAFF})),
+    NavLink("Vendor dashboard", routes.VENDOR, frozenset({VENDOR, STAFF})),
+    NavLink("Tickets", routes.VENDOR_TICKETS, frozenset({VENDOR, STAFF})),
+    NavLink("Transactions", routes.VENDOR_ORDERS, frozenset({VENDOR, STAFF})),
+    NavLink("Products", routes.VENDOR_PRODUCTS, frozenset({VENDOR, STAFF})),
+    NavLink("Reports", routes.VENDOR_REPORTS, frozenset({VENDOR, STAFF})),
+    NavLink("Users", routes.VENDOR_USERS, frozenset({VENDOR, STAFF})),
+    NavLink("Settings", routes.VENDOR_SETTINGS, frozenset({VENDOR, STAFF})),
+    NavLink("Staff", routes.STAFF, frozenset({VENDOR, STAFF})),
+)
+
+
+def nav_links(area: str) -> list[NavLink]:
+    """The links a page of `area` (PUBLIC, VENDOR or STAFF) shows."""
+    return [link for link in NAV_LINKS if area in link.who]
 
 
 def nav_link(text: str, href: str) -> rx.Component:
@@ -13,40 +49,57 @@ def nav_link(text: str, href: str) -> rx.Component:
                    white_space="nowrap")
 
 
-def navbar() -> rx.Component:
+def account_controls() -> rx.Component:
+    return rx.cond(
+        SessionState.user_name != "",
+        rx.hstack(
+            rx.text(SessionState.user_name, " (", SessionState.user_kind, ")", size="2",
+                    display=rx.breakpoints(initial="none", sm="block")),
+            rx.button("Log out", on_click=SessionState.logout, variant="soft", size="2"),
+            align="center",
+        ),
+        rx.link(rx.button("Log in", size="2"), href=routes.LOGIN),
+    )
+
+
+def menu_button(links: list[NavLink]) -> rx.Component:
+    """The navigation on a narrow screen: one button opening the list of links."""
+    return rx.box(
+        rx.menu.root(
+            rx.menu.trigger(rx.button(rx.icon("menu", size=18), "Menu", variant="soft", size="2",
+                                      aria_label="Menu")),
+            rx.menu.content(*[rx.menu.item(link.label, on_click=rx.redirect(link.route)) for link in links]),
+        ),
+        display=rx.breakpoints(initial="block", sm="none"),
+    )
+
+
+def navbar(area: str = VENDOR) -> rx.Component:
+    links = nav_links(area)
     return rx.hstack(
         rx.link(rx.heading("cbportal", size="5"), href=routes.HOME, underline="none"),
-        rx.hstack(
-            nav_link("Customer portal", routes.PORTAL),
-            nav_link("Vendor dashboard", routes.VENDOR),
-            nav_link("Tickets", routes.VENDOR_TICKETS),
-            nav_link("Transactions", routes.VENDOR_ORDERS),
-            nav_link("Products", routes.VENDOR_PRODUCTS),
-            nav_link("Reports", routes.VENDOR_REPORTS),
-            nav_link("Users", routes.VENDOR_USERS),
-            nav_link("Settings", routes.VENDOR_SETTINGS),
-            nav_link("Staff", routes.STAFF),
-            spacing="5",
-        ),
+        rx.hstack(*[nav_link(link.label, link.route) for link in links], spacing="5", wrap="wrap",
+                  display=rx.breakpoints(initial="none", sm="flex"), aria_label="Main navigation"),
         rx.spacer(),
-        rx.cond(
-            SessionState.user_name != "",
-            rx.hstack(
-                rx.text(SessionState.user_name, " (", SessionState.user_kind, ")", size="2"),
-                rx.button("Log out", on_click=SessionState.logout, variant="soft", size="2"),
-                align="center",
-            ),
-            rx.link(rx.button("Log in", size="2"), href=routes.LOGIN),
-        ),
-        align="center", spacing="6", padding_x="2em", padding_y="1em", width="100%",
-        border_bottom="1px solid var(--gray-a5)",
+        menu_button(links),
+        account_controls(),
+        align="center", spacing="4", padding_x=rx.breakpoints(initial="1em", sm="2em"), padding_y="1em",
+        width="100%", border_bottom="1px solid var(--gray-a5)",
     )
 
 
-def page(*children: rx.Component) -> rx.Component:
+def page(*children: rx.Component, area: str = VENDOR) -> rx.Component:
+    """A page of `area`: PUBLIC pages (customers) get the customer navigation only."""
     return rx.box(
         rx.script(src="/countdown.js"),
-        navbar(),
-        rx.container(rx.vstack(*children, spacing="5", width="100%"), size="4", padding_y="2em"),
+        rx.el.nav(navbar(area), style={"width": "100%"}),
+        rx.container(rx.vstack(*children, spacing="5", width="100%"), size="4",
+                     padding_y=rx.breakpoints(initial="1em", sm="2em"),
+                     padding_x=rx.breakpoints(initial="0.75em", sm="1.5em")),
         width="100%",
     )
+
+
+def public_page(*children: rx.Component) -> rx.Component:
+    """A page for customers and visitors: no vendor or staff links."""
+    return page(*children, area=PUBLIC)

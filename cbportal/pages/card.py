@@ -3,13 +3,13 @@
 
 import reflex as rx
 
-from cbportal.components.layout import page
+from cbportal.components.layout import public_page
 from cbportal.components.payment import card_box, payment_area
 from cbportal.state.card import CardState as S
 
 
 def card_page() -> rx.Component:
-    return page(
+    return public_page(
         rx.heading("Update your card", size="7"),
         rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert")),
         rx.cond(S.notice != "", rx.callout(S.notice, color_scheme="green", role="status")),

@@ -3,7 +3,7 @@
 import reflex as rx
 
 from cbportal import routes
-from cbportal.components.layout import page
+from cbportal.components.layout import public_page
 
 
 def area(title: str, text: str, href: str, action: str) -> rx.Component:
@@ -12,7 +12,7 @@ def area(title: str, text: str, href: str, action: str) -> rx.Component:
 
 
 def home() -> rx.Component:
-    return page(
+    return public_page(
         rx.heading("Support tickets and recurring billing for digital products", size="7"),
         rx.text("Customers ask for help, refunds or cancelations; vendors get a business day to save the sale; "
                 "subscriptions bill exactly on schedule, and every party hears about every change.", size="4"),
@@ -22,6 +22,6 @@ def home() -> rx.Component:
             area("Vendors", "Tickets with their countdowns, orders, subscriptions and reports.",
                  routes.VENDOR, "Vendor dashboard"),
             area("Platform staff", "Product approvals, escalations and phone tickets.", routes.STAFF, "Staff area"),
-            columns="3", spacing="4", width="100%",
+            columns=rx.breakpoints(initial="1", sm="3"), spacing="4", width="100%",
         ),
     )

@@ -3,12 +3,12 @@
 import reflex as rx
 
 from cbportal import routes
-from cbportal.components.layout import page
+from cbportal.components.layout import public_page
 from cbportal.state.invite import InviteState as S
 
 
 def invite_page() -> rx.Component:
-    return page(
+    return public_page(
         rx.heading("Choose your password", size="7"),
         rx.cond(
             S.done,

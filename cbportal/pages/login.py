@@ -2,12 +2,12 @@
 
 import reflex as rx
 
-from cbportal.components.layout import page
+from cbportal.components.layout import public_page
 from cbportal.state.login import LoginState
 
 
 def login() -> rx.Component:
-    return page(
+    return public_page(
         rx.card(
             rx.form(
                 rx.vstack(

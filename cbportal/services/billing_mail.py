@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session
+from urllib.parse import urlencode
 
-from cbportal.models import Customer, Order, Product, VendorAccount
-from cbportal.services import links, mail
+from sqlmodel import Session, select
+
+from cbportal import routes
+from cbportal.models import Customer, Order, Product, Subscription, VendorAccount
+from cbportal.services import links, mail, purchase
 from cbportal.services.money import format_cents
 
 
@@ -25,6 +28,33 @@ def _card_link(order: Order, customer: Customer) -> str:
     return links.card_update_url(s.base_url, s.secret, order.receipt, customer.email)
 
 
+def _receipt(session: Session, *, now: datetime, order: Order, customer: Customer, account: VendorAccount,
+             **base) -> None:
+    """The customer's receipt (issue 15): what was paid, the terms, the next charge, the signed
+    order link, how to get help (a ticket) and the vendor's contact (R4 fallback)."""
+    from cbportal.settings import get_settings
+
+    s = get_settings()
+    view = purchase.summary(session, order, base_url=s.base_url, secret=s.secret)
+    mail.queue(session, now=now, kind="receipt", to=customer.email, subject=f"Your receipt {order.receipt}",
+               template="receipt", why=f"Thank you for your purchase from {account.nickname}.", s=view, **base)
+
+
+def _sale_notice(session: Session, *, now: datetime, order: Order, customer: Customer, account: VendorAccount,
+                 product: Product, amount: str, **base) -> None:
+    """The vendor's sale notice, with links to the order window and to "create ticket"."""
+    from cbportal.settings import get_settings
+
+    url = get_settings().base_url
+    sub = session.exec(select(Subscription).where(Subscription.order_id == order.id)).first()
+    mail.queue(session, now=now, kind="sale_notice", to=account.account_email, subject=f"New sale {order.receipt}",
+               template="sale_notice", why=f"You made a sale of {amount}.", receipt=order.receipt,
+               title=product.title, sku=product.sku, customer=f"{customer.name} <{customer.email}>",
+               terms=purchase.terms_words(sub, order.currency, for_customer=False),
+               order_link=f"{url}{routes.VENDOR_ORDERS}?{urlencode({'receipt': order.receipt})}",
+               ticket_link=f"{url}{routes.VENDOR_TICKETS}?{urlencode({'receipt': order.receipt})}", **base)
+
+
 def send(session: Session, *, now: datetime, kind: str, order: Order, amount_cents: int | None = None,
          date=None, extra: str = "") -> None:
     customer, account, product = _parties(session, order)
@@ -32,13 +62,10 @@ def send(session: Session, *, now: datetime, kind: str, order: Order, amount_cen
     base = {"account_id": account.id, "order_id": order.id}
     lines = [f"Order {order.receipt}: {product.title} ({product.sku}) from {account.nickname}."]
     if kind == "receipt":
-        mail.queue(session, now=now, kind=kind, to=customer.email, subject=f"Your receipt {order.receipt}",
-                   why=f"Thank you for your purchase. You paid {amount}.", lines=lines + [extra] if extra else lines,
-                   **base)
+        _receipt(session, now=now, order=order, customer=customer, account=account, **base)
     elif kind == "sale_notice":
-        mail.queue(session, now=now, kind=kind, to=account.account_email, subject=f"New sale {order.receipt}",
-                   why=f"You made a sale of {amount}.", lines=lines + [f"Customer: {customer.name} <{customer.email}>"],
-                   **base)
+        _sale_notice(session, now=now, order=order, customer=customer, account=account, product=product,
+                     amount=amount, **base)
     elif kind == "rebill_reminder":
         mail.queue(session, now=now, kind=kind, to=customer.email, subject=f"Upcoming payment for {product.title}",
                    why=f"Your next payment of {amount} is on {date}.", lines=lines, **base)

@@ -136,9 +136,48 @@ def validate_customer(customer: CustomerInput, affiliate: str | None = None) -> 
     return email
 
 
+def _zone(name: str | None) -> str | None:
+    """A real IANA zone name, else None (the vendor's zone is used then)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return str(ZoneInfo(name)) if name and len(name) <= 64 else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def customer_problems(customer: CustomerInput) -> dict[str, str]:
+    """What is wrong with the order form's customer fields, per field, in sentences for the
+    buyer (the page shows each next to its field); empty when they are fine."""
+    from cbportal.services import countries
+
+    problems: dict[str, str] = {}
+    email = (customer.email or "").strip()
+    if not email:
+        problems["email"] = "Enter your email address: your receipt and order link go there."
+    else:
+        try:
+            valid_email(input_policy.line(email, "email", 254), "email")
+        except Invalid:
+            problems["email"] = "This does not look like an email address. Check it for typing errors."
+    name = (customer.name or "").strip()
+    if not name:
+        problems["name"] = "Enter your name as it should appear on the receipt."
+    else:
+        try:
+            input_policy.line(name, "name", 200, 1)
+        except Invalid:
+            problems["name"] = "Your name must fit on one line and be at most 200 characters."
+    if not countries.is_country(customer.country or ""):
+        problems["country"] = "Choose the country you live in."
+    return problems
+
+
 def checkout(engine: Engine, *, now: datetime, gateway: Gateway, sku: str, customer: CustomerInput,
-             payment: PaymentInput, affiliate: str | None = None, shipping_address: dict | None = None) -> str:
-    """Place and pay an order; returns its receipt. A declined payment raises, after recording it."""
+             payment: PaymentInput, affiliate: str | None = None, shipping_address: dict | None = None,
+             time_zone: str | None = None) -> str:
+    """Place and pay an order; returns its receipt. A declined payment raises, after recording it.
+    `time_zone` is the buyer's (their browser's) IANA zone: their ticket emails give times in it."""
     email = validate_customer(customer, affiliate)
     validate_payment(payment, gateway, customer.country)
     with Session(engine) as session:
@@ -153,7 +192,8 @@ def checkout(engine: Engine, *, now: datetime, gateway: Gateway, sku: str, custo
     with Session(engine) as session:
         product = session.exec(select(Product).where(Product.sku == sku)).one()
         account = session.get(VendorAccount, product.account_id)
-        buyer = Customer(email=email, name=customer.name.strip(), country=customer.country.upper(), created_at=now)
+        buyer = Customer(email=email, name=customer.name.strip(), country=customer.country.upper(), created_at=now,
+                         time_zone=_zone(time_zone))
         session.add(buyer)
         session.flush()
         method = PaymentMethod(customer_id=buyer.id, type=payment.type, gateway=gateway.name,
@@ -211,14 +251,10 @@ def finish_initial_charge(engine: Engine, *, attempt_id: int, result, at: dateti
 
 def _after_sale(session: Session, *, order: Order, product: Product, account: VendorAccount, now: datetime,
                 amount: int) -> None:
-    extra = ""
     if product.recurring:
-        sub = billing.start_subscription(session, now=now, order=order, product=product, account=account,
-                                         purchase_day=calendar.local(now, account.time_zone).date())
-        count = "until you cancel" if sub.rebills_total is None else f"{sub.rebills_total} more payments"
-        extra = (f"Then {calendar.frequency_label(str(sub.frequency_unit), sub.frequency_count)} payments of "
-                 f"{sub.rebill_price_cents / 100:.2f} {order.currency}, {count}; the first on {sub.next_bill_date}.")
-    billing_mail.send(session, now=now, kind="receipt", order=order, amount_cents=amount, extra=extra)
+        billing.start_subscription(session, now=now, order=order, product=product, account=account,
+                                   purchase_day=calendar.local(now, account.time_zone).date())
+    billing_mail.send(session, now=now, kind="receipt", order=order, amount_cents=amount)
     billing_mail.send(session, now=now, kind="sale_notice", order=order, amount_cents=amount)
     ins.emit(session, now=now, account=account, event="SALE",
              payload={"receipt": order.receipt, "sku": product.sku, "amount_cents": amount, "affiliate": order.affiliate})
@@ -279,6 +315,7 @@ def update_card(engine: Engine, *, now: datetime, gateway: Gateway, receipt: str
 
 def terms_summary(session: Session, *, sku: str, now: datetime) -> dict:
     """What a buyer is told before paying: today's price and the recurring terms in plain words."""
+    from cbportal.services import purchase
     from cbportal.services.money import format_cents
 
     product = session.exec(select(Product).where(Product.sku == sku)).first()
@@ -293,7 +330,7 @@ def terms_summary(session: Session, *, sku: str, now: datetime) -> dict:
         count = "until you cancel" if product.rebills is None else f"{product.rebills} payments"
         terms = (f"Then {format_cents(product.rebill_price_cents, product.currency)} "
                  f"{calendar.frequency_label(str(product.frequency_unit), product.frequency_count)}, {count}, "
-                 f"the first on {first.isoformat()}. You can cancel at any time.")
+                 f"the first on {purchase.day_words(first)}. You can cancel at any time.")
     today_text = ("Free today" + (f" ({product.trial_days}-day trial)" if product.trial_days else "")
                   if product.initial_price_cents == 0 else f"{format_cents(product.initial_price_cents, product.currency)} today")
     return {"sku": product.sku, "title": product.title, "description": product.description, "vendor": account.nickname,

@@ -56,3 +56,24 @@ def customer_order_url(base_url: str, secret: str, receipt: str, email: str) -> 
 
 def vendor_ticket_url(base_url: str, ticket_id: int) -> str:
     return f"{base_url}/vendor/ticket?id={ticket_id}"
+
+
+def confirmation_url(base_url: str, secret: str, receipt: str, email: str) -> str:
+    """The page after checkout ("thank you, here is what you paid"); signed like the order link."""
+    return _signed(base_url, "/buy/thanks", secret, "order", "receipt", receipt, email)
+
+
+def receipt_urls(base_url: str, secret: str, receipt: str, email: str, seq: int) -> tuple[str, str]:
+    """(print view, PDF) of one bill's receipt, signed like the order link."""
+    query = urlencode({"email": email, "sig": signature(secret, "order", receipt, email)})
+    path = f"{base_url}/api/v1/customer/orders/{receipt}/bills/{seq}/receipt"
+    return f"{path}?{query}", f"{path}.pdf?{query}"
+
+
+def my_orders_url(base_url: str, secret: str, email: str) -> str:
+    """The list of all orders of one email address ("my orders"), signed for that address."""
+    return _signed(base_url, "/portal/orders", secret, "orders", "list", "all", email)
+
+
+def check_my_orders_signature(secret: str, email: str, given: str) -> bool:
+    return check(secret, "orders", "all", email, given)

@@ -30,7 +30,8 @@ BILLING_KINDS = ("receipt", "sale_notice", "rebill_reminder", "rebill_notice", "
                  "subscription_canceled", "subscription_changed")
 ACCOUNT_KINDS = ("invitation", "product_rejected")  # to vendors and their users, outside R4
 INBOUND_KINDS = ("mail_in_reply",)   # the answer to an email cbportal could not act on (mail_in.py)
-KINDS = TICKET_KINDS + BILLING_KINDS + ACCOUNT_KINDS + INBOUND_KINDS
+CUSTOMER_KINDS = ("my_orders",)      # the signed "my orders" link a customer asks for (issue 15)
+KINDS = TICKET_KINDS + BILLING_KINDS + ACCOUNT_KINDS + CUSTOMER_KINDS + INBOUND_KINDS
 
 _html_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 _text_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False, keep_trailing_newline=True)

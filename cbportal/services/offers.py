@@ -166,7 +166,7 @@ def _free_sale(session: Session, order: Order, product: Product, now: datetime) 
 
 def checkout_with_bump(engine: Engine, *, now: datetime, gateway, sku: str, customer, payment, bump: bool = False,
                        understood: bool = False, affiliate: str | None = None,
-                       shipping_address: dict | None = None) -> list[str]:
+                       shipping_address: dict | None = None, time_zone: str | None = None) -> list[str]:
     """The checkout with its order bump ticked or not: the product's order, then the bump's,
     both on the payment details given once. Returns the receipts, the product's first."""
     if bump:
@@ -178,7 +178,7 @@ def checkout_with_bump(engine: Engine, *, now: datetime, gateway, sku: str, cust
             raise Invalid("please confirm that you understand the recurring terms of the added item",
                           "recurring_terms_not_confirmed")
     receipt = checkout.checkout(engine, now=now, gateway=gateway, sku=sku, customer=customer, payment=payment,
-                                affiliate=affiliate, shipping_address=shipping_address)
+                                affiliate=affiliate, shipping_address=shipping_address, time_zone=time_zone)
     if not bump:
         return [receipt]
     return [receipt, add_item(engine, now=now, gateway=gateway, receipt=receipt, email=customer.email,

@@ -35,11 +35,29 @@ def _when(instant: datetime | None, tz: str | None) -> str:
     return pendulum.instance(instant).in_timezone(zone).format("ddd D MMM YYYY HH:mm") + f" ({zone})"
 
 
+def subject_words(why: str, limit: int = 100) -> str:
+    """The first sentence of `why`, cut at a word (never mid-word) with an ellipsis when long."""
+    first = why.split(". ")[0].rstrip(".")
+    if len(first) <= limit:
+        return first
+    return first[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
 def send(session: Session, *, now: datetime, kind: str, ticket: Ticket, extra: str = "") -> None:
-    """Write `kind` about `ticket` to both parties (R4), in the caller's transaction."""
-    for message in compose(session, kind=kind, ticket=ticket, extra=extra):
+    """Write `kind` about `ticket` to both parties (R4), in the caller's transaction. A
+    customer's own reply is not mailed back to them (issue 15): only the vendor hears of it."""
+    messages = compose(session, kind=kind, ticket=ticket, extra=extra)
+    if kind == "reply" and _last_author(session, ticket) == "customer":
+        messages = messages[1:]                      # [customer copy, vendor copy]
+    for message in messages:
         mail.queue(session, now=now, kind=kind, template="ticket", account_id=ticket.account_id,
                    order_id=ticket.order_id, ticket_id=ticket.id, **message)
+
+
+def _last_author(session: Session, ticket: Ticket) -> str:
+    last = session.exec(select(TicketComment).where(TicketComment.ticket_id == ticket.id)
+                        .order_by(TicketComment.at.desc(), TicketComment.id.desc())).first()
+    return str(last.author) if last else ""
 
 
 def compose(session: Session, *, kind: str, ticket: Ticket, extra: str = "") -> list[dict]:
@@ -76,7 +94,7 @@ def compose(session: Session, *, kind: str, ticket: Ticket, extra: str = "") -> 
                                          "status": b["status"]} for b in view["bills"]]},
         }
         context["reply_hint"] = bool(reply_to)
-        messages.append({"to": to, "subject": f"[Ticket #{ticket.id}] {why[:120]}", "reply_to": reply_to,
+        messages.append({"to": to, "subject": f"[Ticket #{ticket.id}] {subject_words(why)}", "reply_to": reply_to,
                          **context})
     return messages
 

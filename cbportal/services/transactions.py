@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from cbportal.models import Bill, Customer, Order, Product, Role, Subscription, VendorAccount
+from cbportal.models import Bill, Customer, Order, OrderStatus, Product, Role, Subscription, VendorAccount
 from cbportal.services import calendar, orders, tickets
 from cbportal.services.accounts import accounts_for
 from cbportal.services.auth import Actor
@@ -32,7 +32,8 @@ def _query(session: Session, actor: Actor, *, account=None, receipt="", email=""
     if date_from and date_to and date_to < date_from:
         raise Invalid("the end date is before the start date", "invalid_date_range")
     tz = accounts[0].time_zone if accounts else "UTC"
-    conditions = [Order.account_id.in_([a.id for a in accounts])]
+    # A declined first payment is not an order: the customer was told none was placed (issue 15).
+    conditions = [Order.account_id.in_([a.id for a in accounts]), Order.status != OrderStatus.FAILED]
     if receipt.strip():
         conditions.append(Order.receipt == receipt.strip().upper())
     if email.strip():

@@ -10,7 +10,7 @@ import reflex as rx
 from cbportal.db import get_engine, reader
 from cbportal.services import checkout, links, orders
 from cbportal.services.clock import get_clock
-from cbportal.state.session import sentence
+from cbportal.state.customer_words import customer_sentence
 from cbportal.services.errors import ServiceError
 from cbportal.services.gateways import PaymentInput, get_gateway
 from cbportal.settings import get_settings
@@ -60,7 +60,7 @@ class CardState(rx.State):
         try:
             secret = checkout.payment_setup(get_gateway(), type="card", country=None)
         except ServiceError as error:
-            self.error = sentence(error)
+            self.error = customer_sentence(error)
             return
         self.busy = True
         return confirm_in_browser("card", secret, {"email": self.email}, CardState.save_with)
@@ -81,7 +81,7 @@ class CardState(rx.State):
                 get_engine(), now=get_clock().now(), gateway=get_gateway(), receipt=self.receipt, email=self.email,
                 payment=PaymentInput(type="card", payment_method=str(result["id"])))
         except ServiceError as error:
-            self.error = sentence(error)
+            self.error = customer_sentence(error)
             return
         self.status = "active" if outcome == "charged" else self.status
         self.notice = {"charged": "Thank you: your new card was charged and your subscription continues.",

@@ -13,12 +13,13 @@ import reflex as rx
 from cbportal.db import get_engine, reader
 from cbportal.services import checkout, links, offers
 from cbportal.services.clock import get_clock
-from cbportal.state.session import sentence
+from cbportal.state.customer_words import customer_sentence
 from cbportal.services.errors import ServiceError
 from cbportal.services.gateways import PaymentInput, get_gateway, offered_types
 from cbportal.settings import get_settings
 from cbportal.state.offers import after_checkout_url
 
+BROWSER_ZONE = "Intl.DateTimeFormat().resolvedOptions().timeZone"
 FORM_FIELDS = ("email", "name", "country", "line1", "city", "postal_code", "bump", "bump_understood")
 
 
@@ -41,18 +42,26 @@ class CheckoutState(rx.State):
     physical: bool = False
     ship_to: str = ""
     pay_type: str = "card"
+    country: str = ""
+    email_error: str = ""
+    name_error: str = ""
+    country_error: str = ""
+    address_error: str = ""
+    card_error: str = ""
     offer_paypal: bool = False
     offer_elv: bool = False
     js_url: str = ""
     js_key: str = ""
     _form: dict = {}
+    _zone: str = ""
     _currency: str = ""
 
     @rx.event
     def load(self):
         params = self.router.url.query_parameters
         self.sku, self.affiliate, self.error, self.found = params.get("sku", ""), params.get("aff", ""), "", False
-        self.busy, self.pay_type = False, "card"
+        self.busy, self.pay_type, self.country = False, "card", ""
+        self._clear_errors()
         try:
             with reader(get_engine()) as session:
                 view = checkout.terms_summary(session, sku=self.sku, now=get_clock().now())
@@ -65,6 +74,12 @@ class CheckoutState(rx.State):
         config = get_gateway().browser_config()
         self.js_url, self.js_key = config["js_url"], config["key"]
         self._offer("")
+        return rx.call_script(BROWSER_ZONE, callback=CheckoutState.set_zone)
+
+    @rx.event
+    def set_zone(self, zone: str):
+        """The buyer's time zone, from the browser: their ticket emails give times in it."""
+        self._zone = str(zone or "")[:64]
 
     def _offer(self, country: str) -> None:
         types = offered_types(get_gateway(), country)
@@ -74,9 +89,20 @@ class CheckoutState(rx.State):
         if self.pay_type not in types:
             self.pay_type = "card"
 
+    def _clear_errors(self) -> None:
+        self.email_error = self.name_error = self.country_error = self.address_error = self.card_error = ""
+
     @rx.event
     def choose_country(self, value: str):
-        self._offer(str(value)[:2])
+        self.country = str(value)[:2].upper()
+        self.country_error = ""
+        self._offer(self.country)
+
+    @rx.event
+    def clear_error(self, field: str):
+        """The buyer left a field they were told to fix: its message goes until the next try."""
+        if field in ("email", "name", "country", "address", "card"):
+            setattr(self, f"{field}_error", "")
 
     @rx.event
     def choose_pay_type(self, value: str):
@@ -86,9 +112,20 @@ class CheckoutState(rx.State):
     @rx.event
     def pay(self, form: dict):
         self.error = ""
+        self._clear_errors()
         if self.busy:
             return
         self._form = {k: str(form.get(k, "")).strip() for k in FORM_FIELDS}
+        self._form["country"] = self._form["country"] or self.country
+        problems = checkout.customer_problems(checkout.CustomerInput(self._form["email"], self._form["name"],
+                                                                     self._form["country"]))
+        if self.physical and not all(self._form[k] for k in ("line1", "city", "postal_code")):
+            problems["address"] = "Enter the street, city and postal code the order ships to."
+        if problems:
+            self.email_error, self.name_error = problems.get("email", ""), problems.get("name", "")
+            self.country_error, self.address_error = problems.get("country", ""), problems.get("address", "")
+            self.error = "Please check the fields marked below."
+            return
         if self.pay_type == "paypal":
             return self._place(None)
         try:
@@ -96,7 +133,7 @@ class CheckoutState(rx.State):
                                                               self._form["country"]), self.affiliate or None)
             secret = checkout.payment_setup(get_gateway(), type=self.pay_type, country=self._form["country"])
         except ServiceError as error:
-            self.error = sentence(error)
+            self.error = customer_sentence(error)
             return
         self.busy = True
         return confirm_in_browser(self.pay_type, secret, {"name": self._form["name"], "email": self._form["email"]},
@@ -109,6 +146,8 @@ class CheckoutState(rx.State):
         result = result if isinstance(result, dict) else {}
         if result.get("error") or not result.get("id"):
             self.error = str(result.get("error") or "The payment details were not confirmed; please try again.")
+            self.card_error = "Nothing was charged. Check the card number, expiry date and security code, or use " \
+                              "another card."
             return
         if not self._form:
             self.error = "Please fill in the form again."
@@ -127,11 +166,16 @@ class CheckoutState(rx.State):
                                                                                 get("country", "")),
                                                 payment=PaymentInput(type=self.pay_type, payment_method=token),
                                                 affiliate=self.affiliate or None, shipping_address=address,
-                                                bump=get("bump") == "on", understood=get("bump_understood") == "on")[0]
+                                                time_zone=self._zone or None, bump=get("bump") == "on",
+                                                understood=get("bump_understood") == "on")[0]
             with reader(get_engine()) as session:
                 has_upsells = bool(offers.offers_for(session, sku=self.sku, now=get_clock().now())["upsells"])
         except ServiceError as error:
-            self.error = sentence(error)
+            self.error = customer_sentence(error)
+            if error.code in ("card_refused", "payment_declined"):
+                self.card_error = "Try another card, or check the number, expiry date and security code."
+            elif error.code in ("invalid_address", "does_not_ship_there", "shipping_address_required"):
+                self.address_error = customer_sentence(error)
             return
         email, self._form = get("email", ""), {}
         return rx.redirect(after_checkout_url(receipt, email, has_upsells))

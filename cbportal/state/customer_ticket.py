@@ -1,20 +1,38 @@
 """Customer ticket page: reached by the signed link from an email (or from the portal
-after a receipt + email lookup). Every handler re-checks the signature."""
+after a receipt + email lookup). Every handler re-checks the signature.
+
+The page is live like the vendor's (state/live_feed.follow): a vendor reply, a type
+change, processing or the end of the countdown shows without a reload. Its "actor" is the
+signed link itself: `_actor()` answers only while the signature still checks out. Times
+are shown in the browser's time zone (asked once on load, checked, and stated)."""
 
 from __future__ import annotations
 
+import secrets
 from typing import TypedDict
 
 import reflex as rx
 
 from cbportal.db import get_engine, reader, session_scope
-from cbportal.services import links, tickets
+from cbportal.models import Order, Product, ProductKind
+from cbportal.services import links, ticket_thread, tickets
 from cbportal.services.clock import get_clock
 from cbportal.services.errors import ServiceError
 from cbportal.settings import get_settings
+from cbportal.state import live_feed
+from cbportal.state.customer_words import customer_sentence
+
+BROWSER_ZONE = "Intl.DateTimeFormat().resolvedOptions().timeZone"
 
 
 class CommentRow(TypedDict):
+    author: str
+    body: str
+    at: str
+
+
+class ThreadRow(TypedDict):
+    kind: str        # "comment" or "action"
     author: str
     body: str
     at: str
@@ -38,26 +56,57 @@ class CustomerTicketState(rx.State):
     notice: str = ""
     found: bool = False
     type: str = ""
+    type_title: str = ""
     status: str = ""
+    status_words: str = ""
     receipt: str = ""
     process_at: str = ""
     process_why: str = ""
     refund_status: str = ""
     close_reason: str = ""
+    close_words: str = ""
+    physical: bool = False
     can_escalate: bool = False
     escalated: bool = False
     comments: list[CommentRow] = []
+    thread: list[ThreadRow] = []
+    zone: str = "UTC"
+    order_url: str = ""
+    live: bool = False
+    watch_id: str = ""
+    _watcher_for: str = ""
+    _account_ids: list[int] = []
+
+    def _signed(self) -> bool:
+        return links.check_ticket_signature(get_settings().secret, self.ticket_id, self.email, self.sig)
+
+    def _actor(self):
+        """For live_feed.follow: the signed link stands for the customer while it checks out."""
+        return "customer" if self.ticket_id and self._signed() else None
 
     def _verified_ticket(self, session):
-        if not links.check_ticket_signature(get_settings().secret, self.ticket_id, self.email, self.sig):
+        if not self._signed():
             raise ServiceError("this link is not valid; open the ticket from your email again", "bad_link")
         return tickets.customer_ticket(session, ticket_id=self.ticket_id, email=self.email)
 
-    def _show(self, view: dict) -> None:
+    def _show(self, session, ticket) -> None:
+        view = tickets.ticket_view(session, ticket)
         for name, value in ticket_fields(view).items():
             setattr(self, name, value)
         self.escalated = view["escalated"]
         self.can_escalate = view["vendor_closed_or_changed"] and view["escalation"] != "pending"
+        self.type_title = ticket_thread.TYPE_TITLE.get(self.type, "Ticket")
+        self.status_words = ticket_thread.STATUS_WORDS.get(self.status, "")
+        self.close_words = ticket_thread.CLOSE_WORDS.get(self.close_reason, "")
+        self.thread = [ThreadRow(**row) for row in ticket_thread.timeline(session, ticket, zone=self.zone)]
+        order = session.get(Order, ticket.order_id)
+        self.physical = session.get(Product, order.product_id).kind == ProductKind.PHYSICAL
+        self._account_ids = [ticket.account_id]
+        self.order_url = links.customer_order_url("", get_settings().secret, order.receipt, self.email)
+
+    def _refresh(self, _actor=None) -> None:
+        with reader(get_engine()) as session:
+            self._show(session, self._verified_ticket(session))
 
     @rx.event
     def load(self):
@@ -69,10 +118,31 @@ class CustomerTicketState(rx.State):
             self.ticket_id = 0
         self.email, self.sig = params.get("email", ""), params.get("sig", "")
         try:
-            with reader(get_engine()) as session:
-                self._show(tickets.ticket_view(session, self._verified_ticket(session)))
+            self._refresh()
         except ServiceError as error:
-            self.error = error.message
+            self.error = customer_sentence(error)
+            return
+        self.watch_id = secrets.token_hex(8)
+        return [rx.call_script(BROWSER_ZONE, callback=CustomerTicketState.set_zone), CustomerTicketState.watch]
+
+    @rx.event
+    def set_zone(self, zone: str):
+        """The browser's time zone (checked against the zone database; UTC otherwise)."""
+        self.zone = ticket_thread.zone_or_utc(str(zone or "")[:64])
+        if self.found and self._actor():
+            try:
+                self._refresh()
+            except ServiceError as error:
+                self.error = customer_sentence(error)
+
+    @rx.event
+    def stop_watching(self):
+        self.watch_id, self.live = "", False
+
+    @rx.event(background=True)
+    async def watch(self):
+        """Refresh the ticket whenever its account changes, until the page closes."""
+        await live_feed.follow(self, self._refresh)
 
     def _act(self, action, done: str):
         self.error, self.notice = "", ""
@@ -81,14 +151,17 @@ class CustomerTicketState(rx.State):
                 ticket = self._verified_ticket(session)
                 action(session, ticket, get_clock().now())
                 session.flush()
-                self._show(tickets.ticket_view(session, ticket))
+                self._show(session, ticket)
             self.notice = done
         except ServiceError as error:
-            self.error = error.message
+            self.error = customer_sentence(error)
 
     @rx.event
     def reply(self, form: dict):
         body = str(form.get("body", ""))
+        if not body.strip():
+            self.error, self.notice = "Write your message before sending it.", ""
+            return
         self._act(lambda s, t, now: tickets.reply(s, now=now, ticket=t, who=tickets.CUSTOMER, body=body),
                   "Your reply was sent.")
 

@@ -47,10 +47,11 @@ class BumpState(rx.State):
 
 
 def after_checkout_url(receipt: str, email: str, has_upsells: bool) -> str:
-    """Where the checkout sends the buyer: the upsell page when there are upsells, else the order."""
+    """Where the checkout sends the buyer: the upsell page when there are upsells, else the
+    confirmation page (what was paid, what comes next)."""
     secret = get_settings().secret
     if not has_upsells:
-        return links.customer_order_url("", secret, receipt, email)
+        return links.confirmation_url("", secret, receipt, email)
     return links.customer_order_url("", secret, receipt, email).replace("/portal?", "/buy/more?", 1)
 
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TypedDict
 
 import reflex as rx
 
 from cbportal.db import get_engine, reader, session_scope
-from cbportal.models import Opener
-from cbportal.services import links, orders, ratelimit, tickets
+from cbportal.models import Opener, Product, ProductKind
+from cbportal.services import links, orders, purchase, ratelimit, ticket_thread, tickets
 from cbportal.services.clock import get_clock
-from cbportal.state.session import sentence
+from cbportal.state.customer_words import customer_sentence
 from cbportal.services.errors import ServiceError
 from cbportal.services.money import format_cents
 from cbportal.settings import get_settings
@@ -22,6 +23,8 @@ class BillRow(TypedDict):
     date: str
     amount: str
     status: str
+    receipt_url: str
+    pdf_url: str
 
 
 class TicketLink(TypedDict):
@@ -37,11 +40,18 @@ class PortalState(rx.State):
     tickets: list[TicketLink] = []
     has_subscription: bool = False
     error: str = ""
+    receipt_error: str = ""
+    email_error: str = ""
     found: bool = False
     receipt: str = ""
     title: str = ""
     subscription: str = ""
     contact: str = ""
+    status_words: str = ""
+    next_charge: str = ""
+    terms: str = ""
+    card_url: str = ""
+    physical: bool = False
     bills: list[BillRow] = []
 
     @rx.event
@@ -51,13 +61,21 @@ class PortalState(rx.State):
         receipt, email, sig = params.get("receipt", ""), params.get("email", ""), params.get("sig", "")
         if receipt and email and links.check_order_signature(get_settings().secret, receipt, email, sig):
             return PortalState.lookup({"receipt": receipt, "email": email, "sig": sig})
+        self.found, self.error, self.receipt_error, self.email_error = False, "", "", ""
+
+    @rx.event
+    def start_over(self):
+        """Back to the empty lookup form."""
+        self.found, self.error, self.receipt_error, self.email_error, self.open_error = False, "", "", "", ""
 
     @rx.event
     def lookup(self, form: dict):
         self.error, self.found = "", False
         receipt, email = str(form.get("receipt", "")).strip(), str(form.get("email", "")).strip()
+        self.receipt_error = "" if receipt else "Enter the receipt number from your purchase email."
+        self.email_error = "" if email else "Enter the email address you used when buying."
         if not receipt or not email:
-            self.error = "Enter the receipt number from your email and the email address you used."
+            self.error = "Please fill in both fields."
             return
         # A valid signed link is never counted nor refused by the attempt limit.
         signed = links.check_order_signature(get_settings().secret, receipt, email, str(form.get("sig", "")))
@@ -65,7 +83,7 @@ class PortalState(rx.State):
             view = orders.guarded_lookup(get_engine(), client=self.router.session.client_ip or "unknown",
                                             now=get_clock().now(), receipt=receipt, email=email, signed=signed)
         except ratelimit.TooManyAttempts as refused:
-            self.error = sentence(refused)
+            self.error = customer_sentence(refused)
             return
         except ServiceError:
             self.error = "We found no order with that receipt and email. Check both and try again."
@@ -74,16 +92,24 @@ class PortalState(rx.State):
         self.has_subscription = view["subscription"] is not None and view["subscription"]["status"] in (
             "active", "dunning")
         self._load_tickets()
-        self.bills = [BillRow(seq=b["seq"], kind=b["kind"], date=b["scheduled_date"],
+        secret = get_settings().secret
+        self.bills = [BillRow(seq=b["seq"], kind="First payment" if b["kind"] == "initial" else "Renewal",
+                              date=purchase.day_words(date.fromisoformat(b["scheduled_date"])),
                               amount=format_cents(b["amount_cents"], view["currency"]),
-                              status=orders.bill_status_words(b, view["currency"]))
+                              status=orders.bill_status_words(b, view["currency"]),
+                              **dict(zip(("receipt_url", "pdf_url"),
+                                         links.receipt_urls("", secret, view["receipt"], email, b["seq"]))))
                       for b in view["bills"]]
         sub = view["subscription"]
         self.subscription = "" if sub is None else (
             f"{sub['status'].capitalize()} — {format_cents(sub['rebill_price_cents'], view['currency'])} "
             f"{sub['frequency']['label']}" + (f", next bill {sub['next_bill_date']}" if sub["next_bill_date"] else ""))
-        contact = view["vendor_contact"]
-        self.contact = " · ".join(v for v in (contact["email"], contact["phone"], contact["url"]) if v)
+        with reader(get_engine()) as session:
+            order = orders.customer_lookup(session, receipt=self.receipt, email=email)
+            summary = purchase.summary(session, order, base_url="", secret=get_settings().secret)
+            self.physical = session.get(Product, order.product_id).kind == ProductKind.PHYSICAL
+        self.status_words, self.terms, self.contact = summary["status"], summary["terms"], summary["contact"]
+        self.next_charge, self.card_url = summary["next_charge"], summary["card_url"]
         self.found = True
 
     def _load_tickets(self) -> None:
@@ -91,7 +117,8 @@ class PortalState(rx.State):
         with reader(get_engine()) as session:
             order = orders.customer_lookup(session, receipt=self.receipt, email=self.email)
             rows = tickets.order_tickets(session, order)
-        self.tickets = [TicketLink(id=t.id, label=f"#{t.id} {str(t.type).replace('_', ' ')} — {t.status}",
+        self.tickets = [TicketLink(id=t.id, label=f"#{t.id} {ticket_thread.TYPE_TITLE.get(str(t.type), 'Ticket')} — "
+                                                  f"{ticket_thread.STATUS_WORDS.get(str(t.status), '').lower()}",
                                    url=links.customer_ticket_url(base, secret, t.id, self.email)) for t in rows]
 
     @rx.event
@@ -114,6 +141,6 @@ class PortalState(rx.State):
                 session.flush()
                 ticket_id = ticket.id
         except ServiceError as error:
-            self.open_error = sentence(error)
+            self.open_error = customer_sentence(error)
             return
         return rx.redirect(links.customer_ticket_url("", get_settings().secret, ticket_id, self.email))

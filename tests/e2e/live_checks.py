@@ -51,13 +51,14 @@ def customer_converts_a_refund_request(browser: Browser, page: Page, base_url: s
     page.get_by_role("radio", name="Refund").click()
     page.get_by_label("Message").fill("It does not work for me.")
     page.get_by_role("button", name="Open ticket").click()
-    expect(page.get_by_role("heading", name=re.compile(r"Ticket #\d+"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"(request|support) #\d+"))).to_be_visible()
     opened = time.monotonic()
     opened_delays = [row_state(d, receipt, "refund") - opened for d in dashboards]
     for d in dashboards:   # the countdown ticks in the browser
         expect(d.get_by_test_id("ticket-row").filter(has_text=receipt)).to_contain_text(re.compile(r"\d+ (d|h) "))
 
     page.get_by_role("button", name="Withdraw: change to technical support").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Withdraw the request").click()
     expect(page.get_by_role("status")).to_contain_text("changed")
     converted = time.monotonic()
     converted_delays = [row_state(d, receipt, "tech_support") - converted for d in dashboards]
