@@ -45,6 +45,7 @@ from cbportal.state.vendor_products import VendorProductsState
 from cbportal.state.vendor_tickets import VendorTicketState, VendorTicketsState
 from cbportal.state.vendor_users import VendorUsersState
 from cbportal.state.reports import ReportsState
+from cbportal.state.subscriber_list import SubscriptionListState
 from cbportal.state.settings import SettingsState
 
 settings = get_settings()  # bad settings fail here, at start, with a clear message
@@ -105,9 +106,10 @@ app.add_page(checkout_page, route=routes.BUY, title="Checkout · cbportal",
 app.add_page(card_page, route=routes.PORTAL_CARD, title="Update your card · cbportal",
              on_load=[SessionState.load_user, CardState.load])
 app.add_page(vendor_users, route=routes.VENDOR_USERS, title="Users · cbportal", on_load=VendorUsersState.load)
-app.add_page(reports_page, route=routes.VENDOR_REPORTS, title="Reports · cbportal", on_load=ReportsState.load)
+app.add_page(reports_page, route=routes.VENDOR_REPORTS, title="Reports · cbportal",
+             on_load=[ReportsState.load, SubscriptionListState.load_list])
 app.add_page(staff_phone, route=routes.STAFF_PHONE, title="Phone ticket · cbportal", on_load=StaffPhoneState.load)
-app.add_page(invite_page, route=routes.INVITE, title="Choose your password · cbportal", on_load=InviteState.load)
+app.add_page(invite_page, route=routes.INVITE, title="Choose your password · cbportal", on_load=[SessionState.load_user, InviteState.load])
 app.add_page(settings_page, route=routes.VENDOR_SETTINGS, title="Settings · cbportal", on_load=SettingsState.load)
 app.add_page(vendor_orders, route=routes.VENDOR_ORDERS, title="Transactions · cbportal", on_load=VendorOrdersState.load)
 app.add_page(vendor_products, route=routes.VENDOR_PRODUCTS, title="Products · cbportal",

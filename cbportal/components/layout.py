@@ -9,8 +9,9 @@ from cbportal.state.session import SessionState
 
 
 def nav_link(text: str, href: str) -> rx.Component:
-    return rx.link(text, href=href, size="3", weight="medium", color_scheme="gray", high_contrast=True,
-                   white_space="nowrap")
+    """Shown only to users who may use it (services/page_access.py decides: SessionState.nav)."""
+    return rx.cond(SessionState.nav.contains(href), rx.link(
+        text, href=href, size="3", weight="medium", color_scheme="gray", high_contrast=True, white_space="nowrap"))
 
 
 def navbar() -> rx.Component:
@@ -24,8 +25,11 @@ def navbar() -> rx.Component:
             nav_link("Products", routes.VENDOR_PRODUCTS),
             nav_link("Reports", routes.VENDOR_REPORTS),
             nav_link("Users", routes.VENDOR_USERS),
+            nav_link("API keys", routes.VENDOR_USERS + "#keys"),
             nav_link("Settings", routes.VENDOR_SETTINGS),
             nav_link("Staff", routes.STAFF),
+            nav_link("Phone ticket", routes.STAFF_PHONE),
+            nav_link("Email samples", routes.STAFF_EMAILS),
             spacing="5",
         ),
         rx.spacer(),
@@ -43,10 +47,18 @@ def navbar() -> rx.Component:
     )
 
 
+def refused_box() -> rx.Component:
+    """A page this user may not open says so and links home (issue 16)."""
+    return rx.callout(rx.vstack(rx.text(SessionState.refused, data_testid="refused"),
+                                rx.link("Back to the home page", href=routes.HOME)),
+                      color_scheme="amber", role="alert")
+
+
 def page(*children: rx.Component) -> rx.Component:
     return rx.box(
         rx.script(src="/countdown.js"),
         navbar(),
-        rx.container(rx.vstack(*children, spacing="5", width="100%"), size="4", padding_y="2em"),
+        rx.container(rx.cond(SessionState.refused != "", refused_box(),
+                             rx.vstack(*children, spacing="5", width="100%")), size="4", padding_y="2em"),
         width="100%",
     )

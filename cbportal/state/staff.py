@@ -49,8 +49,10 @@ class StaffHomeState(SessionState):
     def load(self):
         actor = self._actor()
         self._show(actor)
-        if actor is None or not actor.is_staff:
+        if actor is None:
             return rx.redirect(f"{routes.LOGIN}?next={routes.STAFF}")
+        if not self._gate(actor, routes.STAFF):
+            return
         with reader(get_engine()) as session:
             summary = dashboard.staff_summary(session, actor=actor)
             self.escalations = [EscalationRow(**row) for row in dashboard.escalations(session, actor=actor)]
@@ -130,8 +132,10 @@ class StaffPhoneState(SessionState):
     def load(self):
         actor = self._actor()
         self._show(actor)
-        if actor is None or not actor.is_staff:
+        if actor is None:
             return rx.redirect(f"{routes.LOGIN}?next={routes.STAFF_PHONE}")
+        if not self._gate(actor, routes.STAFF_PHONE):
+            return
         self.error = ""
 
     @rx.event

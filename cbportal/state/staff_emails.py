@@ -26,8 +26,10 @@ class StaffEmailsState(SessionState):
     def load(self):
         actor = self._actor()
         self._show(actor)
-        if actor is None or not actor.is_staff:
+        if actor is None:
             return rx.redirect(f"{routes.LOGIN}?next={routes.STAFF_EMAILS}")
+        if not self._gate(actor, routes.STAFF_EMAILS):
+            return
         with reader(get_engine()) as session:
             self.samples = [EmailSample(kind=s["kind"], subject=s["subject"], html=s["html"])
                             for s in ticket_mail.samples(session)]

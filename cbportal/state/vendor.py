@@ -104,8 +104,10 @@ class VendorHomeState(SessionState):
     def load(self):
         actor = self._actor()
         self._show(actor)
-        if actor is None or actor.is_staff:
+        if actor is None:
             return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR}")
+        if not self._gate(actor, routes.VENDOR):
+            return
         self.roles = sorted(role.value.replace("_", " ") for role in actor.roles)
         self._apply(account=self.account if self.account in self.nicknames or not self.nicknames else "")
         self.loaded = True

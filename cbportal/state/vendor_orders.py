@@ -120,6 +120,8 @@ class VendorOrdersState(SessionState):
         self._show(actor)
         if actor is None:
             return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_ORDERS}")
+        if not self._gate(actor, routes.VENDOR_ORDERS):
+            return
         receipt = self.router.url.query_parameters.get("receipt", "")
         self.page, self.filters = 1, {"receipt": receipt} if receipt else {}
         self._run(self._search)

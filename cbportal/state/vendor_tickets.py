@@ -62,8 +62,10 @@ class VendorTicketsState(SessionState):
     def load(self):
         actor = self._actor()
         self._show(actor)
-        if actor is None or actor.is_staff:
+        if actor is None:
             return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_TICKETS}")
+        if not self._gate(actor, routes.VENDOR_TICKETS):
+            return
         self.prefill_receipt = self.router.url.query_parameters.get("receipt", "")[:32]
         try:
             self._refresh(actor)
@@ -151,6 +153,8 @@ class VendorTicketState(SessionState):
             self.ticket_id = 0
         if actor is None:
             return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_TICKET}?id={self.ticket_id}")
+        if not self._gate(actor, routes.VENDOR_TICKET):
+            return
         self.error, self.notice, self.found = "", "", False
         try:
             self._reload(actor)

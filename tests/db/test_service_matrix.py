@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 import cbportal.services
 from cbportal.models import ApiKey, PaymentAttempt, Role, Ticket, User, VendorAccount
 from cbportal.services import (
-    accounts, auth, business_calendars, dashboard, ins_admin, invitations, linking, orders, products, reports, staff_desk, subscriptions,
+    accounts, auth, business_calendars, dashboard, ins_admin, invitations, linking, orders, products, reports, staff_desk, subscriber_list, subscriptions,
     ticket_board, tickets, transactions, users,
 )
 from cbportal.services import clock as clock_module
@@ -34,7 +34,10 @@ from tests.db.test_handler_matrix import ALWAYS_IGNORED, fingerprint, mw  # noqa
 VENDORS = {"bare", "clerk", "stranger", "owner"}
 STAFF_ONLY = VENDORS
 REFUSALS = (Forbidden, NotFound, Unauthorized)
-EXEMPT = {"audit.record": "writes the caller's audit row inside another entry point; not an entry point"}
+EXEMPT = {"audit.record": "writes the caller's audit row inside another entry point; not an entry point",
+          **{f"page_access.{name}": "a pure answer about the actor's own roles (which pages and links to show); "
+                                    "reads no data: tests/db/test_page_access.py"
+             for name in ("anyone", "vendor_user", "staff", "owner", "may_open", "refusal", "nav_links")}}
 
 
 def entry_points() -> set[str]:
@@ -108,6 +111,8 @@ def matrix(w, session, now):
             session, now=now, actor=a, attempt_id=attempt_id), STAFF_ONLY),
         "staff_desk.mark_refunded": (lambda a, who: staff_desk.mark_refunded(
             session, now=now, actor=a, attempt_id=attempt_id, reason="Sent by bank transfer"), STAFF_ONLY),
+        "subscriber_list.search": (lambda a, who: subscriber_list.search(session, actor=a), no_orders),
+        "subscriber_list.export_csv": (lambda a, who: subscriber_list.export_csv(session, actor=a), no_orders),
         "subscriptions.change_bill_date": (lambda a, who: subscriptions.change_bill_date(
             **sub, actor=a, day=now.date() + timedelta(days=20)), sub_mgmt),
         "subscriptions.change_product": (lambda a, who: subscriptions.change_product(
@@ -139,6 +144,8 @@ def matrix(w, session, now):
         "users.revoke_key": (lambda a, who: users.revoke_key(session, now=now, actor=a, key_id=key_id), sub_mgmt),
         "users.set_active": (lambda a, who: users.set_active(session, now=now, actor=a, user_id=w["clerk_id"],
                                                              active=False), sub_mgmt),
+        "users.save_permissions": (lambda a, who: users.save_permissions(
+            session, now=now, actor=a, user_id=w["clerk_id"], active=True, roles=[], api_roles=[]), sub_mgmt),
         "users.set_roles": (lambda a, who: users.set_roles(session, now=now, actor=a, user_id=w["clerk_id"],
                                                            roles=[]), sub_mgmt),
     }

@@ -35,7 +35,7 @@ def test_owner_sees_charts_and_the_monthly_table(page: Page, base_url, app_serve
     expect(last).to_contain_text(expected[-1]["month"])
     expect(last).to_contain_text(format_cents(expected[-1]["rebill_cents"]))
     with page.expect_download() as download:
-        page.get_by_role("button", name="Download CSV").click()
+        page.get_by_role("button", name="Download monthly CSV").click()
     text = open(download.value.path()).read()
     assert text.splitlines()[0] == "month,mrr_cents,rebill_cents,refund_cents,saved,processed"
     assert len(text.splitlines()) == 13
