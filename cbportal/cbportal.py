@@ -46,6 +46,7 @@ from cbportal.state.vendor_tickets import VendorTicketState, VendorTicketsState
 from cbportal.state.vendor_users import VendorUsersState
 from cbportal.state.reports import ReportsState
 from cbportal.state.subscriber_list import SubscriptionListState
+from cbportal.state.ticket_desk import TicketDeskState
 from cbportal.state.settings import SettingsState
 
 settings = get_settings()  # bad settings fail here, at start, with a clear message
@@ -99,7 +100,8 @@ app.add_page(staff, route=routes.STAFF, title="Staff · cbportal", on_load=Staff
 app.add_page(customer_ticket, route=routes.PORTAL_TICKET, title="Your ticket · cbportal",
              on_load=[SessionState.load_user, CustomerTicketState.load])
 app.add_page(vendor_tickets, route=routes.VENDOR_TICKETS, title="Tickets · cbportal", on_load=VendorTicketsState.load)
-app.add_page(vendor_ticket, route=routes.VENDOR_TICKET, title="Ticket · cbportal", on_load=VendorTicketState.load)
+app.add_page(vendor_ticket, route=routes.VENDOR_TICKET, title="Ticket · cbportal",
+             on_load=[VendorTicketState.load, TicketDeskState.load_desk])
 app.add_page(staff_emails, route=routes.STAFF_EMAILS, title="Email samples · cbportal", on_load=StaffEmailsState.load)
 app.add_page(checkout_page, route=routes.BUY, title="Checkout · cbportal",
              on_load=[SessionState.load_user, CheckoutState.load])

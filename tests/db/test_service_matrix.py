@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 import cbportal.services
 from cbportal.models import ApiKey, PaymentAttempt, Role, Ticket, User, VendorAccount
 from cbportal.services import (
-    accounts, auth, business_calendars, dashboard, ins_admin, invitations, linking, orders, products, reports, staff_desk, subscriber_list, subscriptions,
+    accounts, auth, business_calendars, dashboard, ins_admin, invitations, linking, orders, products, reports, staff_desk, subscriber_list, subscriptions, ticket_desk,
     ticket_board, tickets, transactions, users,
 )
 from cbportal.services import clock as clock_module
@@ -128,6 +128,21 @@ def matrix(w, session, now):
         "ticket_board.board_accounts": (lambda a, who: ticket_board.board_accounts(session, a), no_tickets),
         "ticket_board.open_tickets": (lambda a, who: ticket_board.open_tickets(session, actor=a, now=now), no_tickets),
         "ticket_board.saved_sales": (lambda a, who: ticket_board.saved_sales(session, actor=a, now=now), no_tickets),
+        "ticket_desk.context": (lambda a, who: ticket_desk.context(session, actor=a, ticket_id=w["ticket_id"],
+                                                                   now=now), {"bare", "stranger"}),
+        "ticket_desk.thread": (lambda a, who: ticket_desk.thread(session, actor=a, ticket_id=w["ticket_id"]),
+                               {"bare", "stranger"}),
+        "ticket_desk.add_note": (lambda a, who: ticket_desk.add_note(session, now=now, actor=a,
+                                                                     ticket_id=w["ticket_id"], body="n"),
+                                 {"bare", "stranger"}),
+        "ticket_desk.assignable": (lambda a, who: ticket_desk.assignable(session, actor=a, ticket_id=w["ticket_id"]),
+                                   {"bare", "stranger"}),
+        "ticket_desk.assign": (lambda a, who: ticket_desk.assign(session, now=now, actor=a, ticket_id=w["ticket_id"],
+                                                                 user_id=None), {"bare", "stranger"}),
+        "ticket_desk.canned_replies": (lambda a, who: ticket_desk.canned_replies(session, actor=a, account=acme),
+                                       {"bare", "stranger"}),
+        "ticket_desk.save_canned_reply": (lambda a, who: ticket_desk.save_canned_reply(
+            session, now=now, actor=a, account=acme, title=f"T{who}", body="b"), {"bare", "stranger"}),
         "tickets.flag": (lambda a, who: tickets.flag(session, now=now, actor=a, account_id=acme_id), STAFF_ONLY),
         "tickets.review": (lambda a, who: tickets.review(session, now=now, actor=a, ticket=ticket(),
                                                          decision="uphold"), STAFF_ONLY),
