@@ -285,7 +285,14 @@ class Product(SQLModel, table=True):
 class Customer(SQLModel, table=True):
     __tablename__ = "customer"
     # Email prefix search: PostgreSQL's LIKE 'x%' needs text_pattern_ops (services/prefix.py).
-    __table_args__ = (Index("ix_customer_email_pattern", "email", postgresql_ops={"email": "text_pattern_ops"}),)
+    # Search by any part of an email or name (issue 16): trigram GIN indexes on PostgreSQL
+    # (plain indexes on SQLite, which searches its FTS5 trigram table customer_search instead:
+    # migration 0011, services/text_search.py).
+    __table_args__ = (Index("ix_customer_email_pattern", "email", postgresql_ops={"email": "text_pattern_ops"}),
+                      Index("ix_customer_email_trgm", "email", postgresql_using="gin",
+                            postgresql_ops={"email": "gin_trgm_ops"}),
+                      Index("ix_customer_name_trgm", "name", postgresql_using="gin",
+                            postgresql_ops={"name": "gin_trgm_ops"}))
     id: Optional[int] = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, index=True)
     name: str = Field(max_length=200)

@@ -53,6 +53,28 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('canned_reply', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_canned_reply_account_id'), ['account_id'], unique=False)
+    # Search by any part of a customer's email or name (dashboard): trigrams.
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    with op.batch_alter_table('customer', schema=None) as batch_op:
+        batch_op.create_index('ix_customer_email_trgm', ['email'], unique=False, postgresql_using='gin',
+                              postgresql_ops={'email': 'gin_trgm_ops'})
+        batch_op.create_index('ix_customer_name_trgm', ['name'], unique=False, postgresql_using='gin',
+                              postgresql_ops={'name': 'gin_trgm_ops'})
+    if dialect == "sqlite":
+        op.execute("CREATE VIRTUAL TABLE customer_search USING fts5(email, name, content='customer', "
+                   "content_rowid='id', tokenize='trigram')")
+        op.execute("CREATE TRIGGER customer_search_ai AFTER INSERT ON customer BEGIN "
+                   "INSERT INTO customer_search(rowid, email, name) VALUES (new.id, new.email, new.name); END")
+        op.execute("CREATE TRIGGER customer_search_ad AFTER DELETE ON customer BEGIN "
+                   "INSERT INTO customer_search(customer_search, rowid, email, name) "
+                   "VALUES ('delete', old.id, old.email, old.name); END")
+        op.execute("CREATE TRIGGER customer_search_au AFTER UPDATE ON customer BEGIN "
+                   "INSERT INTO customer_search(customer_search, rowid, email, name) "
+                   "VALUES ('delete', old.id, old.email, old.name); "
+                   "INSERT INTO customer_search(rowid, email, name) VALUES (new.id, new.email, new.name); END")
+        op.execute("INSERT INTO customer_search(customer_search) VALUES ('rebuild')")
     # Reports used to need Manage Orders; report access is its own switch now. Everyone
     # who could read the reports keeps them.
     op.execute("INSERT INTO user_role (user_id, role) SELECT user_id, 'report_access' FROM user_role "
@@ -61,6 +83,14 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DELETE FROM user_role WHERE role = 'report_access'")
+    if op.get_bind().dialect.name == "sqlite":
+        for trigger in ("customer_search_ai", "customer_search_ad", "customer_search_au"):
+            op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        op.execute("DROP TABLE IF EXISTS customer_search")
+    with op.batch_alter_table('customer', schema=None) as batch_op:
+        batch_op.drop_index('ix_customer_name_trgm', postgresql_using='gin', postgresql_ops={'name': 'gin_trgm_ops'})
+        batch_op.drop_index('ix_customer_email_trgm', postgresql_using='gin',
+                            postgresql_ops={'email': 'gin_trgm_ops'})
     with op.batch_alter_table('canned_reply', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_canned_reply_account_id'))
     op.drop_table('canned_reply')

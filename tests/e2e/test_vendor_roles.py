@@ -147,6 +147,6 @@ def test_report_access_switch_opens_reports_to_a_clerk(page: Page, browser, base
     login(clerk, base_url, "tickets@acme.test", "tickets-demo")
     expect(clerk).to_have_url(f"{base_url}/vendor")
     clerk.get_by_role("link", name="Reports", exact=True).click()
-    expect(clerk.get_by_role("heading", name="Subscriptions")).to_be_visible()
+    expect(clerk.get_by_role("heading", name="Subscriptions", exact=True)).to_be_visible()
     expect(clerk.get_by_test_id("refused")).to_have_count(0)
     clerk.context.close()
