@@ -13,11 +13,12 @@ from sqlmodel import Session, select
 from cbportal.models import (
     CloseReason, Customer, Opener, Order, Role, Ticket, TicketEvent, TicketStatus, TicketType, VendorAccount,
 )
-from cbportal.services import calendar, text_search
+from cbportal.services import text_search
 from cbportal.services.accounts import accounts_for
 from cbportal.services.auth import Actor
 from cbportal.services.errors import Invalid
 from cbportal.services.prefix import starts_with
+from cbportal.services.timefmt import local_text
 
 SALE_TYPES = (TicketType.REFUND, TicketType.CANCEL)
 PAGE_SIZE = 50
@@ -84,7 +85,7 @@ def open_tickets(session: Session, *, actor: Actor, now: datetime, where: BoardF
                               .limit(limit - len(found))).all()
     rows = [{"id": t.id, "receipt": o.receipt, "email": c.email, "account": a.nickname, "type": str(t.type),
              "opened_by": str(t.opened_by),
-             "opened_at": calendar.local(t.opened_at, a.time_zone).format("ddd D MMM HH:mm zz"),
+             "opened_at": local_text(t.opened_at, a.time_zone),
              "process_at": t.process_at.isoformat() if t.process_at else "",
              "last_actor": str(t.last_actor), "escalated": str(t.escalation) != "none",
              # who must act next: the customer wrote last (or just opened it) -> the vendor

@@ -13,6 +13,7 @@ from cbportal.models import Role
 from cbportal.services import accounts, invitations, linking, users
 from cbportal.services.clock import get_clock
 from cbportal.services.errors import ServiceError
+from cbportal.services.timefmt import local_text
 from cbportal.settings import get_settings
 from cbportal.state.session import SessionState, sentence
 
@@ -70,8 +71,11 @@ class VendorUsersState(SessionState):
 
     def _refresh(self, actor) -> None:
         with reader(get_engine()) as session:
-            self.keys = [KeyRow(id=str(k["id"]), name=k["name"], prefix=k["prefix"], created=k["created_at"][:16],
-                                revoked=k["revoked"]) for k in users.keys_of(session, actor=actor)]
+            mine = accounts.accounts_of(session, actor) if not actor.is_staff else []
+            zone = mine[0].time_zone if mine else "UTC"          # the account's zone, named (timefmt)
+            self.keys = [KeyRow(id=str(k["id"]), name=k["name"], prefix=k["prefix"],
+                                created=local_text(k["created_at"], zone), revoked=k["revoked"])
+                         for k in users.keys_of(session, actor=actor)]
             self.can_manage_users = actor.has(Role.MANAGE_USERS) and actor.master_account_id is not None
             self.is_owner = actor.is_owner and not actor.is_staff
             self.linked = [a.nickname for a in accounts.accounts_of(session, actor)] if self.is_owner else []

@@ -84,6 +84,8 @@ def matrix(w) -> dict[tuple[str, str], tuple[list, dict, str]]:
         ("VendorHomeState", "load"): ([], {}, v), ("VendorHomeState", "pick_account"): (["acme"], {}, v),
         ("VendorHomeState", "pick_type"): (["refund"], {}, v), ("VendorHomeState", "pick_opener"): (["customer"], {}, v),
         ("VendorHomeState", "pick_due"): (["72"], {}, v),
+        ("VendorHomeState", "due_hours"): ([{"hours": "12"}], {}, v), ("VendorHomeState", "set_mine"): ([True], {}, v),
+        ("VendorHomeState", "clear_filters"): ([], {}, v), ("VendorOrdersState", "set_tab"): (["date"], {}, v),
         ("VendorHomeState", "search_tickets"): ([{"search": r}], {}, v),
         ("VendorHomeState", "stop_watching"): ([], {}, v), ("VendorHomeState", "show_more"): ([], {}, v),
         ("VendorOrdersState", "load"): ([], {}, v), ("VendorOrdersState", "search"): ([{"receipt": r}], {}, v),

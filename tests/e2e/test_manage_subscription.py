@@ -52,7 +52,7 @@ def test_clerk_changes_the_product_and_sees_the_prorated_refund_first(page: Page
     page.goto(f"{base_url}/vendor/orders")
     page.get_by_label("Receipt").fill(receipt)
     page.get_by_role("button", name="Search").click()
-    expect(page.get_by_text("1 orders")).to_be_visible()
+    expect(page.get_by_text("Page 1 of 1 · 1 order")).to_be_visible()
     page.get_by_role("button", name=f"Open order {receipt}").click()
     expect(page.get_by_role("heading", name=f"Order {receipt}")).to_be_visible()
     page.get_by_role("button", name="Manage subscription").click()
