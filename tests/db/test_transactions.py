@@ -73,4 +73,5 @@ def test_window_and_csv_carry_the_r1_split(shop, sales):
                                                         "17.83", "17.83")
     total = dict(zip(transactions.CSV_COLUMNS, lines[-1].split(",")))
     assert (total["receipt"], total["currency"], total["paid"], total["refunded"], total["net"], total["commission"],
-            total["earnings"]) == ("Total (3 orders)", "USD", "119.70", "0.00", "106.98", "53.49", "53.49")
+            total["earnings"]) == ("Total (3 orders)", "USD", "109.75", "0.00", "98.02", "49.01", "49.01")
+    # 3 initial $29.95 + 2 rebills $9.95 (the Mar 3 order rebills after Apr 2): nets 3 x 26.70 + 2 x 8.96
