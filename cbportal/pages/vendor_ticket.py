@@ -44,10 +44,10 @@ def reply_box() -> rx.Component:
         rx.hstack(
             rx.button("Send reply", type="submit"),
             rx.cond(D.canned.length() > 0, rx.menu.root(
-                rx.menu.trigger(rx.button("Insert a canned reply", variant="soft", type="button")),
+                rx.menu.trigger(rx.button("Insert canned text", variant="soft", type="button")),
                 rx.menu.content(rx.foreach(D.canned, lambda c: rx.menu.item(c["title"],
                                                                             on_click=D.insert_canned(c["id"])))))),
-            rx.button("New canned reply", variant="ghost", type="button", on_click=D.edit_canned("")),
+            rx.button("New canned text", variant="ghost", type="button", on_click=D.edit_canned("")),
             spacing="3", wrap="wrap", align="center"),
         width="100%"), on_submit=S.reply, reset_on_submit=True, width="100%")
 
@@ -129,23 +129,23 @@ def customer_panel() -> rx.Component:
         rx.foreach(D.canned, lambda r: rx.hstack(rx.text(r["title"], size="2"), rx.spacer(),
                                                  rx.button("Edit", size="1", variant="ghost",
                                                            on_click=D.edit_canned(r["id"]),
-                                                           aria_label="Edit canned reply " + r["title"]),
+                                                           aria_label="Edit canned text " + r["title"]),
                                                  width="100%", align="center")),
         spacing="2", width="100%"), width="100%", data_testid="customer-panel")
 
 
 def canned_dialog() -> rx.Component:
     return rx.dialog.root(rx.dialog.content(
-        rx.dialog.title(rx.cond(D.canned_id == "", "New canned reply", "Edit canned reply")),
-        rx.dialog.description("Saved for everyone working this account's tickets.", size="2"),
+        rx.dialog.title(rx.cond(D.canned_id == "", "New canned text", "Edit canned text")),
+        rx.dialog.description("A canned reply, saved for everyone working this account's tickets.", size="2"),
         rx.form(rx.vstack(
             rx.input(name="title", default_value=D.canned_title, placeholder="Title", aria_label="Title",
                      width="100%"),
-            rx.text_area(name="body", default_value=D.canned_body, rows="6", aria_label="Canned reply text",
+            rx.text_area(name="body", default_value=D.canned_body, rows="6", aria_label="Canned text",
                          width="100%"),
             rx.cond(D.canned_error != "", rx.callout(D.canned_error, color_scheme="red", role="alert")),
             rx.hstack(rx.dialog.close(rx.button("Cancel", variant="soft", type="button")),
-                      rx.button("Save canned reply", type="submit"), justify="end"),
+                      rx.button("Save canned text", type="submit"), justify="end"),
             spacing="3", width="100%"), on_submit=D.save_canned, reset_on_submit=False,
             key=D.canned_id + D.canned_error)),
         open=D.canned_open, on_open_change=D.set_canned_open)

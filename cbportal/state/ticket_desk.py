@@ -120,5 +120,5 @@ class TicketDeskState(VendorTicketState):
             self.canned_title, self.canned_body, self.canned_error = title, body, sentence(error)   # kept as typed
             return
         self.canned_open, self.canned_error = False, ""
-        self.notice = f"Canned reply “{title.strip()}” saved for the account."
+        self.notice = f"Canned text “{title.strip()}” saved for the account."
         self._read_canned(actor)
