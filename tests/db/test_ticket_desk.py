@@ -7,12 +7,12 @@ assignment; canned replies per account. SQLite and PostgreSQL."""
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from cbportal.models import EmailOutbox, Opener, Ticket
 from cbportal.services import ticket_desk, tickets
 from cbportal.services.errors import Conflict, Invalid, NotFound
-from cbportal.services.tickets import CUSTOMER, Acting
+from cbportal.services.tickets import CUSTOMER
 from tests import factories
 from tests.db.test_tickets import WED, open_refund, vendor, world  # noqa: F401  (fixture)
 
