@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 from typing import TypedDict
 
+import pendulum
 import reflex as rx
 
 from cbportal import routes
@@ -116,7 +117,8 @@ class VendorHomeState(SessionState):
         self.rows, self.total = [BoardRow(**row) for row in rows], total
         self.saved, self.converted, self.processed = figures["saved"], figures["converted"], figures["processed"]
         self.saved_rate = figures["rate"]
-        self.refreshed_at = now.strftime("%H:%M:%S UTC")
+        zone = summaries[0]["time_zone"] if summaries else "UTC"     # the account's zone, named
+        self.refreshed_at = pendulum.instance(now).in_timezone(zone).format("HH:mm:ss zz")
 
     def _apply(self, **changes):
         """Change a filter and refresh; a bad value or a lost session changes nothing."""

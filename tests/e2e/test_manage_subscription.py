@@ -82,5 +82,5 @@ def test_a_clerk_without_subscription_management_is_not_offered_the_modal(page: 
     login(page, base_url, "tickets@acme.test", "tickets-demo")
     expect(page).to_have_url(re.compile("/vendor"))
     page.goto(f"{base_url}/vendor/orders")
-    expect(page.get_by_role("alert")).to_contain_text("needs the manage orders role")
+    expect(page.get_by_role("alert")).to_contain_text("does not have the Manage Orders role")
     expect(page.get_by_role("button", name="Manage subscription")).to_have_count(0)
