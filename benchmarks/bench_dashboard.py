@@ -101,6 +101,8 @@ def measure(kind: str, orders: int, tickets: int) -> None:
             ("dashboard: refunds due within 24 h", board(type="refund", due_within_hours=24), bare_tickets),
             ("dashboard: opened by a clerk, search \"c0999\" (receipt or email start)", board(opener="clerk", search="c0999"),
              bare_tickets),
+            ("dashboard: search \"999@bench\" (any part of an email, issue 16)", board(search="999@bench"),
+             bare_tickets),
             ("transactions: first page + total", search(), bare_orders),
             ("transactions: receipt", search(receipt=f"B{orders // 2:09d}"), bare_orders),
             ("transactions: email prefix", search(email="c00123"), bare_orders),

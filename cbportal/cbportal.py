@@ -54,6 +54,8 @@ from cbportal.state.vendor_products import VendorProductsState
 from cbportal.state.vendor_tickets import VendorTicketState, VendorTicketsState
 from cbportal.state.vendor_users import VendorUsersState
 from cbportal.state.reports import ReportsState
+from cbportal.state.subscriber_list import SubscriptionListState
+from cbportal.state.ticket_desk import TicketDeskState
 from cbportal.state.settings import SettingsState
 
 settings = get_settings()  # bad settings fail here, at start, with a clear message
@@ -108,7 +110,8 @@ app.add_page(staff, route=routes.STAFF, title="Staff · cbportal", on_load=Staff
 app.add_page(customer_ticket, route=routes.PORTAL_TICKET, title="Your ticket · cbportal",
              on_load=[SessionState.load_user, CustomerTicketState.load])
 app.add_page(vendor_tickets, route=routes.VENDOR_TICKETS, title="Tickets · cbportal", on_load=VendorTicketsState.load)
-app.add_page(vendor_ticket, route=routes.VENDOR_TICKET, title="Ticket · cbportal", on_load=VendorTicketState.load)
+app.add_page(vendor_ticket, route=routes.VENDOR_TICKET, title="Ticket · cbportal",
+             on_load=[VendorTicketState.load, TicketDeskState.load_desk])
 app.add_page(staff_emails, route=routes.STAFF_EMAILS, title="Email samples · cbportal", on_load=StaffEmailsState.load)
 app.add_page(checkout_page, route=routes.BUY, title="Checkout · cbportal",
              on_load=[SessionState.load_user, CheckoutState.load])
@@ -119,9 +122,10 @@ app.add_page(my_orders_page, route=routes.PORTAL_ORDERS, title="Your orders · c
 app.add_page(card_page, route=routes.PORTAL_CARD, title="Update your card · cbportal",
              on_load=[SessionState.load_user, CardState.load])
 app.add_page(vendor_users, route=routes.VENDOR_USERS, title="Users · cbportal", on_load=VendorUsersState.load)
-app.add_page(reports_page, route=routes.VENDOR_REPORTS, title="Reports · cbportal", on_load=ReportsState.load)
+app.add_page(reports_page, route=routes.VENDOR_REPORTS, title="Reports · cbportal",
+             on_load=[ReportsState.load, SubscriptionListState.load_list])
 app.add_page(staff_phone, route=routes.STAFF_PHONE, title="Phone ticket · cbportal", on_load=StaffPhoneState.load)
-app.add_page(invite_page, route=routes.INVITE, title="Choose your password · cbportal", on_load=InviteState.load)
+app.add_page(invite_page, route=routes.INVITE, title="Choose your password · cbportal", on_load=[SessionState.load_user, InviteState.load])
 app.add_page(settings_page, route=routes.VENDOR_SETTINGS, title="Settings · cbportal", on_load=SettingsState.load)
 app.add_page(vendor_orders, route=routes.VENDOR_ORDERS, title="Transactions · cbportal", on_load=VendorOrdersState.load)
 app.add_page(upsell_page, route=routes.BUY_MORE, title="Add to your order · cbportal",

@@ -37,6 +37,9 @@ class Role(StrEnum):
     SUBSCRIPTION_MANAGEMENT = "subscription_management"
     MANAGE_PRODUCTS = "manage_products"
     MANAGE_USERS = "manage_users"
+    # The permissions page's separate "report access" switch: the Reports page and the
+    # Subscriptions list (issue 16). Stored like a role; the owner has it.
+    REPORT_ACCESS = "report_access"
 
 
 class ProductKind(StrEnum):
@@ -208,6 +211,9 @@ class User(SQLModel, table=True):
     is_staff: bool = False
     active: bool = True
     created_at: datetime = instant()
+    # API integration roles: the roles this user's API keys carry, always cut down to the
+    # user's own roles when a key is used (R8). None: the keys carry all of the user's roles.
+    api_roles: Optional[list[str]] = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class UserRole(SQLModel, table=True):
@@ -279,6 +285,9 @@ class Product(SQLModel, table=True):
 class Customer(SQLModel, table=True):
     __tablename__ = "customer"
     # Email prefix search: PostgreSQL's LIKE 'x%' needs text_pattern_ops (services/prefix.py).
+    # Search by any part of an email or name (issue 16) has its own indexes, made by migration
+    # 0011 for one database each: trigram GIN indexes on PostgreSQL, an FTS5 trigram table on
+    # SQLite (services/text_search.py; left out of the model comparison, cbportal/migrations.py).
     __table_args__ = (Index("ix_customer_email_pattern", "email", postgresql_ops={"email": "text_pattern_ops"}),)
     id: Optional[int] = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, index=True)
@@ -444,6 +453,8 @@ class Ticket(SQLModel, table=True):
     vendor_closed_or_changed: bool = False
     escalation: EscalationStatus = enum_col(EscalationStatus.NONE)
     escalated_at: Optional[datetime] = instant(default=None, nullable=True)
+    # The clerk working the ticket (the dashboard's "mine" filter); None: nobody yet.
+    assignee_user_id: Optional[int] = Field(default=None, foreign_key="app_user.id", index=True)
 
 
 class TicketComment(SQLModel, table=True):
@@ -464,6 +475,28 @@ class TicketEvent(SQLModel, table=True):
     actor: Party = enum_col(Party.SYSTEM)
     at: datetime = instant()
     detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class TicketNote(SQLModel, table=True):
+    """An internal note of the vendor's users on a ticket: a table of its own, so no email,
+    customer page or customer API answer (which read `ticket_comment`) can ever show it."""
+    __tablename__ = "ticket_note"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    author_user_id: Optional[int] = Field(default=None, foreign_key="app_user.id")
+    body: str = Field(sa_type=Text)
+    at: datetime = instant()
+
+
+class CannedReply(SQLModel, table=True):
+    """A vendor account's saved reply (a help desk's macro), inserted into the reply box."""
+    __tablename__ = "canned_reply"
+    __table_args__ = (UniqueConstraint("account_id", "title", name="uq_canned_reply_account_title"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="vendor_account.id", index=True)
+    title: str = Field(max_length=80)
+    body: str = Field(sa_type=Text)
+    updated_at: datetime = instant()
 
 
 # --- outboxes, audit, clock ------------------------------------------------------------

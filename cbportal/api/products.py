@@ -1,4 +1,4 @@
-"""Routes: products (create, staff approve, read)."""
+"""Routes: products (create, staff approve, read, edit the description)."""
 
 from __future__ import annotations
 
@@ -62,6 +62,12 @@ class ProductCreate(BaseModel):
     recurring: Recurring | None = None
 
 
+class DescriptionUpdate(BaseModel):
+    """The only change an approved product allows (R5): anything else in the body is a 422."""
+    model_config = ConfigDict(extra="forbid")
+    description: Text(5000)
+
+
 class ProductOut(BaseModel):
     sku: str
     account: str
@@ -115,3 +121,11 @@ def get_product(sku: Sku, session: Session = read_session, who: Actor = Depends(
     if not who.can_see_account(account):
         raise NotFound(f"no product {sku!r}", "product_not_found")
     return _view(session, product)
+
+
+@router.patch("/products/{sku}", response_model=ProductOut)
+def update_product(sku: Sku, body: DescriptionUpdate, session: Session = db_session, who: Actor = Depends(actor),
+                   clk=Depends(clock)):
+    """Manage Products: change the description (the terms stay as approved, R5)."""
+    return _view(session, products.update_description(session, now=clk.now(), actor=who, sku=sku,
+                                                      description=body.description))

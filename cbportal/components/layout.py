@@ -4,8 +4,8 @@ signed-in user, the page body.
 The navigation links are data in one place (`NAV_LINKS`: label, route, who may see it)
 and `nav_links(area)` chooses them. Public pages (home, checkout, the customer portal and
 ticket, card update, invitation, login) show only the customer links: a customer never
-sees the vendor or staff navigation. Vendor and staff pages show every link; filtering
-those by the user's roles belongs to `nav_links` too."""
+sees the vendor or staff navigation. On vendor and staff pages each link shows only to a
+user who may open it (services/page_access.py decides, through `SessionState.nav`)."""
 
 from __future__ import annotations
 
@@ -34,8 +34,11 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("Products", routes.VENDOR_PRODUCTS, frozenset({VENDOR, STAFF})),
     NavLink("Reports", routes.VENDOR_REPORTS, frozenset({VENDOR, STAFF})),
     NavLink("Users", routes.VENDOR_USERS, frozenset({VENDOR, STAFF})),
+    NavLink("API keys", routes.VENDOR_USERS + "#keys", frozenset({VENDOR, STAFF})),
     NavLink("Settings", routes.VENDOR_SETTINGS, frozenset({VENDOR, STAFF})),
     NavLink("Staff", routes.STAFF, frozenset({VENDOR, STAFF})),
+    NavLink("Phone ticket", routes.STAFF_PHONE, frozenset({VENDOR, STAFF})),
+    NavLink("Email samples", routes.STAFF_EMAILS, frozenset({VENDOR, STAFF})),
 )
 
 
@@ -44,9 +47,14 @@ def nav_links(area: str) -> list[NavLink]:
     return [link for link in NAV_LINKS if area in link.who]
 
 
-def nav_link(text: str, href: str) -> rx.Component:
-    return rx.link(text, href=href, size="3", weight="medium", color_scheme="gray", high_contrast=True,
-                   white_space="nowrap")
+def allowed(route: str, area: str, shown: rx.Component) -> rx.Component:
+    """Public links show to everyone; the others only to users who may open them."""
+    return shown if area == PUBLIC else rx.cond(SessionState.nav.contains(route), shown)
+
+
+def nav_link(text: str, href: str, area: str = VENDOR) -> rx.Component:
+    return allowed(href, area, rx.link(text, href=href, size="3", weight="medium", color_scheme="gray",
+                                       high_contrast=True, white_space="nowrap"))
 
 
 def account_controls() -> rx.Component:
@@ -62,13 +70,14 @@ def account_controls() -> rx.Component:
     )
 
 
-def menu_button(links: list[NavLink]) -> rx.Component:
+def menu_button(links: list[NavLink], area: str) -> rx.Component:
     """The navigation on a narrow screen: one button opening the list of links."""
     return rx.box(
         rx.menu.root(
             rx.menu.trigger(rx.button(rx.icon("menu", size=18), "Menu", variant="soft", size="2",
                                       aria_label="Menu")),
-            rx.menu.content(*[rx.menu.item(link.label, on_click=rx.redirect(link.route)) for link in links]),
+            rx.menu.content(*[allowed(link.route, area, rx.menu.item(link.label, on_click=rx.redirect(link.route)))
+                              for link in links]),
         ),
         display=rx.breakpoints(initial="block", sm="none"),
     )
@@ -78,22 +87,31 @@ def navbar(area: str = VENDOR) -> rx.Component:
     links = nav_links(area)
     return rx.hstack(
         rx.link(rx.heading("cbportal", size="5"), href=routes.HOME, underline="none"),
-        rx.hstack(*[nav_link(link.label, link.route) for link in links], spacing="5", wrap="wrap",
+        rx.hstack(*[nav_link(link.label, link.route, area) for link in links], spacing="5", wrap="wrap",
                   display=rx.breakpoints(initial="none", sm="flex"), aria_label="Main navigation"),
         rx.spacer(),
-        menu_button(links),
+        menu_button(links, area),
         account_controls(),
         align="center", spacing="4", padding_x=rx.breakpoints(initial="1em", sm="2em"), padding_y="1em",
         width="100%", border_bottom="1px solid var(--gray-a5)",
     )
 
 
+def refused_box() -> rx.Component:
+    """A page this user may not open says so and links home (issue 16)."""
+    return rx.callout(rx.vstack(rx.text(SessionState.refused, data_testid="refused"),
+                                rx.link("Back to the home page", href=routes.HOME)),
+                      color_scheme="amber", role="alert")
+
+
 def page(*children: rx.Component, area: str = VENDOR) -> rx.Component:
-    """A page of `area`: PUBLIC pages (customers) get the customer navigation only."""
+    """A page of `area`: PUBLIC pages (customers) get the customer navigation only; a page
+    the signed-in user may not open shows why instead of its body."""
     return rx.box(
         rx.script(src="/countdown.js"),
         rx.el.nav(navbar(area), style={"width": "100%"}),
-        rx.container(rx.vstack(*children, spacing="5", width="100%"), size="4",
+        rx.container(rx.cond(SessionState.refused != "", refused_box(),
+                             rx.vstack(*children, spacing="5", width="100%")), size="4",
                      padding_y=rx.breakpoints(initial="1em", sm="2em"),
                      padding_x=rx.breakpoints(initial="0.75em", sm="1.5em")),
         width="100%",

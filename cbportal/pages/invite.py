@@ -11,6 +11,12 @@ def invite_page() -> rx.Component:
     return public_page(
         rx.heading("Choose your password", size="7"),
         rx.cond(
+            ~S.usable & ~S.done,
+            rx.callout(rx.vstack(rx.text(S.error, data_testid="invite-unusable"),
+                                 rx.text("Ask the person who invited you to send a new invitation, or ",
+                                         rx.link("log in", href=routes.LOGIN), " if you already chose a password.")),
+                       color_scheme="amber", role="alert"),
+          rx.cond(
             S.done,
             rx.callout(rx.text("Your password is set. ", rx.link("Log in", href=routes.LOGIN), " with ", S.email, "."),
                        color_scheme="green", role="status"),
@@ -22,5 +28,5 @@ def invite_page() -> rx.Component:
                          auto_complete="new-password", width="100%"),
                 rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert")),
                 rx.button("Set password", type="submit"), spacing="3", width="100%"),
-                on_submit=S.accept, reset_on_submit=False), max_width="28em")),
+                on_submit=S.accept, reset_on_submit=False), max_width="28em"))),
     )

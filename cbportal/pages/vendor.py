@@ -31,10 +31,15 @@ def account_card(row: AccountRow) -> rx.Component:
         spacing="3"), width="100%")
 
 
-def choice(options, value, on_change, label: str) -> rx.Component:
+def choice(options, value, on_change, label: str, custom=None) -> rx.Component:
+    """A filter dropdown; `custom` is an extra item for a value typed elsewhere (due within N hours)."""
     return rx.select.root(rx.select.trigger(aria_label=label),
-                          rx.select.content(*[rx.select.item(text, value=v) for v, text in options]),
+                          rx.select.content(*[rx.select.item(text, value=v) for v, text in options],
+                                            *([custom] if custom is not None else [])),
                           value=rx.cond(value == "", "all", value), on_change=on_change)
+
+
+PRESET_DUE = [v for v, _ in DUE]
 
 
 def switcher() -> rx.Component:
@@ -55,17 +60,25 @@ def saved_sales() -> rx.Component:
         spacing="6", wrap="wrap"), width="100%", data_testid="saved-sales")
 
 
+NEW_ROW_CSS = ("@keyframes cbp-new-row { from { background-color: var(--amber-5); } "
+               "to { background-color: transparent; } } "
+               ".cbp-new-row { animation: cbp-new-row 6s ease-out 1; }")
+
+
 def ticket_row(r: BoardRow) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.link("#", r["id"], href=f"{routes.VENDOR_TICKET}?id=" + r["id"].to_string())),
-        rx.table.cell(r["account"]), rx.table.cell(rx.code(r["receipt"])), rx.table.cell(r["email"]),
+        rx.table.cell(r["account"]), rx.table.cell(rx.code(r["receipt"])),
+        rx.table.cell(rx.vstack(rx.text(r["name"], size="2"), rx.text(r["email"], size="1", color_scheme="gray"),
+                                spacing="0")),
         rx.table.cell(rx.badge(r["type"], color_scheme=rx.match(r["type"], ("refund", "red"), ("cancel", "amber"),
                                                                "blue")),
                       rx.cond(r["escalated"], rx.badge("escalated", color_scheme="purple", margin_left="0.3em"))),
         rx.table.cell(r["opened_by"]), rx.table.cell(r["opened_at"]),
         rx.table.cell(rx.cond(r["process_at"] != "", countdown(r["process_at"]),
-                              rx.text("waits on " + r["last_actor"], color_scheme="gray", size="2"))),
-        data_testid="ticket-row",
+                              rx.text("waits on " + r["waiting_on"], color_scheme="gray", size="2"))),
+        data_testid="ticket-row", class_name=rx.cond(r["is_new"], "cbp-new-row", ""),
+        data_new=rx.cond(r["is_new"], "yes", "no"),
     )
 
 
@@ -75,15 +88,26 @@ def board() -> rx.Component:
         rx.hstack(
             choice(TYPES, S.type_filter, S.pick_type, "Ticket type"),
             choice(OPENERS, S.opener_filter, S.pick_opener, "Opened by"),
-            choice(DUE, S.due_filter, S.pick_due, "Due"),
-            rx.input(type="number", min=1, max=8760, placeholder="or within … hours", aria_label="Due within hours",
-                     default_value=S.due_filter, key="due-" + S.due_filter, on_blur=S.pick_due, width="10em"),
-            rx.form(rx.hstack(rx.input(name="search", placeholder="Receipt or customer email", aria_label="Search",
-                                       default_value=S.search, width="16em"),
+            choice(DUE, S.due_filter, S.pick_due, "Due",
+                   custom=rx.cond((S.due_filter != "") & ~rx.Var.create(PRESET_DUE).contains(S.due_filter),
+                                  rx.select.item("Within " + S.due_filter + " hours", value=S.due_filter),
+                                  rx.fragment())),
+            rx.form(rx.input(name="hours", type="number", min=1, max=8760, placeholder="or within … hours (Enter)",
+                             aria_label="Due within hours", default_value=S.due_filter, key="due-" + S.due_filter,
+                             width="13em"),
+                    on_submit=S.due_hours, reset_on_submit=False, display="inline-flex"),
+            rx.form(rx.hstack(rx.input(name="search", placeholder="Receipt, or any part of an email or name",
+                                       aria_label="Search", default_value=S.search, key="q-" + S.search,
+                                       width="18em"),
                               rx.button("Search", type="submit", variant="soft")),
-                    on_submit=S.search_tickets, reset_on_submit=False),
+                    on_submit=S.search_tickets, reset_on_submit=False, display="inline-flex"),
+            rx.el.label(rx.hstack(rx.switch(checked=S.mine, on_change=S.set_mine), rx.text("Mine", size="2"),
+                                  align="center")),
+            rx.cond((S.type_filter != "") | (S.opener_filter != "") | (S.due_filter != "") | (S.search != "")
+                    | S.mine, rx.button("Clear filters", variant="ghost", on_click=S.clear_filters)),
             spacing="3", wrap="wrap", align="center"),
-        rx.text(S.total, " open tickets", rx.cond(S.total > S.rows.length(),
+        rx.el.style(NEW_ROW_CSS),
+        rx.text(S.total, rx.cond(S.total == 1, " open ticket", " open tickets"), rx.cond(S.total > S.rows.length(),
                                                   " (showing the first " + S.rows.length().to_string() + ")", ""),
                 size="2", color_scheme="gray", data_testid="ticket-total"),
         rx.cond(S.rows.length() > 0,

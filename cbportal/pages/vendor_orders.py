@@ -12,11 +12,19 @@ def _table(headers: list[str], body) -> rx.Component:
                          rx.table.body(body), width="100%", size="1")
 
 
+def small(label: str, name: str, width: str, **props) -> rx.Component:
+    return rx.vstack(rx.text(label, size="1", weight="medium", color_scheme="gray"),
+                     rx.input(name=name, aria_label=label, size="1", width=width, **props), spacing="1")
+
+
 def search_form() -> rx.Component:
+    """One compact bar: a few narrow fields and the browser's own date pickers."""
     return rx.form(rx.hstack(
-        field("Receipt", "q_receipt"), field("Customer email", "q_email"), field("Product SKU", "q_sku"),
-        field("From (YYYY-MM-DD)", "q_date_from"), field("To", "q_date_to"),
-        rx.button("Search", type="submit"), align="end", width="100%", wrap="wrap"),
+        small("Receipt", "q_receipt", "8em"), small("Customer email", "q_email", "13em"),
+        small("Product SKU", "q_sku", "9em"), small("From", "q_date_from", "9.5em", type="date"),
+        small("To", "q_date_to", "9.5em", type="date"),
+        rx.button("Search", type="submit", size="1"), rx.button("Clear", type="reset", size="1", variant="ghost"),
+        align="end", spacing="2", wrap="wrap"),
         on_submit=S.search, reset_on_submit=False, width="100%")
 
 
@@ -113,8 +121,9 @@ def manage_modal() -> rx.Component:
         rx.tabs.root(
             rx.tabs.list(*[rx.cond(S.offers[key], rx.tabs.trigger(label, value=value))
                            for value, label, key, _ in tabs]),
-            *[rx.tabs.content(rx.box(body, padding_top="1em"), value=value) for value, _, _, body in tabs],
-            default_value=rx.cond(S.offers["change_product"], "product", "reinstate")),
+            *[rx.tabs.content(rx.cond(S.offers[key], rx.box(body, padding_top="1em")), value=value)
+              for value, _, key, body in tabs],
+            value=S.tab, on_change=S.set_tab),
         rx.cond(S.modal_error != "", rx.callout(S.modal_error, color_scheme="red", role="alert", margin_top="1em")),
         rx.cond(S.modal_notice != "", rx.callout(S.modal_notice, color_scheme="green", role="status",
                                                  margin_top="1em")),
@@ -147,11 +156,12 @@ def vendor_orders() -> rx.Component:
         rx.cond(S.loaded,
                 rx.cond(S.rows.length() > 0,
                         rx.vstack(
-                            _table(["Receipt", "Date", "Account", "Product", "Customer", "Status", "Subscription"],
+                            _table(["Receipt", "Bought (account time)", "Account", "Product", "Customer", "Status", "Subscription"],
                                    rx.foreach(S.rows, order_row)),
                             rx.hstack(rx.button("Previous", variant="soft", on_click=S.previous_page,
                                                 disabled=S.page <= 1),
-                                      rx.text("Page ", S.page, " of ", S.pages, " · ", S.total, " orders", size="2"),
+                                      rx.text("Page ", S.page, " of ", S.pages, " · ", S.total,
+                                              rx.cond(S.total == 1, " order", " orders"), size="2"),
                                       rx.button("Next", variant="soft", on_click=S.next_page,
                                                 disabled=S.page >= S.pages), align="center"),
                             width="100%"),

@@ -11,7 +11,26 @@ def row(r: ProductRow) -> rx.Component:
     return rx.table.row(rx.table.cell(rx.code(r["sku"])), rx.table.cell(r["account"]), rx.table.cell(r["title"]),
                         rx.table.cell(r["kind"]), rx.table.cell(r["price"], " ", r["terms"]),
                         rx.table.cell(rx.badge(r["status"])),
-                        rx.table.cell(rx.cond(r["status"] == "approved", rx.link("Order form", href=r["buy_url"]))))
+                        rx.table.cell(rx.hstack(
+                            rx.button("Edit description", size="1", variant="soft", on_click=S.edit_description(r["sku"]),
+                                      aria_label="Edit the description of " + r["sku"]),
+                            rx.cond(r["status"] == "approved", rx.link("Order form", href=r["buy_url"])),
+                            align="center", spacing="3")))
+
+
+def description_dialog() -> rx.Component:
+    return rx.dialog.root(rx.dialog.content(
+        rx.dialog.title("Description of ", S.desc_sku),
+        rx.dialog.description("The terms of an approved product are fixed; its description can change at any time.",
+                              size="2"),
+        rx.form(rx.vstack(
+            rx.text_area(name="description", default_value=S.desc_text, rows="8", width="100%",
+                         aria_label="Description", key=S.desc_sku),
+            rx.cond(S.desc_error != "", rx.callout(S.desc_error, color_scheme="red", role="alert")),
+            rx.hstack(rx.dialog.close(rx.button("Cancel", variant="soft", type="button")),
+                      rx.button("Save description", type="submit"), justify="end"),
+            spacing="3", width="100%"), on_submit=S.save_description, reset_on_submit=False)),
+        open=S.desc_open, on_open_change=S.set_desc_open)
 
 
 def create_form() -> rx.Component:
@@ -34,7 +53,6 @@ def create_form() -> rx.Component:
             field("Rebills (empty = until canceled)", "rebills"), field("Trial days", "trial_days"),
             width="100%", align="end")),
         rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert")),
-        rx.cond(S.notice != "", rx.callout(S.notice, color_scheme="green", role="status")),
         rx.button("Create product", type="submit"), spacing="3", width="100%"),
         on_submit=S.create, reset_on_submit=False), width="100%")
 
@@ -49,5 +67,7 @@ def vendor_products() -> rx.Component:
                             rx.table.body(rx.foreach(S.rows, row)), width="100%"),
                         rx.text("No products yet.", color_scheme="gray")),
                 rx.hstack(rx.spinner(), rx.text("Loading…"))),
+        rx.cond(S.notice != "", rx.callout(S.notice, color_scheme="green", role="status")),
         create_form(),
+        description_dialog(),
     )

@@ -4,14 +4,15 @@ import reflex as rx
 
 from cbportal.components.layout import page
 from cbportal.pages.checkout import field
-from cbportal.state.vendor_users import ROLE_LABELS, KeyRow, UserRow, VendorUsersState as S
+from cbportal.state.vendor_users import ROLE_LABELS, SWITCH_ROLES, TABLE_ROLES, KeyRow, UserRow, VendorUsersState as S
 
 
 def user_row(u: UserRow) -> rx.Component:
     return rx.table.row(
         rx.table.cell(u["name"]), rx.table.cell(u["email"]),
         rx.table.cell(rx.cond(u["owner"], rx.badge("Owner: every role"), rx.text(u["roles"], size="2"))),
-        rx.table.cell(rx.badge(u["status"])),
+        rx.table.cell(rx.badge(u["status"], color_scheme=rx.match(u["status"], ("invited", "amber"),
+                                                                 ("deactivated", "gray"), "green"))),
         rx.table.cell(rx.cond(u["owner"], rx.fragment(), rx.hstack(
             rx.button("Manage permissions", size="1", variant="soft", on_click=S.edit_roles(u["id"]),
                       aria_label="Manage permissions of " + u["name"]),
@@ -28,13 +29,41 @@ def user_row(u: UserRow) -> rx.Component:
                     rx.button("Reactivate", size="1", variant="soft", on_click=S.set_active(u["id"], True)))))))
 
 
+def role_table(title: str, labels: dict, checked, on_change, enabled=None) -> rx.Component:
+    return rx.table.root(rx.table.header(rx.table.row(rx.table.column_header_cell(title),
+                                                      rx.table.column_header_cell("Granted"))),
+                         rx.table.body(*[rx.table.row(
+                             rx.table.cell(label),
+                             rx.table.cell(rx.checkbox(checked=checked.contains(role),
+                                                       on_change=lambda on, r=role: on_change(r, on),
+                                                       disabled=~enabled.contains(role) if enabled is not None else False,
+                                                       aria_label=f"{title}: {label}")))
+                             for role, label in labels.items()]), width="100%", size="1")
+
+
 def permissions_dialog() -> rx.Component:
+    """The seed's permissions page: enabled, may manage users, report access and the user's API
+    keys on top; the roles in the middle; the API integration roles (what the keys carry) below."""
     return rx.dialog.root(rx.dialog.content(
         rx.dialog.title("Permissions of ", S.editing_name),
-        rx.dialog.description("Subscription Management needs Manage Tickets and Manage Orders too.", size="2"),
-        rx.vstack(*[rx.el.label(rx.hstack(
-            rx.checkbox(checked=S.editing_roles.contains(role), on_change=lambda on, r=role: S.toggle_role(r, on)),
-            rx.text(label))) for role, label in ROLE_LABELS.items()], spacing="2", padding_y="1em"),
+        rx.dialog.description(S.editing_email, " · API keys: ", S.editing_keys, size="2"),
+        rx.vstack(
+            rx.el.label(rx.hstack(rx.switch(checked=S.editing_active, on_change=S.set_editing_active),
+                                  rx.text("Enabled"))),
+            rx.cond(~S.editing_active, rx.text("Saving ends their sessions and API keys at once.", size="2",
+                                               color_scheme="red")),
+            *[rx.el.label(rx.hstack(rx.switch(checked=S.editing_roles.contains(role),
+                                              on_change=lambda on, r=role: S.toggle_role(r, on)), rx.text(label)))
+              for role, label in SWITCH_ROLES.items()],
+            rx.text("Report access opens the Reports page and the Subscriptions list.", size="1", color_scheme="gray"),
+            role_table("Role", TABLE_ROLES, S.editing_roles, S.toggle_role),
+            rx.text("Subscription Management needs Manage Tickets and Manage Orders too.", size="1",
+                    color_scheme="gray"),
+            role_table("API integration role", ROLE_LABELS, S.editing_api_roles, S.toggle_api_role,
+                       enabled=S.editing_roles),
+            rx.text("The user's API keys carry only these roles, and never one the user does not hold.", size="1",
+                    color_scheme="gray"),
+            spacing="2", padding_y="1em", width="100%"),
         rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert")),
         rx.hstack(rx.dialog.close(rx.button("Cancel", variant="soft")), rx.button("Save permissions",
                                                                                  on_click=S.save_roles),
@@ -49,7 +78,7 @@ def add_form() -> rx.Component:
         rx.hstack(*[rx.el.label(rx.hstack(rx.checkbox(name="role_" + role), rx.text(label, size="2")))
                     for role, label in ROLE_LABELS.items()], wrap="wrap"),
         rx.button("Add clerk", type="submit"), spacing="3", width="100%"),
-        on_submit=S.add_clerk, reset_on_submit=True), width="100%")
+        on_submit=S.add_clerk, reset_on_submit=False, key=S.add_key.to_string()), width="100%")
 
 
 def key_row(k: KeyRow) -> rx.Component:
@@ -72,6 +101,7 @@ def key_row(k: KeyRow) -> rx.Component:
 
 def keys_card() -> rx.Component:
     return rx.card(rx.vstack(
+        rx.el.a(id="keys"),
         rx.heading("Your API keys", size="4"),
         rx.text("A key acts as you, with your roles, over the REST API (/api/v1).", size="2", color_scheme="gray"),
         rx.form(rx.hstack(field("Key name", "key_name", placeholder="helpdesk"), rx.button("Create key", type="submit"),

@@ -62,7 +62,8 @@ class Actor:
         return "staff" if self.is_staff else ("owner" if self.is_owner else "clerk")
 
     def has(self, role: Role) -> bool:
-        return self.is_owner or role in self.roles
+        # An API key carries only its user's API integration roles, also an owner's key.
+        return (self.is_owner and not self.via_api) or role in self.roles
 
     def require(self, role: Role) -> None:
         if not self.has(role):
@@ -82,6 +83,8 @@ def actor_for(session: Session, user: User, *, via_api: bool = False) -> Actor:
                       session.exec(select(UserRole).where(UserRole.user_id == user.id)))
     if user.is_owner:
         roles = ALL_ROLES
+    if via_api and user.api_roles is not None:     # at most the user's own roles (R8)
+        roles = roles & frozenset(Role(r) for r in user.api_roles if r in Role._value2member_map_)
     return Actor(user_id=user.id, email=user.email, name=user.name, is_staff=user.is_staff,
                  is_owner=user.is_owner, master_account_id=user.master_account_id,
                  roles=roles, via_api=via_api)

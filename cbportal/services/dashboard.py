@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from cbportal.models import Order, Product, ProductStatus, Role, Subscription, Ticket, VendorAccount
 from cbportal.services.accounts import accounts_for, accounts_of
 from cbportal.services.auth import Actor
+from cbportal.services.timefmt import local_text
 
 
 def account_summaries(session: Session, *, actor: Actor, now) -> list[dict]:
@@ -48,7 +49,7 @@ def ticket_list(session: Session, *, actor: Actor, status: str = "open", limit: 
     query = query.order_by(Ticket.status.desc(), Ticket.process_at.is_(None), Ticket.process_at, Ticket.id.desc())
     return [{"id": t.id, "receipt": o.receipt, "account": a.nickname, "type": str(t.type), "status": str(t.status),
              "opened_by": str(t.opened_by), "process_at": t.process_at.isoformat() if t.process_at else "",
-             "opened_at": t.opened_at.isoformat()[:16].replace("T", " ")}
+             "opened_at": local_text(t.opened_at, a.time_zone)}
             for t, o, a in session.exec(query.limit(limit))]
 
 

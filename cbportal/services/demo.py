@@ -77,7 +77,8 @@ def load(session: Session, *, now: datetime, orders_per_account: int = 150, seed
                                         admin_frequencies=True)
     auth.create_user(session, now=now, email=CLERK[0], name="Carl Clerk", password=CLERK[1],
                      master_account_id=acme.master_account_id,
-                     roles={Role.MANAGE_TICKETS, Role.MANAGE_ORDERS, Role.SUBSCRIPTION_MANAGEMENT})
+                     roles={Role.MANAGE_TICKETS, Role.MANAGE_ORDERS, Role.SUBSCRIPTION_MANAGEMENT,
+                            Role.REPORT_ACCESS})
     auth.create_user(session, now=now, email="tickets@acme.test", name="Tina Tickets", password="tickets-demo",
                      master_account_id=acme.master_account_id, roles={Role.MANAGE_TICKETS})
     session.flush()

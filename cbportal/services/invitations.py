@@ -42,15 +42,25 @@ def invite(session: Session, *, now: datetime, actor: Actor, email: str, name: s
     return user
 
 
+def usable(session: Session, *, now: datetime, user_id: int, expires: int, email: str, sig: str,
+           secret: str) -> bool:
+    """Can this link still set a password? (The page asks on opening: a used or expired
+    link says so at once instead of failing after the password is typed.)"""
+    user = session.get(User, user_id)
+    try:
+        unexpired = datetime.fromtimestamp(expires, timezone.utc) > now
+    except (OverflowError, OSError, ValueError):
+        unexpired = False
+    return (user is not None and user.active and user.password_hash is None and user.email == (email or "").lower()
+            and unexpired and links.check(secret, "invite", _subject(user_id, expires), user.email, sig))
+
+
 def accept(session: Session, *, now: datetime, user_id: int, expires: int, email: str, sig: str, password: str,
            secret: str) -> User:
     """Set the invited clerk's first password; every failure gets the same answer."""
-    user = session.get(User, user_id)
-    valid = (user is not None and user.active and user.password_hash is None and user.email == (email or "").lower()
-             and datetime.fromtimestamp(expires, timezone.utc) > now
-             and links.check(secret, "invite", _subject(user_id, expires), user.email, sig))
-    if not valid:
+    if not usable(session, now=now, user_id=user_id, expires=expires, email=email, sig=sig, secret=secret):
         raise Invalid(NOT_VALID, "invitation_invalid")
+    user = session.get(User, user_id)
     user.password_hash = auth.hash_password(password)
     session.add(user)
     audit.record(session, now=now, actor=auth.actor_for(session, user), action="user.accept_invite", entity="user",

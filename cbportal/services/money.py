@@ -77,3 +77,10 @@ def format_cents(cents: int, currency: str = "USD") -> str:
     if currency == "USD":
         return f"{sign}${whole:,}.{part:02d}"
     return f"{sign}{whole:,}.{part:02d} {currency}"
+
+
+def units(cents: int) -> str:
+    """Cents as a plain amount in currency units for files (CSV): 1234 -> '12.34', -5 -> '-0.05'."""
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(int(cents)), 100)
+    return f"{sign}{whole}.{part:02d}"

@@ -151,7 +151,7 @@ def update_description(session: Session, *, now: datetime, actor: Actor, sku: st
     if not actor.can_see_account(vendor):
         raise NotFound(f"no product {sku!r}", "product_not_found")
     actor.require(Role.MANAGE_PRODUCTS)
-    product.description = description
+    product.description = input_policy.text(description or "", "description", 5000)
     session.add(product)
     audit.record(session, now=now, actor=actor, action="product.description", entity="product",
                  entity_id=product.id, account_id=product.account_id)

@@ -1,4 +1,4 @@
-"""Subscription analytics for the Reports page (Manage Orders): subscriptions by status,
+"""Subscription analytics for the Reports page (report access): subscriptions by status,
 and per calendar month of the accounts' time zone: monthly recurring revenue at the month's
 end, rebill revenue, refunds, and refund/cancel requests saved vs processed. Amounts in cents."""
 
@@ -26,12 +26,12 @@ MONTHS_PER_UNIT = {FrequencyUnit.DAY: Decimal(12) / 365, FrequencyUnit.WEEK: Dec
 
 
 def report_accounts(session: Session, actor: Actor, nickname: str = "") -> list[int]:
-    return [a.id for a in accounts_for(session, actor, Role.MANAGE_ORDERS, nickname)]
+    return [a.id for a in accounts_for(session, actor, Role.REPORT_ACCESS, nickname)]
 
 
 def report_zone(session: Session, *, actor: Actor, account: str = "") -> str:
     """Months are the accounts' calendar months: their time zone if they share one, else UTC."""
-    zones = {a.time_zone for a in accounts_for(session, actor, Role.MANAGE_ORDERS, account)}
+    zones = {a.time_zone for a in accounts_for(session, actor, Role.REPORT_ACCESS, account)}
     return zones.pop() if len(zones) == 1 else "UTC"
 
 

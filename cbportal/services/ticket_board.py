@@ -13,11 +13,12 @@ from sqlmodel import Session, select
 from cbportal.models import (
     CloseReason, Customer, Opener, Order, Role, Ticket, TicketEvent, TicketStatus, TicketType, VendorAccount,
 )
-from cbportal.services import calendar
+from cbportal.services import text_search
 from cbportal.services.accounts import accounts_for
 from cbportal.services.auth import Actor
 from cbportal.services.errors import Invalid
 from cbportal.services.prefix import starts_with
+from cbportal.services.timefmt import local_text
 
 SALE_TYPES = (TicketType.REFUND, TicketType.CANCEL)
 PAGE_SIZE = 50
@@ -31,7 +32,8 @@ class BoardFilter:
     type: str = ""               # refund | cancel | tech_support | ""
     opener: str = ""             # customer | vendor | clerk | staff | api | ""
     due_within_hours: int = 0    # 0 = any time
-    search: str = ""             # the start of a receipt or of the customer's email
+    search: str = ""             # the start of a receipt, or any part of the customer's email or name
+    mine_user_id: int = 0        # only tickets assigned to this user ("mine"); 0 = anyone's
 
     def checked(self) -> "BoardFilter":
         if self.type and self.type not in {t.value for t in TicketType}:
@@ -41,7 +43,7 @@ class BoardFilter:
         if not 0 <= self.due_within_hours <= 24 * 365:
             raise Invalid("due within is 0 to 8760 hours", "invalid_filter")
         return BoardFilter(self.account.strip().lower()[:40], self.type, self.opener, self.due_within_hours,
-                           self.search.strip()[:254])
+                           self.search.strip()[:254], int(self.mine_user_id or 0))
 
 
 def board_accounts(session: Session, actor: Actor, nickname: str = "") -> list[VendorAccount]:
@@ -61,13 +63,12 @@ def open_tickets(session: Session, *, actor: Actor, now: datetime, where: BoardF
         conditions.append(Ticket.opened_by == where.opener)
     if where.due_within_hours:
         conditions += [Ticket.process_at.is_not(None), Ticket.process_at <= now + timedelta(hours=where.due_within_hours)]
+    if where.mine_user_id:
+        conditions.append(Ticket.assignee_user_id == where.mine_user_id)
     if where.search:
-        term = where.search
-        if "@" in term:
-            conditions.append(starts_with(session, Customer.email, term.lower()))
-        else:   # the start of a receipt or of an email address
-            conditions.append(or_(starts_with(session, Order.receipt, term.upper()),
-                                  starts_with(session, Customer.email, term.lower())))
+        term = where.search       # the start of a receipt, or any part of the customer's email or name
+        conditions.append(or_(starts_with(session, Order.receipt, term.upper()),
+                              text_search.customer_matches(session, term)))
     count = select(func.count()).select_from(Ticket)
     if where.search:
         count = count.join(Order, Ticket.order_id == Order.id).join(Customer, Order.customer_id == Customer.id)
@@ -84,9 +85,12 @@ def open_tickets(session: Session, *, actor: Actor, now: datetime, where: BoardF
                               .limit(limit - len(found))).all()
     rows = [{"id": t.id, "receipt": o.receipt, "email": c.email, "account": a.nickname, "type": str(t.type),
              "opened_by": str(t.opened_by),
-             "opened_at": calendar.local(t.opened_at, a.time_zone).format("ddd D MMM HH:mm zz"),
+             "opened_at": local_text(t.opened_at, a.time_zone),
              "process_at": t.process_at.isoformat() if t.process_at else "",
-             "last_actor": str(t.last_actor), "escalated": str(t.escalation) != "none"}
+             "last_actor": str(t.last_actor), "escalated": str(t.escalation) != "none",
+             # who must act next: the customer wrote last (or just opened it) -> the vendor
+             "waiting_on": "the customer" if str(t.last_actor) == "vendor" else "you",
+             "name": c.name}
             for t, o, c, a in found]
     return rows, total
 

@@ -195,6 +195,17 @@ def _require_open(ticket: Ticket, now: datetime) -> None:
         raise Conflict(f"ticket #{ticket.id} is being processed now", "ticket_processing")
 
 
+VENDOR_OPENERS = (Opener.VENDOR, Opener.CLERK, Opener.API)
+
+
+def vendor_own_request(ticket: Ticket, who: Acting) -> bool:
+    """The vendor's own refund or cancel request (the 5-minute one, R3): the seed lets the vendor
+    close it "in case you mistakenly created the ticket", so no customer consent is asked and
+    closing it does not make it escalatable (issue 16)."""
+    return (who.party == Party.VENDOR and ticket.opened_by in VENDOR_OPENERS
+            and ticket.type in (TicketType.REFUND, TicketType.CANCEL))
+
+
 def _vendor_may_change(session: Session, ticket: Ticket, who: Acting, consent: bool) -> None:
     if who.party != Party.VENDOR:
         return
@@ -245,15 +256,17 @@ def reply(session: Session, *, now: datetime, ticket: Ticket, who: Acting, body:
 def close(session: Session, *, now: datetime, ticket: Ticket, who: Acting, customer_consent: bool = False,
           comment: str | None = None) -> Ticket:
     _require_open(ticket, now)
-    _vendor_may_change(session, ticket, who, customer_consent)
+    own = vendor_own_request(ticket, who)
+    _vendor_may_change(session, ticket, who, customer_consent or own)
     reason = {Party.CUSTOMER: CloseReason.CUSTOMER, Party.VENDOR: CloseReason.VENDOR}.get(who.party, CloseReason.STAFF)
     values = {"status": TicketStatus.CLOSED, "closed_at": now, "close_reason": reason, "process_at": None,
               "inactivity_at": None, "last_action_at": now}
-    if who.party == Party.VENDOR:
+    if who.party == Party.VENDOR and not own:
         values["vendor_closed_or_changed"] = True
     _cas(session, ticket, **values)
     _comment(session, ticket, who, _body(comment), now)
-    _event(session, ticket, "closed", who, now, reason=reason.value, customer_consent=customer_consent)
+    _event(session, ticket, "closed", who, now, reason=reason.value, customer_consent=customer_consent,
+           own_request=own)
     session.flush()
     ticket_mail.send(session, now=now, kind="ticket_closed", ticket=ticket)
     return ticket

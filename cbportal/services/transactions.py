@@ -16,7 +16,9 @@ from cbportal.services import calendar, orders, tickets
 from cbportal.services.accounts import accounts_for
 from cbportal.services.auth import Actor
 from cbportal.services.errors import Invalid
+from cbportal.services.money import units
 from cbportal.services.prefix import starts_with
+from cbportal.services.timefmt import local_text
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 200
@@ -39,8 +41,8 @@ def _query(session: Session, actor: Actor, *, account=None, receipt="", email=""
     if email.strip():
         value = email.strip().lower()
         conditions.append(Customer.email == value if "@" in value else starts_with(session, Customer.email, value))
-    if sku.strip():
-        conditions.append(Product.sku == sku.strip())
+    if sku.strip():                      # any case: "acme-pro" finds ACME-PRO
+        conditions.append(func.lower(Product.sku) == sku.strip().lower())
     if date_from:
         conditions.append(Order.created_at >= calendar.local_midnight(date_from, tz))
     if date_to:
@@ -59,9 +61,17 @@ def _query(session: Session, actor: Actor, *, account=None, receipt="", email=""
     return base, count
 
 
-def _row(r) -> dict:
+def _zones(session: Session, actor: Actor) -> dict[str, str]:
+    """Each account's time zone by nickname (read apart: selecting it in the page query makes
+    SQLite sort every order instead of walking the created_at index)."""
+    return {a.nickname: a.time_zone for a in accounts_for(session, actor, Role.MANAGE_ORDERS)}
+
+
+def _row(r, zones: dict[str, str]) -> dict:
     receipt, created_at, status, currency, email, name, sku, title, nickname, sub_status = r
-    return {"receipt": receipt, "created_at": created_at.isoformat(), "status": orders.status_name(status),
+    tz = zones.get(nickname, "UTC")
+    return {"receipt": receipt, "created_at": created_at.isoformat(), "created_local": local_text(created_at, tz),
+            "time_zone": tz, "status": orders.status_name(status),
             "currency": currency,
             "customer_email": email, "customer_name": name, "sku": sku, "title": title, "account": nickname,
             "subscription": str(sub_status) if sub_status else ""}
@@ -74,7 +84,8 @@ def search(session: Session, *, actor: Actor, page: int = 1, page_size: int = PA
     total = session.exec(count).one()
     rows = session.exec(base.order_by(Order.created_at.desc(), Order.id.desc())
                         .offset((page - 1) * page_size).limit(page_size)).all()
-    return {"rows": [_row(r) for r in rows], "total": total, "page": page,
+    zones = _zones(session, actor)
+    return {"rows": [_row(r, zones) for r in rows], "total": total, "page": page,
             "pages": max(1, -(-total // page_size))}
 
 
@@ -82,19 +93,24 @@ def window(session: Session, *, actor: Actor, receipt: str) -> dict:
     """The transaction window: the order with its bills and subscription, and its tickets."""
     order = orders.vendor_order(session, actor=actor, receipt=receipt)
     view = orders.order_view(session, order)
+    tz = session.get(VendorAccount, order.account_id).time_zone
+    view["time_zone"] = tz
+    view["created_local"] = local_text(order.created_at, tz)
     view["tickets"] = [{"id": t.id, "type": str(t.type), "status": str(t.status), "opened_at": t.opened_at.isoformat(),
-                        "opened_by": str(t.opened_by)} for t in tickets.order_tickets(session, order)]
+                        "opened_local": local_text(t.opened_at, tz), "opened_by": str(t.opened_by)}
+                       for t in tickets.order_tickets(session, order)]
     view["product_kind"] = str(session.get(Product, order.product_id).kind)
     return view
 
 
-CSV_COLUMNS = ["receipt", "created_at", "account", "sku", "title", "customer_email", "customer_name", "status",
-               "subscription", "currency", "paid_cents", "refunded_cents", "net_cents", "commission_cents",
-               "vendor_cents"]
+CSV_COLUMNS = ["receipt", "created", "time_zone", "account", "sku", "title", "customer_email", "customer_name",
+               "status", "subscription", "currency", "paid", "refunded", "net", "commission", "earnings"]
+AMOUNTS = CSV_COLUMNS[-5:]
 
 
 def export_csv(session: Session, *, actor: Actor, **filters) -> str:
-    """Every matching order as CSV, with its paid, refunded and earned totals."""
+    """Every matching order as CSV: times in the account's zone, amounts in currency units
+    (29.95), and a last row with the totals per currency."""
     base, _ = _query(session, actor, **filters)
     totals = (select(Bill.order_id, func.sum(Bill.amount_cents), func.sum(Bill.refunded_cents),
                      func.sum(Bill.net_cents), func.sum(Bill.commission_cents), func.sum(Bill.vendor_cents))
@@ -104,7 +120,19 @@ def export_csv(session: Session, *, actor: Actor, **filters) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
+    totals: dict[str, list[int]] = {}
+    count: dict[str, int] = {}
+    zones = _zones(session, actor)
     for r in session.exec(query):
-        row = _row(r[:10])
-        writer.writerow([row[c] for c in CSV_COLUMNS[:10]] + [v or 0 for v in r[10:]])
+        row = _row(r[:10], zones)
+        cents = [int(v or 0) for v in r[10:]]
+        writer.writerow([row["receipt"], row["created_local"], row["time_zone"], row["account"], row["sku"],
+                         row["title"], row["customer_email"], row["customer_name"], row["status"],
+                         row["subscription"], row["currency"]] + [units(c) for c in cents])
+        sums = totals.setdefault(row["currency"], [0] * len(AMOUNTS))
+        totals[row["currency"]] = [a + b for a, b in zip(sums, cents)]
+        count[row["currency"]] = count.get(row["currency"], 0) + 1
+    for currency in sorted(totals):
+        writer.writerow([f"Total ({count[currency]} orders)", "", "", "", "", "", "", "", "", "", currency]
+                        + [units(c) for c in totals[currency]])
     return out.getvalue()

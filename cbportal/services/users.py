@@ -48,8 +48,11 @@ def list_users(session: Session, *, actor: Actor) -> list[dict]:
     for user in users:
         roles = sorted(r.value for r in auth.actor_for(session, user).roles)
         keys = session.exec(select(ApiKey).where(ApiKey.user_id == user.id, ApiKey.revoked_at.is_(None))).all()
+        api_roles = roles if user.api_roles is None else sorted(set(user.api_roles) & set(roles))
         out.append({"id": user.id, "email": user.email, "name": user.name, "owner": user.is_owner,
-                    "active": user.active, "roles": roles, "api_keys": len(keys)})
+                    "active": user.active, "invited": user.password_hash is None, "roles": roles,
+                    "api_roles": api_roles, "api_keys": len(keys),
+                    "key_prefixes": [f"cbp_{k.prefix}_…" for k in keys]})
     return out
 
 
@@ -80,6 +83,24 @@ def set_roles(session: Session, *, now: datetime, actor: Actor, user_id: int, ro
         session.add(UserRole(user_id=user.id, role=role))
     audit.record(session, now=now, actor=actor, action="user.roles", entity="user", entity_id=user.id,
                  roles=sorted(r.value for r in wanted))
+
+
+def save_permissions(session: Session, *, now: datetime, actor: Actor, user_id: int, active: bool, roles,
+                     api_roles) -> None:
+    """The permissions page in one save: enabled, the roles (with Manage Users and report
+    access), and the API integration roles, which must be among the roles (R8)."""
+    _manager(actor)
+    user = _member(session, actor, user_id)
+    wanted, api_wanted = _roles(roles), _roles(api_roles)
+    if not api_wanted <= wanted:
+        raise Invalid("API integration roles must be among the user's own roles", "api_roles_not_held")
+    set_roles(session, now=now, actor=actor, user_id=user_id, roles=roles)
+    user.api_roles = sorted(r.value for r in api_wanted)
+    session.add(user)
+    if bool(active) != user.active:
+        set_active(session, now=now, actor=actor, user_id=user_id, active=active)
+    audit.record(session, now=now, actor=actor, action="user.api_roles", entity="user", entity_id=user.id,
+                 api_roles=user.api_roles)
 
 
 def set_active(session: Session, *, now: datetime, actor: Actor, user_id: int, active: bool) -> None:

@@ -69,8 +69,10 @@ class ReportsState(SessionState):
     def _guarded(self, **changes):
         actor = self._actor()
         self._show(actor)
-        if actor is None or actor.is_staff:
+        if actor is None:
             return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_REPORTS}")
+        if not self._gate(actor, routes.VENDOR_REPORTS):
+            return
         if not self._change_and_refresh(actor, self._refresh, **changes):
             self.statuses, self.months, self._csv_rows = [], [], []
         self.loaded = True

@@ -7,7 +7,7 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.db import get_engine, reader, session_scope
-from cbportal.services import auth
+from cbportal.services import auth, page_access
 from cbportal.services.clock import get_clock
 from cbportal.services.errors import ServiceError
 
@@ -21,6 +21,8 @@ class SessionState(rx.State):
     token: str = rx.LocalStorage("", name="cbp_session")
     user_name: str = ""
     user_kind: str = ""          # "", "staff", "owner", "clerk"
+    nav: list[str] = [routes.PORTAL]   # the navbar links this user sees (services/page_access.py)
+    refused: str = ""            # set: the page shows this sentence and a link home instead of itself
 
     def _actor(self) -> auth.Actor | None:
         """Who is signed in, checked against the database on every call."""
@@ -30,6 +32,13 @@ class SessionState(rx.State):
     def _show(self, actor: auth.Actor | None) -> None:
         self.user_name = actor.name if actor else ""
         self.user_kind = actor.label if actor else ""
+        self.nav = page_access.nav_links(actor)
+
+    def _gate(self, actor: auth.Actor | None, route: str) -> bool:
+        """May this signed-in user open the page? If not, the page says why (never a silent
+        redirect to the login page; a visitor who is not signed in is sent there by the caller)."""
+        self.refused = page_access.refusal(actor, route) if actor is not None else ""
+        return actor is not None and self.refused == ""
 
     def _change_and_refresh(self, actor: auth.Actor, refresh, **changes) -> bool:
         """Set page fields (filters, the account picked) and refresh with them; when the
@@ -49,6 +58,7 @@ class SessionState(rx.State):
 
     @rx.event
     def load_user(self):
+        self.refused = ""
         self._show(self._actor())
 
     @rx.event
@@ -57,5 +67,6 @@ class SessionState(rx.State):
             with session_scope() as session:
                 auth.logout(session, now=get_clock().now(), token=self.token)
         self.token = ""
+        self.refused = ""
         self._show(None)
         return rx.redirect(routes.HOME)

@@ -84,13 +84,15 @@ class SettingsState(SessionState):
     def _signed_in(self):
         actor = self._actor()
         self._show(actor)
-        return None if actor is None or actor.is_staff else actor
+        return actor
 
     def _run(self, change=None, done: str = ""):
         """Check the user, make the change (if any) in one transaction, show the stored values again."""
         actor = self._signed_in()
         if actor is None:
             return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_SETTINGS}")
+        if not self._gate(actor, routes.VENDOR_SETTINGS):
+            return
         self.error, self.notice = "", ""
         try:
             if change is not None:

@@ -55,8 +55,10 @@ class StaffHomeState(SessionState):
     def load(self):
         actor = self._actor()
         self._show(actor)
-        if actor is None or not actor.is_staff:
+        if actor is None:
             return rx.redirect(f"{routes.LOGIN}?next={routes.STAFF}")
+        if not self._gate(actor, routes.STAFF):
+            return
         with reader(get_engine()) as session:
             self.escalations = [EscalationRow(**row) for row in staff_desk.escalations(session, actor=actor)]
             self.accounts = [AccountRow(**row) for row in staff_desk.accounts(session, actor=actor)]
@@ -123,8 +125,10 @@ class StaffPhoneState(SessionState):
     def load(self):
         actor = self._actor()
         self._show(actor)
-        if actor is None or not actor.is_staff:
+        if actor is None:
             return rx.redirect(f"{routes.LOGIN}?next={routes.STAFF_PHONE}")
+        if not self._gate(actor, routes.STAFF_PHONE):
+            return
         self.error = self.receipt_error = self.email_error = ""
 
     @rx.event

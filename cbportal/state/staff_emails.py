@@ -28,8 +28,10 @@ class StaffEmailsState(SessionState):
     def load(self):
         actor = self._actor()
         self._show(actor)
-        if actor is None or not actor.is_staff:
+        if actor is None:
             return rx.redirect(f"{routes.LOGIN}?next={routes.STAFF_EMAILS}")
+        if not self._gate(actor, routes.STAFF_EMAILS):
+            return
         with reader(get_engine()) as session:
             self.samples = [EmailSample(kind=s["kind"], subject=s["subject"], html=s["html"], source=s["source"])
                             for s in staff_samples.samples(session, actor=actor)]

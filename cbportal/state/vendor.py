@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 from typing import TypedDict
 
+import pendulum
 import reflex as rx
 
 from cbportal import routes
@@ -40,6 +41,14 @@ class BoardRow(TypedDict):
     process_at: str
     last_actor: str
     escalated: bool
+    waiting_on: str
+    name: str
+    is_new: bool          # appeared since the last refresh: highlighted for a few seconds
+
+
+# The filters live in the page address too (shareable, kept on reload): field -> query key.
+URL_KEYS = {"account": "account", "type_filter": "type", "opener_filter": "opener", "due_filter": "due",
+            "search": "q", "mine": "mine"}
 
 
 class VendorHomeState(SessionState):
@@ -54,6 +63,7 @@ class VendorHomeState(SessionState):
     opener_filter: str = ""
     due_filter: str = ""
     search: str = ""
+    mine: bool = False
     rows: list[BoardRow] = []
     total: int = 0
     shown: int = ticket_board.PAGE_SIZE
@@ -66,13 +76,27 @@ class VendorHomeState(SessionState):
     watch_id: str = ""
     _watcher_for: str = ""
     _account_ids: list[int] = []
+    _seen: list[int] = []
+    _user_id: int = 0
 
     def _filter(self) -> ticket_board.BoardFilter:
         hours = int(self.due_filter) if self.due_filter.isdigit() else 0
         return ticket_board.BoardFilter(account=self.account, type=self.type_filter, opener=self.opener_filter,
-                                        due_within_hours=hours, search=self.search)
+                                        due_within_hours=hours, search=self.search,
+                                        mine_user_id=self._user_id if self.mine else 0)
 
-    def _refresh(self, actor) -> None:
+    def _query_string(self) -> str:
+        from urllib.parse import urlencode
+
+        values = {key: ("1" if getattr(self, field) is True else getattr(self, field))
+                  for field, key in URL_KEYS.items()}
+        query = urlencode({k: v for k, v in values.items() if v not in ("", False)})
+        return "?" + query if query else ""
+
+    def _live_refresh(self, actor) -> None:
+        self._refresh(actor, live=True)
+
+    def _refresh(self, actor, live: bool = False) -> None:
         """Read everything first, then assign: a refused filter leaves the page as it was."""
         now = get_clock().now()
         rows, total, figures = [], 0, {"saved": 0, "converted": 0, "processed": 0, "rate": 0}
@@ -84,13 +108,17 @@ class VendorHomeState(SessionState):
                 rows, total = ticket_board.open_tickets(session, actor=actor, now=now, where=self._filter(),
                                                         limit=self.shown)
                 figures = ticket_board.saved_sales(session, actor=actor, now=now, account=self.account)
+        seen = set(self._seen)                          # new = arrived by a live push, not by a filter change
+        self._seen = sorted({row["id"] for row in rows})
+        rows = [{**row, "is_new": live and row["id"] not in seen} for row in rows]
         self.nicknames = [row["nickname"] for row in summaries]
         self.accounts = [AccountRow(**row) for row in summaries if self.account in ("", row["nickname"])]
         self._account_ids, self.can_see_tickets = account_ids, can_see_tickets
         self.rows, self.total = [BoardRow(**row) for row in rows], total
         self.saved, self.converted, self.processed = figures["saved"], figures["converted"], figures["processed"]
         self.saved_rate = figures["rate"]
-        self.refreshed_at = now.strftime("%H:%M:%S UTC")
+        zone = summaries[0]["time_zone"] if summaries else "UTC"     # the account's zone, named
+        self.refreshed_at = pendulum.instance(now).in_timezone(zone).format("HH:mm:ss zz")
 
     def _apply(self, **changes):
         """Change a filter and refresh; a bad value or a lost session changes nothing."""
@@ -98,16 +126,27 @@ class VendorHomeState(SessionState):
         if actor is None or actor.is_staff:
             return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR}")
         changes.setdefault("shown", ticket_board.PAGE_SIZE)     # a new filter starts at the first 50 again
-        self._change_and_refresh(actor, self._refresh, **changes)
+        self._user_id = actor.user_id
+        if self._change_and_refresh(actor, self._refresh, **changes):
+            return rx.call_script(f"window.history.replaceState(null, '', '{routes.VENDOR}{self._query_string()}')")
 
     @rx.event
     def load(self):
         actor = self._actor()
         self._show(actor)
-        if actor is None or actor.is_staff:
+        if actor is None:
             return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR}")
+        if not self._gate(actor, routes.VENDOR):
+            return
         self.roles = sorted(role.value.replace("_", " ") for role in actor.roles)
-        self._apply(account=self.account if self.account in self.nicknames or not self.nicknames else "")
+        query = self.router.url.query_parameters
+        self.loaded, self._seen = False, []
+        self._apply(account=str(query.get("account", ""))[:40], type_filter=str(query.get("type", ""))[:20],
+                    opener_filter=str(query.get("opener", ""))[:20],
+                    due_filter=str(query.get("due", "")) if str(query.get("due", "")).isdigit() else "",
+                    search=str(query.get("q", ""))[:254], mine=query.get("mine", "") == "1")
+        if self.error:          # a bad address: show everything rather than nothing
+            self._apply(account="", type_filter="", opener_filter="", due_filter="", search="", mine=False)
         self.loaded = True
         self.watch_id = secrets.token_hex(8)
         return VendorHomeState.watch
@@ -138,6 +177,19 @@ class VendorHomeState(SessionState):
         return self._apply(search=str(form.get("search", ""))[:254])
 
     @rx.event
+    def due_hours(self, form: dict):
+        """The "within … hours" box, applied on Enter."""
+        return self.pick_due(str(form.get("hours", "")))
+
+    @rx.event
+    def set_mine(self, value: bool):
+        return self._apply(mine=bool(value))
+
+    @rx.event
+    def clear_filters(self):
+        return self._apply(account="", type_filter="", opener_filter="", due_filter="", search="", mine=False)
+
+    @rx.event
     def show_more(self):
         return self._apply(shown=min(self.shown + ticket_board.PAGE_SIZE, ticket_board.MAX_SHOWN))
 
@@ -148,4 +200,4 @@ class VendorHomeState(SessionState):
     @rx.event(background=True)
     async def watch(self):
         """Push every change of the user's accounts to this browser, until it leaves."""
-        await live_feed.follow(self, self._refresh)
+        await live_feed.follow(self, self._live_refresh)

@@ -54,6 +54,10 @@ class ProductChoice(TypedDict):
 
 
 
+STATUS_WORDS = {"paid": "paid", "partially_refunded": "partly refunded", "refunded": "refunded",
+                "failed": "payment failed"}
+
+
 def _day(text: str) -> date | None:
     text = (text or "").strip()
     if not text:
@@ -89,6 +93,7 @@ class VendorOrdersState(SessionState):
     modal_error: str = ""
     modal_notice: str = ""
     shipping: dict[str, str] = {}
+    tab: str = "product"            # the open tab; moves when a change takes its offer away (issue 16)
 
     # --- search ---------------------------------------------------------------------------
 
@@ -99,9 +104,10 @@ class VendorOrdersState(SessionState):
                                         email=f.get("email", ""), sku=f.get("sku", ""),
                                         date_from=_day(f.get("date_from", "")), date_to=_day(f.get("date_to", "")))
         self.total, self.pages = found["total"], found["pages"]
-        self.rows = [OrderRow(receipt=r["receipt"], created=r["created_at"][:10], account=r["account"],
+        self.rows = [OrderRow(receipt=r["receipt"], created=r["created_local"], account=r["account"],
                               product=f"{r['title']} ({r['sku']})", customer=r["customer_email"],
-                              status=r["status"], subscription=r["subscription"]) for r in found["rows"]]
+                              status=STATUS_WORDS.get(r["status"], r["status"]), subscription=r["subscription"])
+                     for r in found["rows"]]
 
     def _run(self, fn) -> None:
         actor = self._actor()
@@ -120,6 +126,8 @@ class VendorOrdersState(SessionState):
         self._show(actor)
         if actor is None:
             return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_ORDERS}")
+        if not self._gate(actor, routes.VENDOR_ORDERS):
+            return
         receipt = self.router.url.query_parameters.get("receipt", "")
         self.page, self.filters = 1, {"receipt": receipt} if receipt else {}
         self._run(self._search)
@@ -171,7 +179,8 @@ class VendorOrdersState(SessionState):
         money = lambda cents: format_cents(cents, view["currency"])  # noqa: E731
         self.receipt = view["receipt"]
         self.summary = f"{view['title']} ({view['sku']}) · {view['customer_name']} <{view['customer_email']}> · " \
-                       f"{view['account']} · {view['status']}"
+                       f"{view['account']} · bought {view['created_local']} · " \
+                       f"{STATUS_WORDS.get(view['status'], view['status'])}"
         sub = view["subscription"]
         self.subscription = "" if sub is None else (
             f"{sub['status'].capitalize()} — {money(sub['rebill_price_cents'])} {sub['frequency']['label']}"
@@ -182,7 +191,7 @@ class VendorOrdersState(SessionState):
                                earnings=money(b["vendor_cents"]),
                                status=b["status"] + (f" (refunded {money(b['refunded_cents'])})"
                                                      if b["refunded_cents"] else "")) for b in view["bills"]]
-        self.ticket_lines = [TicketLine(id=str(t["id"]), type=t["type"], status=t["status"], opened=t["opened_at"][:16])
+        self.ticket_lines = [TicketLine(id=str(t["id"]), type=t["type"], status=t["status"], opened=t["opened_local"])
                              for t in view["tickets"]]
         self.can_manage = sub is not None and (actor.is_staff or actor.has(Role.SUBSCRIPTION_MANAGEMENT))
 
@@ -201,6 +210,11 @@ class VendorOrdersState(SessionState):
         self.choices = [ProductChoice(sku=p["sku"], label=f"{p['title']} — {format_cents(p['rebill_price_cents'])} "
                                                            f"{p['frequency'].lower()}") for p in offered["products"]]
         self.shipping = {k: str(v or "") for k, v in offered["shipping_address"].items()}
+        order = [("product", "change_product"), ("date", "change_bill_date"), ("extend", "extend"),
+                 ("reinstate", "reinstate"), ("shipping", "shipping")]
+        offered_tabs = [tab for tab, key in order if self.offers[key]]
+        if self.tab not in offered_tabs:
+            self.tab = offered_tabs[0] if offered_tabs else "product"
 
     def _modal(self, fn, done: str = "") -> None:
         actor = self._actor()
@@ -211,6 +225,12 @@ class VendorOrdersState(SessionState):
             fn(actor)
         except ServiceError as error:
             self.modal_error, self.modal_notice = sentence(error), ""
+            if done:                            # re-read what is on offer now: it may be what changed
+                try:
+                    self._open(actor, self.receipt)
+                    self._load_options(actor)
+                except ServiceError:
+                    pass
             return
         self.modal_error = ""
         if done:
@@ -221,11 +241,16 @@ class VendorOrdersState(SessionState):
     @rx.event
     def open_manage(self):
         self.modal_error, self.modal_notice, self.preview, self.chosen_sku = "", "", "", ""
-        self.refund_declined = False
+        self.refund_declined, self.tab = False, "product"
         self._modal(self._load_options)
         self.manage_open = self.modal_error == ""
         if not self.manage_open:
             self.error = self.modal_error
+
+    @rx.event
+    def set_tab(self, value: str):
+        if value in ("product", "date", "extend", "reinstate", "shipping"):
+            self.tab, self.modal_error = value, ""
 
     @rx.event
     def set_manage_open(self, value: bool):
@@ -274,6 +299,13 @@ class VendorOrdersState(SessionState):
             self._open(actor, self.receipt)
             self._load_options(actor)
             self.preview, self.chosen_sku = "", ""
+        else:                                   # e.g. a conflict: what is on offer may have changed
+            actor = self._actor()
+            if actor is not None:
+                try:
+                    self._load_options(actor)
+                except ServiceError:
+                    pass
 
     def _in_session(self, fn, done: str):
         def run(actor):
@@ -303,7 +335,7 @@ class VendorOrdersState(SessionState):
             return
         self._in_session(lambda s, a: subscriptions.extend(s, now=get_clock().now(), actor=a, receipt=self.receipt,
                                                            periods=int(text)),
-                         f"Extended by {text} billing period(s). The customer was emailed.")
+                         f"Extended by {text} billing period{'' if text == '1' else 's'}. The customer was emailed.")
 
     @rx.event
     def reinstate(self):

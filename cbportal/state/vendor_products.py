@@ -24,6 +24,7 @@ class ProductRow(TypedDict):
     price: str
     terms: str
     buy_url: str
+    description: str
 
 
 def _cents(text: str, field: str) -> int:
@@ -41,7 +42,7 @@ def _row(view: dict) -> ProductRow:
                               + (f", {r['trial_days']}-day trial" if r["trial_days"] else ""))
     return ProductRow(sku=view["sku"], account=view["account"], title=view["title"], kind=view["kind"],
                       status=view["status"], price=format_cents(view["initial_price_cents"], view["currency"]),
-                      terms=terms, buy_url=f"{routes.BUY}?sku={view['sku']}")
+                      terms=terms, buy_url=f"{routes.BUY}?sku={view['sku']}", description=view["description"])
 
 
 class VendorProductsState(SessionState):
@@ -52,6 +53,10 @@ class VendorProductsState(SessionState):
     notice: str = ""
     recurring: bool = True
     unit: str = "month"
+    desc_sku: str = ""            # the product whose description is being edited
+    desc_text: str = ""
+    desc_open: bool = False
+    desc_error: str = ""
 
     def _refresh(self, actor) -> None:
         from cbportal.services.accounts import accounts_of
@@ -64,8 +69,10 @@ class VendorProductsState(SessionState):
     def load(self):
         actor = self._actor()
         self._show(actor)
-        if actor is None or actor.is_staff:
+        if actor is None:
             return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_PRODUCTS}")
+        if not self._gate(actor, routes.VENDOR_PRODUCTS):
+            return
         self._refresh(actor)
         self.loaded = True
 
@@ -106,4 +113,34 @@ class VendorProductsState(SessionState):
             self.error = sentence(error)
             return
         self.notice = f"{get('sku')} is created and waits for approval by platform staff."
+        self._refresh(actor)
+
+    # --- the description: the one thing that may change after approval (R5) ---------------
+
+    @rx.event
+    def edit_description(self, sku: str):
+        row = next((r for r in self.rows if r["sku"] == sku), None)
+        if row is None:
+            return
+        self.desc_sku, self.desc_text, self.desc_error, self.desc_open = sku, row["description"], "", True
+
+    @rx.event
+    def set_desc_open(self, value: bool):
+        self.desc_open = bool(value)
+
+    @rx.event
+    def save_description(self, form: dict):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect(routes.LOGIN)
+        text = str(form.get("description", ""))
+        try:
+            with session_scope() as session:
+                products.update_description(session, now=get_clock().now(), actor=actor, sku=self.desc_sku,
+                                            description=text)
+        except ServiceError as error:
+            self.desc_text, self.desc_error = text[:5000], sentence(error)     # keep what was typed
+            return
+        self.desc_open, self.desc_error, self.error = False, "", ""
+        self.notice = f"The description of {self.desc_sku} is saved; the order form shows it from now on."
         self._refresh(actor)

@@ -10,8 +10,8 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.db import get_engine, reader, session_scope
-from cbportal.models import Opener, Party, Role
-from cbportal.services import dashboard, orders, tickets
+from cbportal.models import Opener, Party, Role, VendorAccount
+from cbportal.services import dashboard, orders, ticket_desk, tickets
 from cbportal.services.accounts import accounts_of
 from cbportal.services.clock import get_clock
 from cbportal.services.errors import ServiceError
@@ -30,6 +30,19 @@ class TicketRow(TypedDict):
     process_at: str
     opened_at: str
 
+
+
+class ThreadRow(TypedDict):
+    kind: str          # comment, note (internal), status (history)
+    who: str
+    body: str
+    at: str
+
+
+class ContextRow(TypedDict):
+    label: str
+    text: str
+    href: str
 
 
 class VendorTicketsState(SessionState):
@@ -62,8 +75,10 @@ class VendorTicketsState(SessionState):
     def load(self):
         actor = self._actor()
         self._show(actor)
-        if actor is None or actor.is_staff:
+        if actor is None:
             return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_TICKETS}")
+        if not self._gate(actor, routes.VENDOR_TICKETS):
+            return
         self.prefill_receipt = self.router.url.query_parameters.get("receipt", "")[:32]
         try:
             self._refresh(actor)
@@ -135,11 +150,38 @@ class VendorTicketState(SessionState):
     close_reason: str = ""
     opened_by: str = ""
     comments: list[CommentRow] = []
+    # issue 16: the help-desk side (services/ticket_desk.py)
+    thread_rows: list[ThreadRow] = []
+    customer: dict[str, str] = {}
+    other_orders: list[ContextRow] = []
+    other_tickets: list[ContextRow] = []
+    own_request: bool = False          # the vendor's own 5-minute request: cancel it without consent
+    consent: bool = False              # the one "the customer agreed" control for close and change
+    assignee: str = ""                 # user id as text, "" nobody
+    assignees: list[dict[str, str]] = []
+    account: str = ""
 
     def _show_ticket(self, view: dict) -> None:
         for name, value in ticket_fields(view).items():
             setattr(self, name, value)
         self.opened_by = view["opened_by"]
+
+    def _show_desk(self, session, actor, ticket) -> None:
+        """The thread with notes and status history, the customer panel and the assignee."""
+        self.thread_rows = [ThreadRow(**r) for r in ticket_desk.thread(session, actor=actor, ticket_id=ticket.id)]
+        ctx = ticket_desk.context(session, actor=actor, ticket_id=ticket.id, now=get_clock().now())
+        self.customer = {k: str(v) for k, v in ctx.items() if not isinstance(v, list)}
+        order_link = f"{routes.VENDOR_ORDERS}?receipt="
+        self.other_orders = [ContextRow(label=o["receipt"], text=f"{o['sku']} · {o['status']} · {o['at']}",
+                                        href=order_link + o["receipt"]) for o in ctx["other_orders"]]
+        self.other_tickets = [ContextRow(label=f"#{t['id']}", text=f"{t['type']} · {t['status']} · {t['at']}",
+                                         href=f"{routes.VENDOR_TICKET}?id={t['id']}") for t in ctx["other_tickets"]]
+        who = tickets.Acting(Party.STAFF if actor.is_staff else Party.VENDOR, actor)
+        self.own_request = tickets.vendor_own_request(ticket, who)
+        self.assignee = str(ticket.assignee_user_id or "")
+        self.assignees = [{"id": str(u["id"]), "name": u["name"]}
+                          for u in ticket_desk.assignable(session, actor=actor, ticket_id=ticket.id)]
+        self.account = session.get(VendorAccount, ticket.account_id).nickname
 
     @rx.event
     def load(self):
@@ -151,6 +193,8 @@ class VendorTicketState(SessionState):
             self.ticket_id = 0
         if actor is None:
             return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_TICKET}?id={self.ticket_id}")
+        if not self._gate(actor, routes.VENDOR_TICKET):
+            return
         self.error, self.notice, self.found = "", "", False
         try:
             self._reload(actor)
@@ -164,6 +208,7 @@ class VendorTicketState(SessionState):
         with reader(get_engine()) as session:
             ticket = tickets.vendor_ticket(session, actor=actor, ticket_id=self.ticket_id)
             self._show_ticket(tickets.ticket_view(session, ticket))
+            self._show_desk(session, actor, ticket)
             self._account_ids = [ticket.account_id]
 
     @rx.event
@@ -187,7 +232,8 @@ class VendorTicketState(SessionState):
                 action(session, ticket, who, get_clock().now())
                 session.flush()
                 self._show_ticket(tickets.ticket_view(session, ticket))
-            self.notice = done
+                self._show_desk(session, actor, ticket)
+            self.notice, self.consent = done, False
         except ServiceError as error:
             self.error = sentence(error)
 
@@ -198,14 +244,24 @@ class VendorTicketState(SessionState):
                          "Your reply was sent to the customer.")
 
     @rx.event
+    def set_consent(self, value: bool):
+        self.consent = bool(value)
+
+    @rx.event
     def close(self, form: dict):
-        consent = bool(form.get("consent"))
+        consent = self.consent or bool(form.get("consent"))
         return self._act(lambda s, t, who, now: tickets.close(s, now=now, ticket=t, who=who, customer_consent=consent),
                          "The ticket is closed.")
 
     @rx.event
+    def cancel_own_request(self):
+        """The vendor's own refund or cancel request, closed before it processes (no consent, R3)."""
+        return self._act(lambda s, t, who, now: tickets.close(s, now=now, ticket=t, who=who),
+                         "Your request is canceled: nothing will be refunded or canceled.")
+
+    @rx.event
     def change_type(self, form: dict):
-        consent, new_type = bool(form.get("consent")), str(form.get("type", ""))
+        consent, new_type = self.consent or bool(form.get("consent")), str(form.get("type", ""))
         return self._act(lambda s, t, who, now: tickets.change_type(s, now=now, ticket=t, who=who, type=new_type,
                                                                     customer_consent=consent),
                          "The ticket was changed.")

@@ -22,7 +22,7 @@ import cbportal.services
 from cbportal.models import ApiKey, PaymentAttempt, Role, Ticket, User, VendorAccount
 from cbportal.services import (
     accounts, affiliates, auth, business_calendars, dashboard, ins_admin, invitations, linking, offers, orders,
-    products, reports, staff_desk, staff_products, staff_samples, subscriptions,
+    products, reports, staff_desk, staff_products, staff_samples, subscriber_list, subscriptions, ticket_desk,
     ticket_board, tickets, transactions, users,
 )
 from cbportal.services import clock as clock_module
@@ -35,7 +35,10 @@ from tests.db.test_handler_matrix import ALWAYS_IGNORED, fingerprint, mw  # noqa
 VENDORS = {"bare", "clerk", "stranger", "owner"}
 STAFF_ONLY = VENDORS
 REFUSALS = (Forbidden, NotFound, Unauthorized)
-EXEMPT = {"audit.record": "writes the caller's audit row inside another entry point; not an entry point"}
+EXEMPT = {"audit.record": "writes the caller's audit row inside another entry point; not an entry point",
+          **{f"page_access.{name}": "a pure answer about the actor's own roles (which pages and links to show); "
+                                    "reads no data: tests/db/test_page_access.py"
+             for name in ("anyone", "vendor_user", "staff", "owner", "may_open", "refusal", "nav_links")}}
 
 
 def entry_points() -> set[str]:
@@ -118,6 +121,8 @@ def matrix(w, session, now):
             session, now=now, actor=a, attempt_id=attempt_id), STAFF_ONLY),
         "staff_desk.mark_refunded": (lambda a, who: staff_desk.mark_refunded(
             session, now=now, actor=a, attempt_id=attempt_id, reason="Sent by bank transfer"), STAFF_ONLY),
+        "subscriber_list.search": (lambda a, who: subscriber_list.search(session, actor=a), no_orders),
+        "subscriber_list.export_csv": (lambda a, who: subscriber_list.export_csv(session, actor=a), no_orders),
         "subscriptions.change_bill_date": (lambda a, who: subscriptions.change_bill_date(
             **sub, actor=a, day=now.date() + timedelta(days=20)), sub_mgmt),
         "subscriptions.change_product": (lambda a, who: subscriptions.change_product(
@@ -133,6 +138,21 @@ def matrix(w, session, now):
         "ticket_board.board_accounts": (lambda a, who: ticket_board.board_accounts(session, a), no_tickets),
         "ticket_board.open_tickets": (lambda a, who: ticket_board.open_tickets(session, actor=a, now=now), no_tickets),
         "ticket_board.saved_sales": (lambda a, who: ticket_board.saved_sales(session, actor=a, now=now), no_tickets),
+        "ticket_desk.context": (lambda a, who: ticket_desk.context(session, actor=a, ticket_id=w["ticket_id"],
+                                                                   now=now), {"bare", "stranger"}),
+        "ticket_desk.thread": (lambda a, who: ticket_desk.thread(session, actor=a, ticket_id=w["ticket_id"]),
+                               {"bare", "stranger"}),
+        "ticket_desk.add_note": (lambda a, who: ticket_desk.add_note(session, now=now, actor=a,
+                                                                     ticket_id=w["ticket_id"], body="n"),
+                                 {"bare", "stranger"}),
+        "ticket_desk.assignable": (lambda a, who: ticket_desk.assignable(session, actor=a, ticket_id=w["ticket_id"]),
+                                   {"bare", "stranger"}),
+        "ticket_desk.assign": (lambda a, who: ticket_desk.assign(session, now=now, actor=a, ticket_id=w["ticket_id"],
+                                                                 user_id=None), {"bare", "stranger"}),
+        "ticket_desk.canned_replies": (lambda a, who: ticket_desk.canned_replies(session, actor=a, account=acme),
+                                       {"bare", "stranger"}),
+        "ticket_desk.save_canned_reply": (lambda a, who: ticket_desk.save_canned_reply(
+            session, now=now, actor=a, account=acme, title=f"T{who}", body="b"), {"bare", "stranger"}),
         "tickets.flag": (lambda a, who: tickets.flag(session, now=now, actor=a, account_id=acme_id), STAFF_ONLY),
         "tickets.review": (lambda a, who: tickets.review(session, now=now, actor=a, ticket=ticket(),
                                                          decision="uphold"), STAFF_ONLY),
@@ -149,6 +169,8 @@ def matrix(w, session, now):
         "users.revoke_key": (lambda a, who: users.revoke_key(session, now=now, actor=a, key_id=key_id), sub_mgmt),
         "users.set_active": (lambda a, who: users.set_active(session, now=now, actor=a, user_id=w["clerk_id"],
                                                              active=False), sub_mgmt),
+        "users.save_permissions": (lambda a, who: users.save_permissions(
+            session, now=now, actor=a, user_id=w["clerk_id"], active=True, roles=[], api_roles=[]), sub_mgmt),
         "users.set_roles": (lambda a, who: users.set_roles(session, now=now, actor=a, user_id=w["clerk_id"],
                                                            roles=[]), sub_mgmt),
     }

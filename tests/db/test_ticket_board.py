@@ -161,3 +161,41 @@ def test_board_limit_is_bounded(session, shop):
     assert (len(rows), total) == (2, 3)
     rows, _ = ticket_board.open_tickets(session, actor=shop["owner"], now=WED, limit=10**9)
     assert len(rows) == 3          # capped at MAX_SHOWN, which is above 3
+
+
+def test_board_search_finds_any_part_of_an_email_or_name(session, shop):
+    """Issue 16: "schmidt" finds anna.schmidt@… and "Anna Schmidt" (trigram index on both databases;
+    SQLite's is kept by triggers, so a changed name is found at once)."""
+    from cbportal.models import Customer
+
+    customer = session.get(Customer, shop["orders"][2].customer_id)
+    customer.email, customer.name = "anna.schmidt@example.test", "Anna Schmidt"
+    session.add(customer)
+    session.commit()
+    assert board(session, shop["owner"], search="schmidt")[0] == [shop["support"].id]
+    assert board(session, shop["owner"], search="SCHMIDT")[0] == [shop["support"].id]
+    assert board(session, shop["owner"], search="na Sch")[0] == [shop["support"].id]    # across the space in the name
+    assert board(session, shop["owner"], search="uyer0@exa")[0] == [shop["refund"].id]
+    assert board(session, shop["owner"], search="an")[0] == [shop["support"].id]         # short: the start of a name
+    assert board(session, shop["owner"], search="50%_")[0] == []                        # wildcards are text
+
+
+def test_waiting_on_is_who_must_act_next(session, shop):
+    rows, _ = ticket_board.open_tickets(session, actor=shop["owner"], now=WED)
+    waiting = {r["id"]: r["waiting_on"] for r in rows}
+    # the customer opened the support ticket and wrote last: it waits on the vendor
+    assert waiting[shop["support"].id] == "you"
+    tickets.reply(session, now=WED + timedelta(minutes=1), ticket=shop["support"], who=shop["vendor"], body="Hi")
+    session.commit()
+    rows, _ = ticket_board.open_tickets(session, actor=shop["owner"], now=WED)
+    assert {r["id"]: r["waiting_on"] for r in rows}[shop["support"].id] == "the customer"
+
+
+def test_mine_shows_only_tickets_assigned_to_me(session, shop):
+    from cbportal.services import ticket_desk
+
+    assert board(session, shop["owner"], mine_user_id=shop["owner"].user_id) == ([], 0)
+    ticket_desk.assign(session, now=WED, actor=shop["owner"], ticket_id=shop["refund"].id,
+                       user_id=shop["owner"].user_id)
+    session.commit()
+    assert board(session, shop["owner"], mine_user_id=shop["owner"].user_id) == ([shop["refund"].id], 1)

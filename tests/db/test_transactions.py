@@ -33,6 +33,7 @@ def test_search_filters_and_pages_newest_first(shop, sales):
     assert [r["receipt"] for r in found["rows"]] == [sales[3], sales[2]]
     assert [r["receipt"] for r in search(shop, page=2, page_size=2)["rows"]] == [sales[1], sales[0]]
     assert [r["receipt"] for r in search(shop, sku="EBOOK")["rows"]] == [sales[3]]
+    assert [r["receipt"] for r in search(shop, sku="ebook")["rows"]] == [sales[3]]     # any case (issue 16)
     assert search(shop, receipt=sales[0].lower())["rows"][0]["receipt"] == sales[0]
     assert search(shop, email="buyer@example.test")["total"] == 4 and search(shop, email="buy")["total"] == 4
     assert search(shop, email="nobody")["total"] == 0
@@ -64,8 +65,13 @@ def test_window_and_csv_carry_the_r1_split(shop, sales):
     assert [b["amount_cents"] for b in view["bills"]] == [2995, 995]
     assert view["tickets"] == [] and view["product_kind"] == "digital"
     lines = text.strip().splitlines()
-    assert lines[0].split(",") == transactions.CSV_COLUMNS and len(lines) == 4
-    first = dict(zip(transactions.CSV_COLUMNS, lines[-1].split(",")))
-    # initial $29.95: net 2670, 50 % commission 1335; rebill $9.95: net 896, commission 448
-    assert (first["receipt"], first["paid_cents"], first["net_cents"], first["commission_cents"],
-            first["vendor_cents"]) == (sales[0], "3990", "3566", "1783", "1783")
+    assert lines[0].split(",") == transactions.CSV_COLUMNS and len(lines) == 5      # 3 orders and the totals
+    first = dict(zip(transactions.CSV_COLUMNS, lines[-2].split(",")))
+    # initial $29.95: net 2670, 50 % commission 1335; rebill $9.95: net 896, commission 448 (R1), in dollars
+    assert (first["receipt"], first["created"], first["time_zone"], first["paid"], first["net"],
+            first["commission"], first["earnings"]) == (sales[0], "2026-03-01 12:00 UTC", "UTC", "39.90", "35.66",
+                                                        "17.83", "17.83")
+    total = dict(zip(transactions.CSV_COLUMNS, lines[-1].split(",")))
+    assert (total["receipt"], total["currency"], total["paid"], total["refunded"], total["net"], total["commission"],
+            total["earnings"]) == ("Total (3 orders)", "USD", "109.75", "0.00", "98.02", "49.01", "49.01")
+    # 3 initial $29.95 + 2 rebills $9.95 (the Mar 3 order rebills after Apr 2): nets 3 x 26.70 + 2 x 8.96

@@ -31,7 +31,8 @@ def test_escalated_ticket_refunded_by_staff(page: Page, browser: Browser, base_u
     page.goto(f"{base_url}/vendor/ticket?id={ticket['id']}")
     page.get_by_role("button", name="Close ticket").click()
     expect(page.get_by_role("alert")).to_contain_text("customer's consent")
-    page.get_by_role("checkbox").last.check()
+    page.get_by_role("checkbox", name="The customer agreed to this").click()   # one control, answered by the server
+    expect(page.get_by_role("checkbox", name="The customer agreed to this")).to_be_checked()
     page.get_by_role("button", name="Close ticket").click()
     expect(page.get_by_text("Closed (vendor).")).to_be_visible()
 

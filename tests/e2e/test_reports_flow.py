@@ -1,6 +1,6 @@
 """Reports in a real browser (issue 5): the owner sees four charts drawn from the demo
 history and the monthly table, whose MRR matches the services; the CSV downloads; a
-tickets-only clerk is refused on the server."""
+tickets-only clerk (no report access) is told so, with a link home."""
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -35,7 +35,7 @@ def test_owner_sees_charts_and_the_monthly_table(page: Page, base_url, app_serve
     expect(last).to_contain_text(expected[-1]["month"])
     expect(last).to_contain_text(format_cents(expected[-1]["rebill_cents"]))
     with page.expect_download() as download:
-        page.get_by_role("button", name="Download CSV").click()
+        page.get_by_role("button", name="Download monthly CSV").click()
     text = open(download.value.path()).read()
     assert text.splitlines()[0] == "month,mrr_cents,rebill_cents,refund_cents,saved,processed"
     assert len(text.splitlines()) == 13
@@ -45,5 +45,6 @@ def test_a_tickets_only_clerk_is_refused(page: Page, base_url):
     login(page, base_url, "tickets@acme.test", "tickets-demo")
     expect(page).to_have_url(f"{base_url}/vendor")
     page.goto(f"{base_url}/vendor/reports")
-    expect(page.get_by_role("alert")).to_contain_text("manage orders role")
+    expect(page.get_by_role("alert")).to_contain_text("does not have report access")
+    expect(page.get_by_role("link", name="Back to the home page")).to_be_visible()
     expect(page.get_by_role("figure")).to_have_count(0)

@@ -47,7 +47,10 @@ def test_clerk_is_kept_out_of_staff_area(page: Page, base_url):
     login(page, base_url, "clerk@acme.test", "clerk-demo")
     expect(page.get_by_role("heading", name="Vendor dashboard")).to_be_visible()
     page.goto(f"{base_url}/staff")
-    expect(page).to_have_url(re.compile(r"/login"))
+    expect(page.get_by_test_id("refused")).to_have_text("This page is for platform staff only.")
+    expect(page).to_have_url(re.compile(re.escape(f"{base_url}/staff") + "/?$"))   # said here, not a trip to login
+    page.get_by_role("link", name="Back to the home page").click()
+    expect(page).to_have_url(f"{base_url}/")
 
 
 def test_staff_sees_the_approval_queue(page: Page, base_url):
