@@ -11,6 +11,8 @@
 | CBPORTAL_WORKER | 1 | 1 = run the worker inside the app process |
 | REFLEX_REDIS_URL | (none) | Redis for Reflex state when several app processes run |
 | CBPORTAL_INS_ALLOW_PRIVATE | 0 | 1 = INS URLs may be loopback/private addresses (tests only) |
+| CBPORTAL_SANDBOX_LATENCY_MS | 0 | the sandbox gateway waits this long per call (models a real gateway) |
+| CBPORTAL_GATEWAY_WINDOW | 32 | gateway calls in flight at once per worker process |
 Bad settings fail at start with a clear message (`SettingsError`).
 """
 
@@ -45,6 +47,13 @@ def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def _whole(name: str, default: str, low: int, high: int) -> int:
+    raw = os.environ.get(name, default).strip()
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise SettingsError(f"{name} must be a whole number from {low} to {high}, not {raw!r}")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -67,6 +76,8 @@ class Settings:
     stripe_publishable_key: str | None = None
     stripe_js_url: str = "https://js.stripe.com/v3/"
     ins_allow_private: bool = False      # CBPORTAL_INS_ALLOW_PRIVATE: loopback/private INS URLs (tests)
+    sandbox_latency_ms: int = 0          # CBPORTAL_SANDBOX_LATENCY_MS: the sandbox's time per call
+    gateway_window: int = 32             # CBPORTAL_GATEWAY_WINDOW: gateway calls in flight per worker process
 
     @property
     def is_sqlite(self) -> bool:
@@ -120,6 +131,8 @@ def load_settings() -> Settings:
         base_url=os.environ.get("CBPORTAL_BASE_URL", "http://localhost:3000").rstrip("/"),
         **_stripe_js(payments),
         ins_allow_private=_flag("CBPORTAL_INS_ALLOW_PRIVATE", "0"),
+        sandbox_latency_ms=_whole("CBPORTAL_SANDBOX_LATENCY_MS", "0", 0, 60_000),
+        gateway_window=_whole("CBPORTAL_GATEWAY_WINDOW", "32", 1, 1024),
     )
 
 
