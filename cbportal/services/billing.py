@@ -398,7 +398,3 @@ def run_due(engine: Engine, now: datetime) -> int:
 
     return run_reminders(engine, now) + run_rebills(engine, now, clock=get_clock())
 
-
-from cbportal.services.worker import DueSource, register  # noqa: E402  (the worker imports areas lazily)
-
-register(DueSource("billing", next_due, run_due))

@@ -22,7 +22,6 @@ from cbportal.services.clock import get_clock
 from cbportal.services.gateways import Gateway, get_gateway
 from cbportal.services.gateways.window import Calls
 from cbportal.services.ticket_timers import inactivity_step
-from cbportal.services.worker import DueSource, register
 
 BATCH = 50
 
@@ -177,5 +176,3 @@ def run_due(engine: Engine, now: datetime) -> int:
     return (process_due_tickets(engine, now, clock=clock) + process_inactivity(engine, now)
             + settle_refunds(engine, now, clock=clock))
 
-
-register(DueSource("tickets", next_due, run_due))
