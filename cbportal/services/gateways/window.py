@@ -6,7 +6,7 @@ handing the call to the window (money truth: services/refunds.py, services/billi
 `Calls.submit` hands one call to a pool of daemon threads; when the window is full it
 waits, recording the answers that came back meanwhile. Answers are recorded by the
 thread that submitted (one writer per lane, no transaction held during any call), in
-groups of whatever has arrived: `record(list of (item, answer))` in one transaction.
+groups of whatever has arrived (once GROUP have, or when the window is full, or at `drain`): `record(list of (item, answer))` in one transaction.
 `drain` waits for every call and records the rest.
 
 A call that raises `Exception` gives the answer None (no answer: looked up later, never
@@ -22,6 +22,7 @@ import threading
 from typing import Any, Callable
 
 _LOCK = threading.Lock()
+GROUP = 16  # answers recorded in one transaction while submitting (all that arrived, when waiting)
 _POOL: "_Pool | None" = None
 
 
@@ -83,7 +84,8 @@ class Calls:
             self.collect(wait=self.in_flight > 0, timeout=0.05)
         self.in_flight += 1
         self.pool.tasks.put((fn, item, self.answers))
-        self.collect(wait=False)
+        if self.answers.qsize() >= GROUP:  # enough answers for one transaction: record them now
+            self.collect(wait=False)
 
     def collect(self, *, wait: bool, timeout: float | None = None) -> int:
         """Record the answers that have arrived (waiting for one first if `wait`)."""
