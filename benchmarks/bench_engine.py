@@ -24,7 +24,7 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import insert, text, update
+from sqlalchemy import insert, update
 from sqlmodel import Session, func, select
 
 from benchmarks.fixtures import database, postgres_available, seed_due_refunds, seed_subscriptions

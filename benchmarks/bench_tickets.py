@@ -1,6 +1,7 @@
 """Ticket processing speed (issue: ticket system, benchmark).
 
-1. N due refund tickets (default 2,000, scaled down from 100,000 for a 2-core machine; BENCH_TICKETS) processed by the worker code
+1. N due refund tickets (default 2,000, scaled down from 100,000 for a 2-core machine;
+   BENCH_TICKETS) processed by the worker code
    (claim, cancel, refund through the sandbox gateway exactly once, two emails each) on
    SQLite and PostgreSQL: tickets/s, and the ratio to a bare SQL UPDATE of the same rows.
 2. Lateness: 1,000 tickets due at spread instants over 20 s, with the worker loop

@@ -346,7 +346,8 @@ def _run_rebills(engine: Engine, now: datetime, gateway: Gateway, clock, calls) 
             if handled == claimed_before:
                 return handled  # another worker holds every due row: let it finish
         for sub_id, attempt_id, at, maybe_sent, args in charges:  # recorded and committed: now the calls
-            calls.submit((sub_id, attempt_id, at), lambda a=args, m=maybe_sent: ask_charge(gateway, a, maybe_sent=m))
+            calls.submit((sub_id, attempt_id, at),
+                         lambda a=args, m=maybe_sent: ask_charge(gateway, a, maybe_sent=m))
 
 
 def record_rebills(engine: Engine, got: list) -> None:

@@ -120,7 +120,8 @@ class _Answer:
     """What `record_answers` needs to record one refund attempt's answer."""
 
     def __init__(self, attempt_id: int, lease: datetime | None, now: datetime, as_of_due: bool, outcomes: dict):
-        self.attempt_id, self.lease, self.now, self.as_of_due, self.outcomes = attempt_id, lease, now, as_of_due, outcomes
+        self.attempt_id, self.lease, self.now = attempt_id, lease, now
+        self.as_of_due, self.outcomes = as_of_due, outcomes
 
 
 def record_answers(engine: Engine, got: list[tuple[_Answer, GatewayResult | None]]) -> None:

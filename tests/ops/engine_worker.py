@@ -20,7 +20,8 @@ from cbportal.services.clock import SystemClock
 from cbportal.services.gateways import GatewayResult
 from cbportal.services.gateways.sandbox import SandboxGateway
 
-CALLS_TABLE = "CREATE TABLE IF NOT EXISTS gateway_call (idempotency_key VARCHAR(200) NOT NULL, kind VARCHAR(20) NOT NULL)"
+CALLS_TABLE = ("CREATE TABLE IF NOT EXISTS gateway_call "
+               "(idempotency_key VARCHAR(200) NOT NULL, kind VARCHAR(20) NOT NULL)")
 
 
 class CountingSandbox(SandboxGateway):

@@ -6,8 +6,9 @@ handing the call to the window (money truth: services/refunds.py, services/billi
 `Calls.submit` hands one call to a pool of daemon threads; when the window is full it
 waits, recording the answers that came back meanwhile. Answers are recorded by the
 thread that submitted (one writer per lane, no transaction held during any call), in
-groups of whatever has arrived (once GROUP have, or when the window is full, or at `drain`): `record(list of (item, answer))` in one transaction.
-`drain` waits for every call and records the rest.
+groups of whatever has arrived (once GROUP have, when the window is full, or at `drain`):
+`record(list of (item, answer))` in one transaction. `drain` waits for every call and
+records the rest.
 
 A call that raises `Exception` gives the answer None (no answer: looked up later, never
 sent blindly again). Anything else (`SystemExit`, a crash in a test) is re-raised in the
