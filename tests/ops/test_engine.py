@@ -187,3 +187,29 @@ def test_a_hanging_ins_endpoint_does_not_delay_another_vendors_refund_beyond_2_s
     assert late <= 2.0
     with Session(engine) as s:  # the hanging endpoint was being tried meanwhile
         assert s.exec(select(InsOutbox).where(InsOutbox.attempts > 0)).first() is not None
+
+
+def test_on_postgresql_due_work_written_wakes_only_the_lanes_that_read_it(engine):
+    """Point 4: NOTIFY at commit (migration 0012) reaches the worker's listener, which wakes
+    the email lane for an outbox row and leaves the billing lane asleep."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("NOTIFY is PostgreSQL's; SQLite lanes poll every 0.25 s")
+    from cbportal.services import mail, wakeup
+
+    async def main():
+        wakes = {"email": asyncio.Event(), "billing": asyncio.Event()}
+        listener = wakeup.listen(engine, asyncio.get_running_loop(), wakes)
+        try:
+            await asyncio.wait_for(wakes["email"].wait(), 5)  # the first wake-up after LISTEN
+            wakes["email"].clear()
+            wakes["billing"].clear()
+            with Session(engine) as s:
+                mail.queue(s, now=datetime.now(timezone.utc), kind="receipt", to="c@example.test", subject="s",
+                           why="A test.")
+                s.commit()
+            await asyncio.wait_for(wakes["email"].wait(), 5)
+            return wakes["billing"].is_set()
+        finally:
+            listener.close()
+
+    assert asyncio.run(main()) is False
