@@ -14,6 +14,8 @@
 | CBPORTAL_MAIL_IN_DOMAIN | (none) | domain of the inbound addresses; set, ticket emails carry a signed Reply-To |
 | CBPORTAL_MAIL_IN | 0 | 1 = run the inbound mail receiver inside the app (docs/inbound-email.md) |
 | CBPORTAL_MAIL_IN_HOST, _PORT, _PROTOCOL | 127.0.0.1, 2525, smtp | where the receiver listens; `smtp` or `lmtp` |
+| CBPORTAL_SANDBOX_LATENCY_MS | 0 | the sandbox gateway waits this long per call (models a real gateway) |
+| CBPORTAL_GATEWAY_WINDOW | 32 | gateway calls in flight at once per worker process |
 Bad settings fail at start with a clear message (`SettingsError`).
 """
 
@@ -48,6 +50,13 @@ def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def _whole(name: str, default: str, low: int, high: int) -> int:
+    raw = os.environ.get(name, default).strip()
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise SettingsError(f"{name} must be a whole number from {low} to {high}, not {raw!r}")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -75,6 +84,8 @@ class Settings:
     mail_in_host: str = "127.0.0.1"
     mail_in_port: int = 2525
     mail_in_protocol: str = "smtp"       # smtp or lmtp
+    sandbox_latency_ms: int = 0          # CBPORTAL_SANDBOX_LATENCY_MS: the sandbox's time per call
+    gateway_window: int = 32             # CBPORTAL_GATEWAY_WINDOW: gateway calls in flight per worker process
 
     @property
     def is_sqlite(self) -> bool:
@@ -129,6 +140,8 @@ def load_settings() -> Settings:
         **_stripe_js(payments),
         ins_allow_private=_flag("CBPORTAL_INS_ALLOW_PRIVATE", "0"),
         **_mail_in(),
+        sandbox_latency_ms=_whole("CBPORTAL_SANDBOX_LATENCY_MS", "0", 0, 60_000),
+        gateway_window=_whole("CBPORTAL_GATEWAY_WINDOW", "32", 1, 1024),
     )
 
 

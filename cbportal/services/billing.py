@@ -22,6 +22,7 @@ from cbportal.models import (
 )
 from cbportal.services import audit, billing_mail, calendar, dunning, ins, money
 from cbportal.services.gateways import Gateway, GatewayResult, Outcome
+from cbportal.services.gateways.window import Calls
 
 LEASE = timedelta(minutes=5)
 BATCH = 100
@@ -80,17 +81,20 @@ def begin_charge(session: Session, *, now: datetime, bill: Bill, order: Order) -
     return attempt
 
 
-def call_gateway(engine: Engine, attempt_id: int, gateway: Gateway, *, maybe_sent: bool = False) -> GatewayResult | None:
-    """Ask the gateway for a pending charge; look it up first if it may have been sent.
-    None when the outcome is unknown (never guessed)."""
-    with Session(engine) as session:
-        attempt = session.get(PaymentAttempt, attempt_id)
-        bill = session.get(Bill, attempt.bill_id)
-        order = session.get(Order, bill.order_id)
-        method = session.get(PaymentMethod, order.payment_method_id)
-        args = dict(customer_ref=method.gateway_customer_ref, method_ref=method.gateway_method_ref,
-                    amount_cents=attempt.amount_cents, currency=order.currency, idempotency_key=attempt.idempotency_key,
-                    metadata={"receipt": order.receipt, "bill": bill.seq})
+def charge_args(session: Session, attempt: PaymentAttempt, bill: Bill | None = None, order: Order | None = None,
+                method: PaymentMethod | None = None) -> dict:
+    """What the gateway is asked for a pending charge attempt (read before the call)."""
+    bill = bill or session.get(Bill, attempt.bill_id)
+    order = order or session.get(Order, bill.order_id)
+    method = method or session.get(PaymentMethod, order.payment_method_id)
+    return dict(customer_ref=method.gateway_customer_ref, method_ref=method.gateway_method_ref,
+                amount_cents=attempt.amount_cents, currency=order.currency, idempotency_key=attempt.idempotency_key,
+                metadata={"receipt": order.receipt, "bill": bill.seq})
+
+
+def ask_charge(gateway: Gateway, args: dict, *, maybe_sent: bool = False) -> GatewayResult | None:
+    """Ask the gateway (no transaction held); look the payment up first if it may have been
+    sent. None when the outcome is unknown (never guessed)."""
     try:
         if maybe_sent:
             found = gateway.find(idempotency_key=args["idempotency_key"])
@@ -99,6 +103,14 @@ def call_gateway(engine: Engine, attempt_id: int, gateway: Gateway, *, maybe_sen
         return gateway.charge(**args)
     except Exception:  # no answer (timeout, connection lost): the charge may have happened; look it up later
         return None
+
+
+def call_gateway(engine: Engine, attempt_id: int, gateway: Gateway, *, maybe_sent: bool = False) -> GatewayResult | None:
+    """Ask the gateway for a pending charge; look it up first if it may have been sent.
+    None when the outcome is unknown (never guessed)."""
+    with Session(engine) as session:
+        args = charge_args(session, session.get(PaymentAttempt, attempt_id))
+    return ask_charge(gateway, args, maybe_sent=maybe_sent)
 
 
 def charge_at_once(engine: Engine, attempt_id: int, gateway: Gateway) -> GatewayResult:
@@ -291,10 +303,17 @@ def run_rebills(engine: Engine, now: datetime, gateway: Gateway | None = None, c
     from cbportal.services.gateways import get_gateway
 
     gateway = gateway or get_gateway()
+    calls = Calls(lambda got: record_rebills(engine, got))
+    handled = _run_rebills(engine, now, gateway, clock, calls)
+    calls.drain()  # not on an exception: calls left in flight stay pending, looked up after the lease
+    return handled
+
+
+def _run_rebills(engine: Engine, now: datetime, gateway: Gateway, clock, calls) -> int:
     handled = 0
     while True:
         lease_until = (max(now, clock.now()) if clock else now) + LEASE
-        charges: list[tuple[int, int, datetime, bool]] = []
+        charges: list[tuple[int, int, datetime, bool, dict]] = []
         with Session(engine) as session:
             ids = _claim(session, Subscription.next_charge_at, now)
             if not ids:
@@ -322,23 +341,28 @@ def run_rebills(engine: Engine, now: datetime, gateway: Gateway | None = None, c
                 maybe_sent = session.exec(select(PaymentAttempt.id).where(
                     PaymentAttempt.bill_id == bill.id, PaymentAttempt.outcome == AttemptOutcome.PENDING)).first() is not None
                 attempt = begin_charge(session, now=at, bill=bill, order=order)
-                charges.append((sub_id, attempt.id, at, maybe_sent))
+                charges.append((sub_id, attempt.id, at, maybe_sent, charge_args(session, attempt, bill, order)))
             session.commit()
             if handled == claimed_before:
                 return handled  # another worker holds every due row: let it finish
-        results = [(sub_id, attempt_id, at, call_gateway(engine, attempt_id, gateway, maybe_sent=maybe_sent))
-                   for sub_id, attempt_id, at, maybe_sent in charges]
-        with Session(engine) as session:
-            for sub_id, attempt_id, at, result in results:
-                if result is None or result.outcome == Outcome.PENDING:
-                    continue  # no answer, or still processing (SEPA): looked up again when the lease ends
-                outcome = record_charge(session, attempt_id=attempt_id, result=result, at=at)
-                if outcome is None:
-                    continue
-                attempt = session.get(PaymentAttempt, attempt_id)
-                after_rebill(session, sub=session.get(Subscription, sub_id), bill=session.get(Bill, attempt.bill_id),
-                             outcome=outcome, at=at)
-            session.commit()
+        for sub_id, attempt_id, at, maybe_sent, args in charges:  # recorded and committed: now the calls
+            calls.submit((sub_id, attempt_id, at),
+                         lambda a=args, m=maybe_sent: ask_charge(gateway, a, maybe_sent=m))
+
+
+def record_rebills(engine: Engine, got: list) -> None:
+    """Record the rebill answers that arrived together (R5, R6), in one transaction."""
+    with Session(engine) as session:
+        for (sub_id, attempt_id, at), result in got:
+            if result is None or result.outcome == Outcome.PENDING:
+                continue  # no answer, or still processing (SEPA): looked up again when the lease ends
+            outcome = record_charge(session, attempt_id=attempt_id, result=result, at=at)
+            if outcome is None:
+                continue
+            attempt = session.get(PaymentAttempt, attempt_id)
+            after_rebill(session, sub=session.get(Subscription, sub_id), bill=session.get(Bill, attempt.bill_id),
+                         outcome=outcome, at=at)
+        session.commit()
 
 
 def _bill_to_charge(session: Session, sub: Subscription, order: Order) -> Bill:
@@ -375,7 +399,3 @@ def run_due(engine: Engine, now: datetime) -> int:
 
     return run_reminders(engine, now) + run_rebills(engine, now, clock=get_clock())
 
-
-from cbportal.services.worker import DueSource, register  # noqa: E402  (the worker imports areas lazily)
-
-register(DueSource("billing", next_due, run_due))

@@ -117,8 +117,3 @@ def run_due(engine: Engine, now: datetime, gateway: Gateway | None = None, clock
                 session.execute(update(PaymentAttempt).where(PaymentAttempt.id == attempt_id).values(check_at=None)
                                 .execution_options(synchronize_session=False))
                 session.commit()
-
-
-from cbportal.services.worker import DueSource, register  # noqa: E402  (the worker imports areas lazily)
-
-register(DueSource("initial_charges", next_due, run_due))

@@ -20,6 +20,9 @@ EVENTS = ("SALE", "BILL", "RFND", "CANCEL-REBILL", "UNCANCEL-REBILL", "SUBSCRIPT
 SIGNATURE_HEADER = "X-Cbportal-Signature"
 BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=6)]
 MAX_ATTEMPTS = 10
+TIMEOUT = 5                       # seconds per POST: a dead endpoint holds a message this long at most
+CONCURRENCY, PER_URL = 32, 4      # POSTs in flight at once, in all and to one account's URL
+LEASE = timedelta(minutes=1)      # a claimed message is not claimed again before this
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -54,41 +57,77 @@ def _post(url: str, body: bytes, signature: str) -> int:
     """Checked after DNS resolution, at the delivery itself (the URL's address may have
     changed since it was saved); no redirects followed (outbound.post)."""
     return outbound.post(url, body, {"Content-Type": "application/json", SIGNATURE_HEADER: signature},
-                         allow_private=allow_private(), timeout=10)
+                         allow_private=allow_private(), timeout=TIMEOUT)
 
 
-def deliver_due(engine: Engine, now: datetime) -> int:
-    """POST every due INS message; 2xx delivers it, anything else retries with backoff."""
-    with Session(engine) as session:
-        ids = list(session.exec(select(InsOutbox.id).where(
-            InsOutbox.delivered_at.is_(None), InsOutbox.gave_up_at.is_(None), InsOutbox.next_attempt_at <= now)
-            .order_by(InsOutbox.next_attempt_at).limit(100)))
-    done = 0
-    for outbox_id in ids:
+def _claim(engine: Engine, now: datetime, limit: int, full: set) -> list[tuple[InsOutbox, str, str]]:
+    """Claim up to `limit` due messages in one statement, none of accounts whose URL has
+    PER_URL messages in flight: one more attempt, leased until its backoff. Returns each
+    with its account's URL and secret (one query for the batch)."""
+    due = select(InsOutbox.id).where(InsOutbox.delivered_at.is_(None), InsOutbox.gave_up_at.is_(None),
+                                     InsOutbox.next_attempt_at <= now)
+    if full:
+        due = due.where(InsOutbox.account_id.not_in(full))
+    due = due.order_by(InsOutbox.next_attempt_at, InsOutbox.id).limit(limit)
+    if engine.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    with Session(engine, expire_on_commit=False) as session:
+        rows = list(session.exec(update(InsOutbox).where(InsOutbox.id.in_(due.scalar_subquery()),
+                                                         InsOutbox.delivered_at.is_(None))
+                                 .values(attempts=InsOutbox.attempts + 1, next_attempt_at=now + LEASE)
+                                 .returning(InsOutbox)).scalars())
+        accounts = {a.id: (a.ins_url or "", a.ins_secret or "") for a in session.exec(
+            select(VendorAccount).where(VendorAccount.id.in_({r.account_id for r in rows})))} if rows else {}
+        session.commit()
+        for row in rows:
+            session.expunge(row)
+    return [(row, *accounts[row.account_id]) for row in rows]
+
+
+def deliver_due(engine: Engine, now: datetime, clock=None) -> int:
+    """POST every due INS message, several at once (at most PER_URL to one account's URL,
+    CONCURRENCY in all, TIMEOUT seconds each: services/fanout.py), so a dead endpoint holds
+    only its own messages; 2xx delivers it, anything else retries with backoff. Every
+    attempt is logged at its instant (`clock`, or `now` when none is given)."""
+    from cbportal.services import fanout
+
+    def instant() -> datetime:
+        return max(now, clock.now()) if clock is not None else now
+
+    def send(item):
+        row, url, secret = item
+        body = json.dumps(row.payload, sort_keys=True).encode()
+        started, status, error = time.monotonic(), None, None
+        try:
+            status = _post(url, body, sign(secret, body))
+        except outbound.OutboundRefused as refused:  # retry later; only our own error name is kept
+            error = refused.code
+        return instant(), status, error, int((time.monotonic() - started) * 1000)
+
+    def record(got) -> None:
         with Session(engine) as session:
-            row = session.get(InsOutbox, outbox_id)
-            attempts = row.attempts + 1
-            lease = now + BACKOFF[min(attempts, len(BACKOFF)) - 1]
-            if session.execute(update(InsOutbox).where(InsOutbox.id == outbox_id, InsOutbox.attempts == row.attempts,
-                                                       InsOutbox.delivered_at.is_(None))
-                               .values(attempts=attempts, next_attempt_at=lease)).rowcount != 1:
-                continue
+            for (row, _, _), (at, status, error, ms) in got:
+                session.add(InsDelivery(outbox_id=row.id, at=at, status_code=status, error=error, duration_ms=ms))
+                if status is not None and 200 <= status < 300:
+                    values = {"delivered_at": at}
+                    done[0] += 1
+                elif row.attempts >= MAX_ATTEMPTS:
+                    values = {"gave_up_at": at}
+                else:
+                    values = {"next_attempt_at": at + BACKOFF[min(row.attempts, len(BACKOFF)) - 1]}
+                session.execute(update(InsOutbox).where(InsOutbox.id == row.id, InsOutbox.attempts == row.attempts)
+                                .values(**values))
             session.commit()
-            account = session.get(VendorAccount, row.account_id)
-            body = json.dumps(row.payload, sort_keys=True).encode()
-            started, status, error = time.monotonic(), None, None
-            try:
-                status = _post(account.ins_url or "", body, sign(account.ins_secret or "", body))
-            except outbound.OutboundRefused as refused:  # retry later; only our own error name is kept
-                error = refused.code
-            session.add(InsDelivery(outbox_id=outbox_id, at=now, status_code=status, error=error,
-                                    duration_ms=int((time.monotonic() - started) * 1000)))
-            row = session.get(InsOutbox, outbox_id)
-            if status is not None and 200 <= status < 300:
-                row.delivered_at = now
-                done += 1
-            elif attempts >= MAX_ATTEMPTS:
-                row.gave_up_at = now
-            session.add(row)
-            session.commit()
-    return done
+
+    done = [0]
+    fanout.deliver(claim=lambda limit, full: _claim(engine, instant(), limit, {int(d) for d in full}), send=send,
+                   record=record, destination=lambda item: str(item[0].account_id), per_destination=PER_URL,
+                   total=CONCURRENCY)
+    return done[0]
+
+
+def run_due(engine: Engine, now: datetime) -> int:
+    """The worker's INS source: attempts stamped with the live worker's clock (services/due.py)."""
+    from cbportal.services.due import live_clock
+
+    return deliver_due(engine, now, clock=live_clock())

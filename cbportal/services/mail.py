@@ -21,6 +21,9 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
 BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
 MAX_BACKOFF = timedelta(hours=6)
 BATCH = 50
+CONCURRENCY, PER_DOMAIN = 16, 4   # messages in flight at once, in all and to one recipient domain
+CLAIM_LEASE = timedelta(minutes=1)
+SMTP_TIMEOUT = 5   # seconds: a dead mail server holds a message this long at most
 
 # Every email kind (RULES R4: the ticket kinds and the billing kinds are a contract;
 # the test outbox and the email gallery use exactly these names).
@@ -100,7 +103,7 @@ class SmtpTransport:
         self.host, self.port, self.user, self.password = host, port, user, password
 
     def send(self, message: EmailMessage, row: EmailOutbox) -> None:
-        with smtplib.SMTP(self.host, self.port, timeout=10) as smtp:
+        with smtplib.SMTP(self.host, self.port, timeout=SMTP_TIMEOUT) as smtp:
             if self.user:
                 smtp.starttls()
                 smtp.login(self.user, self.password or "")
@@ -121,46 +124,67 @@ def next_due(session: Session) -> datetime | None:
                         .order_by(EmailOutbox.next_attempt_at).limit(1)).first()
 
 
-def deliver_due(engine: Engine, *, now: datetime, transport=None, sender: str | None = None) -> int:
-    """Send every outbox email due by `now`; each is claimed by pushing its next attempt
-    forward (compare-and-set), so two workers never send the same message at once."""
+def _claim(engine: Engine, now: datetime, limit: int) -> list[EmailOutbox]:
+    """Claim up to `limit` due messages in one statement: one more attempt, and a lease
+    of a minute (a worker that dies mid-send leaves the message to be sent again then)."""
+    due = select(EmailOutbox.id).where(EmailOutbox.sent_at.is_(None), EmailOutbox.next_attempt_at <= now) \
+        .order_by(EmailOutbox.next_attempt_at, EmailOutbox.id).limit(limit)
+    if engine.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    with Session(engine, expire_on_commit=False) as session:
+        rows = list(session.exec(update(EmailOutbox).where(EmailOutbox.id.in_(due.scalar_subquery()),
+                                                           EmailOutbox.sent_at.is_(None))
+                                 .values(attempts=EmailOutbox.attempts + 1, next_attempt_at=now + CLAIM_LEASE)
+                                 .returning(EmailOutbox)).scalars())
+        session.commit()
+        for row in rows:
+            session.expunge(row)
+    return rows
+
+
+def _domain(row: EmailOutbox) -> str:
+    return row.to_addr.rsplit("@", 1)[-1].strip().lower()
+
+
+def deliver_due(engine: Engine, *, now: datetime, transport=None, sender: str | None = None, clock=None) -> int:
+    """Send every outbox email due by `now`, several at once (at most PER_DOMAIN to one
+    recipient domain, CONCURRENCY in all: services/fanout.py). Each is claimed first
+    (compare-and-set, so two workers never send the same message at once); `sent_at` is
+    the instant of its delivery (`clock`, or `now` when none is given)."""
+    from cbportal.services import fanout
     from cbportal.settings import get_settings
 
     transport = transport or transport_from_settings()
     sender = sender or get_settings().mail_from
-    sent = 0
-    while True:
+
+    def instant() -> datetime:
+        return max(now, clock.now()) if clock is not None else now
+
+    def send(row: EmailOutbox):
+        try:
+            transport.send(to_message(row, sender), row)
+        except Exception as error:  # delivery failed: keep it, retry after the backoff
+            return instant(), f"{type(error).__name__}: {error}"[:2000]
+        return instant(), None
+
+    def record(got) -> None:
         with Session(engine) as session:
-            ids = list(session.exec(select(EmailOutbox.id).where(
-                EmailOutbox.sent_at.is_(None), EmailOutbox.next_attempt_at <= now)
-                .order_by(EmailOutbox.next_attempt_at, EmailOutbox.id).limit(BATCH)))
-        if not ids:
-            return sent
-        progressed = False
-        for outbox_id in ids:
-            with Session(engine) as session:
-                row = session.get(EmailOutbox, outbox_id)
-                if row is None or row.sent_at is not None or row.next_attempt_at > now:
-                    continue
-                lease_until = now + backoff(row.attempts + 1)
-                claimed = session.execute(update(EmailOutbox).where(
-                    EmailOutbox.id == outbox_id, EmailOutbox.sent_at.is_(None),
-                    EmailOutbox.attempts == row.attempts).values(
-                    attempts=row.attempts + 1, next_attempt_at=lease_until)).rowcount
-                session.commit()
-                if not claimed:
-                    continue
-                progressed = True
-                session.refresh(row)
-                try:
-                    transport.send(to_message(row, sender), row)
-                except Exception as error:  # delivery failed: keep it, retry after the backoff
-                    row.last_error = f"{type(error).__name__}: {error}"[:2000]
-                else:
-                    row.sent_at = now
-                    row.last_error = None
-                    sent += 1
-                session.add(row)
-                session.commit()
-        if not progressed:
-            return sent
+            for row, (at, error) in got:
+                values = {"sent_at": at, "last_error": None} if error is None else \
+                    {"last_error": error, "next_attempt_at": at + backoff(row.attempts)}
+                session.execute(update(EmailOutbox).where(EmailOutbox.id == row.id, EmailOutbox.sent_at.is_(None),
+                                                          EmailOutbox.attempts == row.attempts).values(**values))
+            session.commit()
+        sent[0] += sum(1 for _, (_, error) in got if error is None)
+
+    sent = [0]
+    fanout.deliver(claim=lambda limit, _full: _claim(engine, instant(), limit), send=send, record=record,
+                   destination=_domain, per_destination=PER_DOMAIN, total=CONCURRENCY)
+    return sent[0]
+
+
+def run_due(engine: Engine, now: datetime) -> int:
+    """The worker's email source: deliveries stamped with the live worker's clock (services/due.py)."""
+    from cbportal.services.due import live_clock
+
+    return deliver_due(engine, now=now, clock=live_clock())

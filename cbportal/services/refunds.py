@@ -32,6 +32,7 @@ from cbportal.models import (
 from cbportal.services import audit, ins
 from cbportal.services.errors import Conflict, Invalid, NotFound
 from cbportal.services.gateways import Gateway, GatewayResult, Outcome
+from cbportal.services.gateways.window import Calls
 
 LEASE = timedelta(seconds=60)
 BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
@@ -88,55 +89,96 @@ def _ask(gateway: Gateway, *, key: str, amount: int, charge_ref: str | None, may
 
 
 def settle(engine: Engine, *, attempt_ids: list[int], gateway: Gateway, now: datetime, fresh: bool = True,
-           as_of_due: bool = True) -> dict[int, str]:
+           as_of_due: bool = True, calls: Calls | None = None) -> dict[int, str]:
     """Ask the gateway about attempts this worker holds (no transaction held during the
-    calls) and record each answer as it arrives. `fresh`: recorded and never sent, so no
-    look-up is needed first. `as_of_due`: a refund confirmed on its first try is recorded
-    as of its due instant (work due at T is done as of T)."""
+    calls, up to the process's window of calls at once: gateways/window.py) and record
+    each answer as it arrives. `fresh`: recorded and never sent, so no look-up is needed
+    first. `as_of_due`: a refund confirmed on its first try is recorded as of its due
+    instant (work due at T is done as of T). With `calls`, the calls join that window
+    batch and the caller drains it; otherwise this waits for every answer."""
     with Session(engine) as session:
         work = []
-        for attempt in session.exec(select(PaymentAttempt).where(PaymentAttempt.id.in_(attempt_ids),
-                                                                 PaymentAttempt.outcome == AttemptOutcome.PENDING)):
+        attempts = list(session.exec(select(PaymentAttempt).where(PaymentAttempt.id.in_(attempt_ids),
+                                                                  PaymentAttempt.outcome == AttemptOutcome.PENDING)))
+        refs = charge_refs(session, [a.bill_id for a in attempts])
+        for attempt in attempts:
             work.append((attempt.id, attempt.idempotency_key, attempt.amount_cents, attempt.check_at,
-                         paid_charge_ref(session, session.get(Bill, attempt.bill_id))))
-    outcomes = {}
+                         refs.get(attempt.bill_id)))
+    outcomes: dict[int, str] = {}
+    own = calls is None
+    calls = calls or Calls(lambda got: record_answers(engine, got))
     for attempt_id, key, amount, lease, charge_ref in work:
-        result = _ask(gateway, key=key, amount=amount, charge_ref=charge_ref, maybe_sent=not fresh)
-        outcomes[attempt_id] = record(engine, attempt_id=attempt_id, lease=lease, result=result, now=now,
-                                      as_of_due=as_of_due and fresh)
+        calls.submit(_Answer(attempt_id, lease, now, as_of_due and fresh, outcomes),
+                     lambda key=key, amount=amount, ref=charge_ref: _ask(
+                         gateway, key=key, amount=amount, charge_ref=ref, maybe_sent=not fresh))
+    if own:
+        calls.drain()
     return outcomes
+
+
+class _Answer:
+    """What `record_answers` needs to record one refund attempt's answer."""
+
+    def __init__(self, attempt_id: int, lease: datetime | None, now: datetime, as_of_due: bool, outcomes: dict):
+        self.attempt_id, self.lease, self.now = attempt_id, lease, now
+        self.as_of_due, self.outcomes = as_of_due, outcomes
+
+
+def record_answers(engine: Engine, got: list[tuple[_Answer, GatewayResult | None]]) -> None:
+    """Record the answers that arrived together, in one transaction."""
+    with Session(engine) as session, session.no_autoflush:
+        for item, result in got:
+            item.outcomes[item.attempt_id] = _record_in(session, attempt_id=item.attempt_id, lease=item.lease,
+                                                        result=result, now=item.now, as_of_due=item.as_of_due)
+        session.commit()
+
+
+def charge_refs(session: Session, bill_ids: list[int]) -> dict[int, str]:
+    """The paid charge's gateway reference of each bill, in one query."""
+    if not bill_ids:
+        return {}
+    return dict(session.exec(select(PaymentAttempt.bill_id, PaymentAttempt.gateway_ref).where(
+        PaymentAttempt.bill_id.in_(set(bill_ids)), PaymentAttempt.kind == AttemptKind.CHARGE,
+        PaymentAttempt.outcome == AttemptOutcome.PAID)).all())
 
 
 def record(engine: Engine, *, attempt_id: int, lease: datetime | None, result: GatewayResult | None,
            now: datetime, as_of_due: bool = False) -> str:
     """Record one gateway answer (compare-and-set on the attempt we hold) in its own transaction."""
     with Session(engine) as session, session.no_autoflush:
-        attempt = session.get(PaymentAttempt, attempt_id)
-        held = [PaymentAttempt.id == attempt_id, PaymentAttempt.outcome == AttemptOutcome.PENDING,
-                PaymentAttempt.check_at.is_(None) if lease is None else PaymentAttempt.check_at == lease]
-        ref = (result.ref if result else None) or attempt.gateway_ref
-        if result is not None and result.outcome == Outcome.REFUNDED:
-            done = session.execute(update(PaymentAttempt).where(*held).values(
-                outcome=AttemptOutcome.REFUNDED, gateway_ref=ref, finished_at=now, check_at=None, message=None)
-                .execution_options(synchronize_session=False)).rowcount
-            if done:
-                session.refresh(attempt)
-                _succeeded(session, attempt, at=attempt.at if as_of_due else now, actor="system")
-            state = "refunded" if done else "lost_lease"
-        elif result is not None and result.outcome not in (Outcome.PENDING,):
-            done = session.execute(update(PaymentAttempt).where(*held).values(
-                outcome=AttemptOutcome.FAILED, gateway_ref=ref, finished_at=now, message=(result.message or "")[:300],
-                check_at=now + backoff(attempt.try_no)).execution_options(synchronize_session=False)).rowcount
-            state = "failed" if done else "lost_lease"
-        else:  # pending at the gateway, or no answer: look it up later, less often as time goes by
-            waited = now - (attempt.chain_started_at or attempt.at)
-            done = session.execute(update(PaymentAttempt).where(*held).values(
-                gateway_ref=ref, check_at=now + min(MAX_BACKOFF, max(BACKOFF[0], waited / 2)),
-                message="waiting for the payment processor" if result else "no answer from the payment processor")
-                .execution_options(synchronize_session=False)).rowcount
-            state = "pending" if done else "lost_lease"
+        state = _record_in(session, attempt_id=attempt_id, lease=lease, result=result, now=now, as_of_due=as_of_due)
         session.commit()
         return state
+
+
+def _record_in(session: Session, *, attempt_id: int, lease: datetime | None, result: GatewayResult | None,
+               now: datetime, as_of_due: bool = False) -> str:
+    """Record one gateway answer, compare-and-set on the attempt we hold, in `session`."""
+    attempt = session.get(PaymentAttempt, attempt_id)
+    held = [PaymentAttempt.id == attempt_id, PaymentAttempt.outcome == AttemptOutcome.PENDING,
+            PaymentAttempt.check_at.is_(None) if lease is None else PaymentAttempt.check_at == lease]
+    ref = (result.ref if result else None) or attempt.gateway_ref
+    if result is not None and result.outcome == Outcome.REFUNDED:
+        done = session.execute(update(PaymentAttempt).where(*held).values(
+            outcome=AttemptOutcome.REFUNDED, gateway_ref=ref, finished_at=now, check_at=None, message=None)
+            .execution_options(synchronize_session=False)).rowcount
+        if done:
+            session.refresh(attempt)
+            _succeeded(session, attempt, at=attempt.at if as_of_due else now, actor="system")
+        state = "refunded" if done else "lost_lease"
+    elif result is not None and result.outcome not in (Outcome.PENDING,):
+        done = session.execute(update(PaymentAttempt).where(*held).values(
+            outcome=AttemptOutcome.FAILED, gateway_ref=ref, finished_at=now, message=(result.message or "")[:300],
+            check_at=now + backoff(attempt.try_no)).execution_options(synchronize_session=False)).rowcount
+        state = "failed" if done else "lost_lease"
+    else:  # pending at the gateway, or no answer: look it up later, less often as time goes by
+        waited = now - (attempt.chain_started_at or attempt.at)
+        done = session.execute(update(PaymentAttempt).where(*held).values(
+            gateway_ref=ref, check_at=now + min(MAX_BACKOFF, max(BACKOFF[0], waited / 2)),
+            message="waiting for the payment processor" if result else "no answer from the payment processor")
+            .execution_options(synchronize_session=False)).rowcount
+        state = "pending" if done else "lost_lease"
+    return state
 
 
 # --- the one success path ----------------------------------------------------------------------
@@ -207,6 +249,13 @@ def _claim(session: Session, attempt: PaymentAttempt, **values) -> bool:
 def run_due(engine: Engine, now: datetime, gateway: Gateway, clock=None) -> int:
     """Look up refunds whose outcome is unknown or pending at the gateway, and retry failed
     ones as new attempts, everything due by `now`; returns how many attempts were handled."""
+    calls = Calls(lambda got: record_answers(engine, got))
+    handled = _run_due(engine, now, gateway, clock, calls)
+    calls.drain()  # not on an exception: calls left in flight stay pending, looked up after their lease
+    return handled
+
+
+def _run_due(engine: Engine, now: datetime, gateway: Gateway, clock, calls: Calls) -> int:
     handled = 0
     while True:
         claimed_at = max(now, clock.now()) if clock else now
@@ -230,8 +279,8 @@ def run_due(engine: Engine, now: datetime, gateway: Gateway, clock=None) -> int:
         if not lookups and not retries:
             return handled  # another worker holds them
         handled += len(lookups) + len(retries)
-        settle(engine, attempt_ids=lookups, gateway=gateway, now=now, fresh=False)
-        settle(engine, attempt_ids=retries, gateway=gateway, now=now, fresh=True, as_of_due=False)
+        settle(engine, attempt_ids=lookups, gateway=gateway, now=now, fresh=False, calls=calls)
+        settle(engine, attempt_ids=retries, gateway=gateway, now=now, fresh=True, as_of_due=False, calls=calls)
 
 
 def _retry(session: Session, failed: PaymentAttempt, *, now: datetime, claimed_at: datetime) -> PaymentAttempt:

@@ -4,6 +4,7 @@ was due and what ran), force sandbox outcomes, read the outbox."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from sqlalchemy import Engine, delete, func, text
@@ -142,7 +143,7 @@ def advance_to_next(engine: Engine) -> dict:
             done = source.run_due(eng, now)
             ran[source.name] = ran.get(source.name, 0) + done
             return done
-        return DueSource(source.name, source.next_due, run)
+        return dataclasses.replace(source, run_due=run)
 
     processed = advance_test_clock(engine, target, [counting(s) for s in worker.all_sources()])
     ran_list = [{"kind": name, "count": n} for name, n in ran.items() if n]

@@ -20,8 +20,8 @@ from cbportal.models import (
 from cbportal.services import audit, billing, business_calendars, refunds, ticket_mail
 from cbportal.services.clock import get_clock
 from cbportal.services.gateways import Gateway, get_gateway
+from cbportal.services.gateways.window import Calls
 from cbportal.services.ticket_timers import inactivity_step
-from cbportal.services.worker import DueSource, register
 
 BATCH = 50
 
@@ -99,6 +99,8 @@ def process_due_tickets(engine: Engine, now: datetime, gateway: Gateway | None =
     """Process every refund/cancel ticket due by `now`; returns how many were processed.
     Leases are counted from the claim instant (`clock`, read per batch), never from when
     the ticket was due, so a late worker's call in flight is never taken over."""
+    gateway = gateway or get_gateway()
+    calls = Calls(lambda got: refunds.record_answers(engine, got))
     done = 0
     while True:
         claimed_at = max(now, clock.now()) if clock else now
@@ -116,9 +118,10 @@ def process_due_tickets(engine: Engine, now: datetime, gateway: Gateway | None =
                     to_settle.append(attempt_id)
             session.commit()
         if to_settle:
-            refunds.settle(engine, attempt_ids=to_settle, gateway=gateway or get_gateway(), now=now)
+            refunds.settle(engine, attempt_ids=to_settle, gateway=gateway, now=now, calls=calls)
         if done == before:
             break  # every due row changed under us (another worker): nothing left for this round
+    calls.drain()
     return done
 
 
@@ -173,5 +176,3 @@ def run_due(engine: Engine, now: datetime) -> int:
     return (process_due_tickets(engine, now, clock=clock) + process_inactivity(engine, now)
             + settle_refunds(engine, now, clock=clock))
 
-
-register(DueSource("tickets", next_due, run_due))

@@ -1,9 +1,12 @@
 """The worker: runs due work (timers stored as data) and the test clock (RULES R2).
 
-Each area registers a `DueSource`: how to find its next due instant and how to run
-everything due by an instant. Sources claim rows with compare-and-set updates (and
-`FOR UPDATE SKIP LOCKED` on PostgreSQL where they lock), so any number of workers
-can run. Work due at T is run "as of T": in test mode the clock is moved to each
+The sources (`DueSource`: how to find the next due instant, how to run everything due
+by an instant, and the lane) are listed in `services/due_work.py`; nothing registers
+itself. Each lane is a loop of its own (refunds and tickets, rebills and dunning, email,
+INS), so a slow lane never delays another; a lane wakes on NOTIFY on PostgreSQL
+(`services/wakeup.py`) and polls SQLite every 0.25 s. Sources claim rows with
+compare-and-set updates (and `FOR UPDATE SKIP LOCKED` on PostgreSQL where they lock), so
+any number of workers can run. Work due at T is run "as of T": in test mode the clock is moved to each
 due instant in turn, so timers computed from it are exact.
 
 Operating it: a failing source logs one line when it starts failing and one when it
@@ -23,16 +26,17 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
 
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
-from cbportal.services import mail
+from cbportal.services import due, due_work
 from cbportal.services.clock import StoredClock
+from cbportal.services.due import DueSource
 
 log = logging.getLogger("cbportal.worker")
-MAX_SLEEP = 1.0
+MAX_SLEEP = 1.0    # a lane looks again at least this often (PostgreSQL, besides NOTIFY)
+SQLITE_POLL = 0.25  # and this often on SQLite, which has no NOTIFY
 STOP_GRACE = 2.5   # seconds the current pass may go on finishing its work after `stop`
 HALT_GRACE = 1.0   # then new transactions are refused; this long for the open ones to end
 BACKOFF_FIRST, BACKOFF_MAX = 1.0, 30.0
@@ -57,12 +61,17 @@ class FailureGate:
     every due instant), the worker loop does."""
     backoff: bool = False
     failing: dict[str, _Failing] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # lanes share one gate
 
     def ready(self, name: str, mono: float | None = None) -> bool:
         state = self.failing.get(name)
         return not (self.backoff and state and (mono or time.monotonic()) < state.retry_at)
 
     def failed(self, name: str, error: BaseException, mono: float | None = None) -> None:
+        with self.lock:
+            self._failed(name, error, mono)
+
+    def _failed(self, name: str, error: BaseException, mono: float | None = None) -> None:
         mono = mono or time.monotonic()
         state = self.failing.get(name)
         if state is None:
@@ -75,7 +84,8 @@ class FailureGate:
         state.retry_at = mono + min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (state.failures - 1))
 
     def succeeded(self, name: str, mono: float | None = None) -> None:
-        state = self.failing.pop(name, None)
+        with self.lock:
+            state = self.failing.pop(name, None)
         if state is not None:
             seconds = round((mono or time.monotonic()) - state.since, 1)
             log.warning("due work %s recovered after %d failed tries over %s s", name, state.failures, seconds,
@@ -95,31 +105,11 @@ def _describe(error: BaseException) -> str:
 _GATE = FailureGate()  # the log-only gate of direct `run_due` calls (test clock, tools)
 
 
-@dataclass(frozen=True)
-class DueSource:
-    name: str
-    next_due: Callable[[Session], datetime | None]
-    run_due: Callable[[Engine, datetime], int]
-
-
-SOURCES: list[DueSource] = [
-    DueSource("email", mail.next_due, lambda engine, now: mail.deliver_due(engine, now=now)),
-]
-
-
-def register(source: DueSource) -> None:
-    """Areas add their timers here (tickets, rebills, dunning, INS...)."""
-    if all(s.name != source.name for s in SOURCES):
-        SOURCES.insert(len(SOURCES) - 1, source)  # email last: it sends what the others wrote
+SOURCES: list[DueSource] = due_work.SOURCES  # the explicit list (services/due_work.py)
 
 
 def all_sources() -> list[DueSource]:
-    """Every registered source; importing the areas registers them."""
-    import cbportal.services.billing  # noqa: F401
-    import cbportal.services.initial_charges  # noqa: F401  (first payments left pending at checkout)
-    import cbportal.services.ins_worker  # noqa: F401
-    import cbportal.services.ticket_processing  # noqa: F401
-
+    """Every source of due work (services/due_work.py lists them; nothing registers itself)."""
     return SOURCES
 
 
@@ -217,7 +207,7 @@ async def _in_daemon_thread(fn, *args, **kwargs):
         try:
             result = fn(*args, **kwargs)
         except BaseException as error:  # noqa: BLE001 - handed to the awaiting coroutine
-            hand_over(lambda: future.done() or future.set_exception(error))
+            hand_over(lambda error=error: future.done() or future.set_exception(error))
         else:
             hand_over(lambda: future.done() or future.set_result(result))
 
@@ -225,40 +215,43 @@ async def _in_daemon_thread(fn, *args, **kwargs):
     return await future
 
 
+def lanes_of(sources: list[DueSource]) -> dict[str, list[DueSource]]:
+    """The sources grouped by lane, in list order."""
+    lanes: dict[str, list[DueSource]] = {}
+    for source in sources:
+        lanes.setdefault(source.lane_name, []).append(source)
+    return lanes
+
+
 def _one_pass(engine: Engine, clock, gate: FailureGate, stopping: threading.Event,
-              sources: list[DueSource] | None) -> float:
-    """Run what is due and say how long to sleep before the next pass."""
+              sources: list[DueSource], poll: float) -> float:
+    """Run what is due in one lane and say how long to sleep before its next pass."""
     from cbportal.ops import heartbeat
 
-    heartbeat.beat_if_due(engine)
+    due.set_live_clock(clock)      # this thread runs the live loop's passes (deliveries stamp with it)
+    heartbeat.beat_if_due(engine)  # any lane beats (at most every few seconds per process)
     run_due(engine, clock.now(), sources, gate=gate, stopping=stopping)
     try:
-        due = next_due(engine, sources)
+        first = next_due(engine, sources)
     except WorkerStopping:
         return 0.0
     except Exception as error:
         gate.failed("worker", error)
         return max(MAX_SLEEP, gate.delay("worker"))
     gate.succeeded("worker")
-    if due is None:
-        return MAX_SLEEP
-    return min(MAX_SLEEP, max(0.0, (due - clock.now()).total_seconds()))
+    if first is None:
+        return poll
+    return min(poll, max(0.0, (first - clock.now()).total_seconds()))
 
 
-async def run_forever(engine: Engine, clock, *, stop: asyncio.Event | None = None,
-                      sources: list[DueSource] | None = None, stop_grace: float = STOP_GRACE,
-                      halt_grace: float = HALT_GRACE) -> None:
-    """The worker loop: run what is due, then sleep until the next due instant (at most 1 s,
-    so work written by another process is picked up within a second). After `stop` it
-    returns within `stop_grace + halt_grace` seconds (see the module docstring); the app
-    passes shorter ones, its web server needs the rest of the 5 s."""
-    stop = stop or asyncio.Event()
-    stopping, halt = threading.Event(), threading.Event()
-    engine = _halting(engine, halt)
-    gate = FailureGate(backoff=True)
-    log.info("worker started", extra={"event": "worker.started"})
+async def _lane(name: str, sources: list[DueSource], engine: Engine, clock, gate: FailureGate, *,
+                stop: asyncio.Event, wake: asyncio.Event, stopping: threading.Event, halt: threading.Event,
+                stop_grace: float, halt_grace: float, poll: float) -> None:
+    """One lane's loop: a pass in a daemon thread, then sleep until its next due instant,
+    `poll` at most, or until woken (NOTIFY) or stopped."""
     while not stop.is_set():
-        current = asyncio.ensure_future(_in_daemon_thread(_one_pass, engine, clock, gate, stopping, sources))
+        wake.clear()
+        current = asyncio.ensure_future(_in_daemon_thread(_one_pass, engine, clock, gate, stopping, sources, poll))
         stopper = asyncio.ensure_future(stop.wait())
         await asyncio.wait({current, stopper}, return_when=asyncio.FIRST_COMPLETED)
         if not current.done():  # stop came during a pass: let it finish, then cut it short
@@ -269,20 +262,51 @@ async def run_forever(engine: Engine, clock, *, stop: asyncio.Event | None = Non
                 await asyncio.wait({current}, timeout=halt_grace)
             if not current.done():
                 log.warning("worker stopped with a pass still running; its open transaction is rolled back",
-                            extra={"event": "worker.abandoned_pass"})
+                            extra={"event": "worker.abandoned_pass", "lane": name})
                 current.add_done_callback(lambda f: f.cancelled() or f.exception())
             break
-        stopper.cancel()
         try:
             wait = current.result()
         except Exception as error:  # heartbeat or something unforeseen: keep the loop alive
             gate.failed("worker", error)
             wait = max(MAX_SLEEP, gate.delay("worker"))
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=wait or 0.01)
-        except asyncio.TimeoutError:
-            pass
-    halt.set()
+        woken = asyncio.ensure_future(wake.wait())
+        await asyncio.wait({stopper, woken}, timeout=wait or 0.01, return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
+        woken.cancel()
+
+
+async def run_forever(engine: Engine, clock, *, stop: asyncio.Event | None = None,
+                      sources: list[DueSource] | None = None, stop_grace: float = STOP_GRACE,
+                      halt_grace: float = HALT_GRACE) -> None:
+    """The worker: one loop per lane (services/due_work.py), each running what is due, then
+    sleeping until its next due instant. On PostgreSQL a lane is woken at once when due
+    work of its tables is committed (LISTEN/NOTIFY, migration 0012) and otherwise looks
+    again every second; on SQLite it polls every 0.25 s. After `stop` it returns within
+    `stop_grace + halt_grace` seconds (see the module docstring); the app passes shorter
+    ones, its web server needs the rest of the 5 s."""
+    from cbportal.services import wakeup
+
+    stop = stop or asyncio.Event()
+    stopping, halt = threading.Event(), threading.Event()
+    due.watch_stopping(stopping)
+    worker_engine = _halting(engine, halt)
+    gate = FailureGate(backoff=True)
+    lanes = lanes_of(sources or all_sources())
+    wakes = {name: asyncio.Event() for name in lanes}
+    listener = wakeup.listen(engine, asyncio.get_running_loop(), wakes)
+    poll = MAX_SLEEP if listener is not None else SQLITE_POLL
+    log.info("worker started", extra={"event": "worker.started", "lanes": list(lanes)})
+    try:
+        await asyncio.gather(*(
+            _lane(name, lane_sources, worker_engine, clock, gate, stop=stop, wake=wakes[name], stopping=stopping,
+                  halt=halt, stop_grace=stop_grace, halt_grace=halt_grace, poll=poll)
+            for name, lane_sources in lanes.items()))
+    finally:
+        halt.set()
+        due.unwatch_stopping(stopping)
+        if listener is not None:
+            listener.close()
     log.info("worker stopped", extra={"event": "worker.stopped"})
 
 

@@ -11,6 +11,10 @@ Like Stripe, the sandbox tokenizes in the browser's name: `tokenize` (behind
 `POST /api/v1/sandbox/payment_methods`, called by the sandbox's Stripe.js stand-in)
 turns card or IBAN details into a signed, self-describing token, and `save_method`
 takes that token. Raw card fields are still accepted here (API.md), never by Stripe.
+
+`CBPORTAL_SANDBOX_LATENCY_MS` (or `latency_ms`) makes every charge, refund and look-up
+wait that long before it answers, outside any transaction, as a real gateway's round
+trip would: benchmarks and tests use it to model a gateway at 300 ms a call.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -86,11 +91,25 @@ class SandboxGateway:
     accepts_card_data = True
     TOKEN_PREFIX = "sbxpm"
 
-    def __init__(self, engine: Engine, clock, *, secret: str | None = None, base_url: str = ""):
+    def __init__(self, engine: Engine, clock, *, secret: str | None = None, base_url: str = "",
+                 latency_ms: int | None = None):
         self.engine = engine
         self.clock = clock
         self._secret = secret
         self.base_url = base_url
+        self._latency_ms = latency_ms
+
+    @property
+    def latency_ms(self) -> int:
+        if self._latency_ms is None:
+            from cbportal.settings import get_settings
+
+            self._latency_ms = get_settings().sandbox_latency_ms
+        return self._latency_ms
+
+    def _round_trip(self) -> None:
+        if self.latency_ms:
+            time.sleep(self.latency_ms / 1000)
 
     # --- the browser side: what Stripe's servers do for Stripe.js ---------------------------
 
@@ -184,12 +203,14 @@ class SandboxGateway:
                                  metadata=dict(existing.metadata_json))
 
     def charge(self, *, customer_ref, method_ref, amount_cents, currency, idempotency_key, metadata=None):
+        self._round_trip()
         return self._record(SandboxCharge(
             idempotency_key=idempotency_key, kind="charge", method_ref=method_ref, amount_cents=amount_cents,
             currency=currency, outcome=method_outcome(method_ref), metadata_json=metadata or {},
             created_at=self.clock.now()))
 
     def refund(self, *, charge_ref, amount_cents, idempotency_key):
+        self._round_trip()
         with Session(self.engine) as session:
             charge_id = int(charge_ref.rsplit("_", 1)[-1]) if charge_ref.startswith("sbx_charge_") else None
             charge = session.get(SandboxCharge, charge_id) if charge_id else None
@@ -201,6 +222,7 @@ class SandboxGateway:
             created_at=self.clock.now()))
 
     def find(self, *, idempotency_key):
+        self._round_trip()
         with Session(self.engine) as session:
             row = session.exec(select(SandboxCharge).where(SandboxCharge.idempotency_key == idempotency_key)).first()
             if row is None:
