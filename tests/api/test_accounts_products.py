@@ -1,6 +1,6 @@
 """API: accounts and products routes, keys and roles (API.md, RULES R5, R8)."""
 
-from tests.api.conftest import bearer
+from tests.utils.api import bearer
 
 ACCOUNT = {"nickname": "acme", "time_zone": "America/New_York", "account_email": "owner@acme.test"}
 MONTHLY = {"sku": "ACME-PRO", "account": "acme", "title": "Acme Pro", "kind": "digital", "currency": "USD",

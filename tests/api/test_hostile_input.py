@@ -13,8 +13,7 @@ from sqlmodel import Session, select
 from cbportal import db
 from cbportal.models import EmailOutbox, VendorAccount
 from cbportal.services import mail
-from tests.api.conftest import bearer
-from tests.api.test_orders_api import VISA, order, shop  # noqa: F401  (fixture)
+from tests.utils.api import VISA, bearer, order
 
 
 def assert_invalid(r, code=None):

@@ -1,34 +1,7 @@
 """API: order routes (checkout, Orders API, customer lookup and card update), with the
 dunning timeline driven through the test-mode routes (API.md, RULES R1, R6)."""
 
-import pytest
-
-from tests.api.conftest import bearer
-
-VISA = {"type": "card", "card_number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
-
-
-@pytest.fixture
-def shop(client, staff_key):
-    owner = client.post("/api/v1/accounts", json={"nickname": "shop", "time_zone": "UTC",
-                                                  "account_email": "owner@shop.test"},
-                        headers=bearer(staff_key)).json()["owner_api_key"]
-    other = client.post("/api/v1/accounts", json={"nickname": "other", "time_zone": "UTC",
-                                                  "account_email": "owner@other.test"},
-                        headers=bearer(staff_key)).json()["owner_api_key"]
-    for sku, extra in (("PRO", {"recurring": {"rebill_price_cents": 995, "frequency": {"unit": "month", "count": 1},
-                                              "rebills": 11}}), ("BOX", {"kind": "physical", "ship_to": ["US"]})):
-        body = {"sku": sku, "account": "shop", "title": sku, "kind": "digital", "currency": "USD",
-                "initial_price_cents": 2995, "commission_initial_pct": 55, "commission_rebill_pct": 55, **extra}
-        assert client.post("/api/v1/products", json=body, headers=bearer(owner)).status_code == 201
-        assert client.post(f"/api/v1/products/{sku}/approve", headers=bearer(staff_key)).status_code == 200
-    return {"owner": owner, "other": other}
-
-
-def order(client, sku="PRO", payment=VISA, **extra):
-    return client.post("/api/v1/orders", json={"sku": sku, "customer": {"email": "buyer@example.test",
-                                                                        "name": "Buyer", "country": "US"},
-                                               "payment": payment, **extra})
+from tests.utils.api import VISA, bearer, order
 
 
 def test_checkout_and_orders_api(client, shop):

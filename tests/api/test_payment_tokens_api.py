@@ -7,9 +7,8 @@ shape: its tokenizer route stands in for Stripe's servers."""
 import pytest
 
 from cbportal.settings import get_settings
-from tests.api.conftest import bearer
-from tests.api.test_orders_api import VISA, shop  # noqa: F401  (fixture)
-from tests.localstripe import PUBLISHABLE_KEY, SECRET_KEY, confirm_setup, localstripe  # noqa: F401
+from tests.utils.api import VISA, bearer
+from tests.localstripe import PUBLISHABLE_KEY, SECRET_KEY, confirm_setup
 
 IBAN = "DE89370400440532013000"
 

@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from cbportal.api.app import build_api
-from tests.api.conftest import bearer
+from tests.utils.api import bearer
 from tests.conftest import backends
 
 EXAMPLES = int(os.environ.get("CBPORTAL_FUZZ_EXAMPLES", "50"))

@@ -1,39 +1,14 @@
 """API: ticket routes for vendors and customers, each success and error code (API.md, R3)."""
 
-from datetime import timedelta
-
 import pytest
-from sqlmodel import Session
 
-from cbportal.models import Role
-from cbportal.services import auth
-from cbportal.services.clock import StoredClock
-from tests import factories
-from tests.api.conftest import bearer
+from tests.utils.api import bearer, customer_open
 
 
 @pytest.fixture
-def shop(client, staff_key, engine):
-    """acme with an owner key, a clerk key without Manage Tickets, globex's key, one recurring order."""
-    now = StoredClock(engine).now()                       # Mon 2026-01-05 00:00 UTC
-    with Session(engine) as s:
-        acct, owner = factories.account(s, now)
-        other, other_owner = factories.account(s, now, nickname="globex", tz="Europe/Berlin")
-        prod = factories.product(s, now, owner, acct)
-        order = factories.order(s, engine, StoredClock(engine), prod, acct, paid_at=now - timedelta(days=3))
-        keys = {
-            "owner": auth.create_api_key(s, now=now, user_id=owner.user_id),
-            "other": auth.create_api_key(s, now=now, user_id=other_owner.user_id),
-            "clerk": auth.create_api_key(s, now=now, user_id=factories.clerk(s, now, acct, roles=(
-                Role.MANAGE_ORDERS,)).user_id),
-        }
-        s.commit()
-        return {"receipt": order.receipt, "email": "buyer@example.test", "keys": keys, "staff": staff_key}
-
-
-def customer_open(client, shop, type="refund"):
-    return client.post("/api/v1/customer/tickets", json={"receipt": shop["receipt"], "email": shop["email"],
-                                                         "type": type, "comment": "It does not work"})
+def shop(ticket_shop):
+    """This module's shop: acme with its keys and one paid recurring order (tests.utils.api)."""
+    return ticket_shop
 
 
 def test_customer_opens_views_and_replies(client, shop):

@@ -19,7 +19,7 @@ from cbportal.ops import heartbeat, logs
 from cbportal.ops.http import build_ops_app, request_log
 from cbportal.ops.metrics import install_database_collector
 from cbportal.services import clock as clock_module
-from tests.api.conftest import bearer
+from tests.utils.api import bearer
 
 CARDS = {"paid": "4242424242424242", "declined": "4000000000009995", "invalid": "4000000000000069"}
 INS_SECRET = "ins-secret-Zq8w1x"
