@@ -74,7 +74,7 @@ def put_clock(body: ClockIn):
     try:
         processed = testmode.move_clock(engine, body.now)
     except ClockMovedBackwards as exc:
-        raise Conflict(str(exc), "clock_moves_forward_only")
+        raise Conflict(str(exc), "clock_moves_forward_only") from None
     return {"now": StoredClock(engine).now(), "processed": processed}
 
 

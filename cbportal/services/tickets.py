@@ -54,7 +54,7 @@ def _type(value: str) -> TicketType:
     try:
         return TicketType(value)
     except ValueError:
-        raise Invalid("type is tech_support, refund or cancel", "invalid_type")
+        raise Invalid("type is tech_support, refund or cancel", "invalid_type") from None
 
 
 def _body(text: str | None) -> str | None:
@@ -144,7 +144,7 @@ def open_ticket(session: Session, *, now: datetime, order: Order, type: str, who
         with session.begin_nested():
             session.flush()
     except IntegrityError:  # a concurrent open won the one-open-ticket index
-        raise Conflict("a ticket is already open on this order", "ticket_already_open")
+        raise Conflict("a ticket is already open on this order", "ticket_already_open") from None
     _comment(session, ticket, who, body, now)
     _event(session, ticket, "opened", who, now, type=kind.value, opener=opener.value,
            process_at=ticket.process_at.isoformat() if ticket.process_at else None, why=why)

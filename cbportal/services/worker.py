@@ -216,7 +216,8 @@ async def _in_daemon_thread(fn, *args, **kwargs):
         try:
             result = fn(*args, **kwargs)
         except BaseException as error:  # noqa: BLE001 - handed to the awaiting coroutine
-            hand_over(lambda: future.done() or future.set_exception(error))
+            failure = error  # `error` is unset when this block ends, before the loop runs the callback
+            hand_over(lambda: future.done() or future.set_exception(failure))
         else:
             hand_over(lambda: future.done() or future.set_result(result))
 

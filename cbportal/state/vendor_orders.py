@@ -61,7 +61,7 @@ def _day(text: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ServiceError("a date is written YYYY-MM-DD", "invalid_date")
+        raise ServiceError("a date is written YYYY-MM-DD", "invalid_date") from None
 
 
 class VendorOrdersState(SessionState):

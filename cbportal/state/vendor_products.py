@@ -30,7 +30,7 @@ def _cents(text: str, field: str) -> int:
     try:
         value = round(float(text.replace("$", "").strip() or "0") * 100)
     except ValueError:
-        raise ServiceError(f"{field} is an amount such as 29.95", "invalid_price")
+        raise ServiceError(f"{field} is an amount such as 29.95", "invalid_price") from None
     return value
 
 
