@@ -65,7 +65,7 @@ def validate_payment(payment: PaymentInput, gateway: Gateway, country: str | Non
     if payment.type not in {t.value for t in PaymentType}:
         raise Invalid("payment type is card, paypal or elv", "invalid_payment_type")
     if payment.type not in offered_types(gateway, country):
-        message = UNAVAILABLE[payment.type] if payment.type in UNAVAILABLE else f"{payment.type} is not available"
+        message = UNAVAILABLE.get(payment.type, f"{payment.type} is not available")
         if payment.type == "elv" and "elv" not in gateway.payment_types:
             message = "direct debit is not available with this payment provider"
         raise Invalid(message, "payment_type_unavailable")

@@ -18,6 +18,7 @@ are compare-and-set with leases, so nothing is lost or done twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -207,10 +208,8 @@ async def _in_daemon_thread(fn, *args, **kwargs):
     future = loop.create_future()
 
     def hand_over(settle) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop is gone: the pass was abandoned at shutdown
             loop.call_soon_threadsafe(settle)
-        except RuntimeError:  # the loop is gone: the pass was abandoned at shutdown
-            pass
 
     def run():
         try:
@@ -278,10 +277,8 @@ async def run_forever(engine: Engine, clock, *, stop: asyncio.Event | None = Non
         except Exception as error:  # heartbeat or something unforeseen: keep the loop alive
             gate.failed("worker", error)
             wait = max(MAX_SLEEP, gate.delay("worker"))
-        try:
+        with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=wait or 0.01)
-        except asyncio.TimeoutError:
-            pass
     halt.set()
     log.info("worker stopped", extra={"event": "worker.stopped"})
 

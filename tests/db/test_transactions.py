@@ -65,7 +65,7 @@ def test_window_and_csv_carry_the_r1_split(shop, sales):
     assert view["tickets"] == [] and view["product_kind"] == "digital"
     lines = text.strip().splitlines()
     assert lines[0].split(",") == transactions.CSV_COLUMNS and len(lines) == 4
-    first = dict(zip(transactions.CSV_COLUMNS, lines[-1].split(",")))
+    first = dict(zip(transactions.CSV_COLUMNS, lines[-1].split(","), strict=True))
     # initial $29.95: net 2670, 50 % commission 1335; rebill $9.95: net 896, commission 448
     assert (first["receipt"], first["paid_cents"], first["net_cents"], first["commission_cents"],
             first["vendor_cents"]) == (sales[0], "3990", "3566", "1783", "1783")

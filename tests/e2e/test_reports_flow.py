@@ -2,6 +2,8 @@
 history and the monthly table, whose MRR matches the services; the CSV downloads; a
 tickets-only clerk is refused on the server."""
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
@@ -35,7 +37,7 @@ def test_owner_sees_charts_and_the_monthly_table(page: Page, base_url, app_serve
     expect(last).to_contain_text(format_cents(expected[-1]["rebill_cents"]))
     with page.expect_download() as download:
         page.get_by_role("button", name="Download CSV").click()
-    text = open(download.value.path()).read()
+    text = Path(download.value.path()).read_text()
     assert text.splitlines()[0] == "month,mrr_cents,rebill_cents,refund_cents,saved,processed"
     assert len(text.splitlines()) == 13
 
