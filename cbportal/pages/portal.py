@@ -8,8 +8,8 @@ from cbportal.state.portal import BillRow, PortalState, TicketLink
 EXPLAIN = {
     "tech_support": "Ask the vendor for help. Nothing is refunded or canceled.",
     "refund": "Your latest payment is refunded after 24 business hours (weekends and the vendor's holidays do "
-              "not count; 19 days for physical products) unless you close the ticket or change it first. A subscription is "
-              "canceled too. The vendor may contact you to help in the meantime.",
+              "not count; 19 days for physical products) unless you close the ticket or change it first. "
+              "A subscription is canceled too. The vendor may contact you to help in the meantime.",
     "cancel": "Your subscription is canceled after 24 business hours (weekends and the vendor's holidays do not "
               "count); nothing is "
               "refunded. You can close the ticket before then.",

@@ -42,7 +42,8 @@ def vendor_ticket() -> rx.Component:
                 thread(S.comments),
                 rx.cond(S.status == "open", rx.vstack(
                     rx.form(rx.vstack(
-                        rx.text_area(name="body", placeholder="Reply to the customer", aria_label="Reply", width="100%"),
+                        rx.text_area(name="body", placeholder="Reply to the customer", aria_label="Reply",
+                                     width="100%"),
                         rx.button("Send reply", type="submit"), width="100%"), on_submit=S.reply,
                         reset_on_submit=True, width="100%"),
                     change_forms(), width="100%", spacing="4")),

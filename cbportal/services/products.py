@@ -46,7 +46,8 @@ def _pct(value, field: str) -> int:
     try:
         return pct_to_bp(value)
     except Exception:
-        raise Invalid(f"{field} is a percentage from 0 to 100 with at most two decimals", "invalid_commission") from None
+        raise Invalid(f"{field} is a percentage from 0 to 100 with at most two decimals",
+                      "invalid_commission") from None
 
 
 def create_product(session: Session, *, now: datetime, actor: Actor, sku: str, account: str, title: str,

@@ -36,7 +36,8 @@ def _cents(text: str, field: str) -> int:
 
 def _row(view: dict) -> ProductRow:
     r = view["recurring"]
-    terms = "" if not r else (f"then {format_cents(r['rebill_price_cents'], view['currency'])} {r['frequency']['label']}"
+    terms = "" if not r else (f"then {format_cents(r['rebill_price_cents'], view['currency'])} "
+                              f"{r['frequency']['label']}"
                               + (f", {r['rebills']} rebills" if r["rebills"] else ", until canceled")
                               + (f", {r['trial_days']}-day trial" if r["trial_days"] else ""))
     return ProductRow(sku=view["sku"], account=view["account"], title=view["title"], kind=view["kind"],

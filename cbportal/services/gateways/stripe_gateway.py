@@ -27,7 +27,8 @@ def _meta(obj) -> dict:
 
 
 def _decline_outcome(error: stripe.StripeError) -> str:
-    codes = {getattr(error, "code", None), (getattr(error, "json_body", None) or {}).get("error", {}).get("decline_code")}
+    body = getattr(error, "json_body", None) or {}
+    codes = {getattr(error, "code", None), body.get("error", {}).get("decline_code")}
     return Outcome.INVALID_CARD if codes & INVALID_CARD_CODES else Outcome.INSUFFICIENT_FUNDS
 
 
