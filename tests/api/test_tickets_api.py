@@ -25,7 +25,8 @@ def test_customer_opens_views_and_replies(client, shop):
 
 
 def test_customer_errors(client, shop):
-    r = client.post("/api/v1/customer/tickets", json={"receipt": shop["receipt"], "email": "x@y.test", "type": "refund"})
+    r = client.post("/api/v1/customer/tickets",
+                    json={"receipt": shop["receipt"], "email": "x@y.test", "type": "refund"})
     assert r.status_code == 404 and r.json()["error"]["code"] == "order_not_found"
     assert customer_open(client, shop).status_code == 201
     r = customer_open(client, shop, "tech_support")
@@ -55,7 +56,8 @@ def test_vendor_opens_with_key_and_reads(client, shop):
 def test_vendor_errors(client, shop):
     h = bearer(shop["keys"]["owner"])
     assert client.post("/api/v1/tickets", json={"receipt": "NOPE", "type": "refund"}, headers=h).status_code == 404
-    r = client.post("/api/v1/tickets", json={"receipt": shop["receipt"], "type": "refund", "reason": "bored"}, headers=h)
+    r = client.post("/api/v1/tickets", json={"receipt": shop["receipt"], "type": "refund", "reason": "bored"},
+                    headers=h)
     assert r.status_code == 422
     r = client.post("/api/v1/tickets", json={"receipt": shop["receipt"], "type": "refund"},
                     headers=bearer(shop["keys"]["other"]))
@@ -105,7 +107,8 @@ def test_customer_converts_to_tech_support_then_closes(client, shop):
 def test_refund_processes_on_the_test_clock(client, shop):
     t = customer_open(client, shop).json()
     r = client.put("/api/v1/test/clock", json={"now": "2026-01-06T04:59:59Z"})
-    assert client.post(f"/api/v1/customer/tickets/{t['id']}/view", json={"email": shop["email"]}).json()["status"] == "open"
+    view = client.post(f"/api/v1/customer/tickets/{t['id']}/view", json={"email": shop["email"]})
+    assert view.json()["status"] == "open"
     r = client.put("/api/v1/test/clock", json={"now": "2026-01-06T05:00:00Z"})
     assert r.status_code == 200 and r.json()["processed"] >= 1
     view = client.post(f"/api/v1/customer/tickets/{t['id']}/view", json={"email": shop["email"]}).json()

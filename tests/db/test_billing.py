@@ -72,8 +72,9 @@ def test_r6_card_validation_seed_may_1_to_aug_4(shop):
     move(shop, utc(2026, 7, 4, 12))
     assert sorted(to for d, to in emails(shop, "card_invalid") if d == date(2026, 7, 1)) == [
         "buyer@example.test", "owner@shop.test"]
-    outcome = checkout.update_card(shop["engine"], now=utc(2026, 7, 4, 12), gateway=SandboxGateway(shop["engine"], shop["clock"]),
-                                   receipt=receipt, email="buyer@example.test", payment=VISA)
+    outcome = checkout.update_card(shop["engine"], now=utc(2026, 7, 4, 12),
+                                   gateway=SandboxGateway(shop["engine"], shop["clock"]), receipt=receipt,
+                                   email="buyer@example.test", payment=VISA)
     assert outcome == "charged"
     assert sub_of(shop, receipt).next_bill_date == date(2026, 8, 4)
     move(shop, utc(2026, 9, 30))
@@ -166,8 +167,8 @@ def test_checkout_errors(shop):
                           payment=PaymentInput(type="card", card_number="4000000000009995", exp_month=1, exp_year=2030))
     assert err.value.code == "payment_declined"
     with pytest.raises(Invalid):
-        checkout.checkout(shop["engine"], now=now, gateway=gw, sku="PRO", customer=checkout.CustomerInput("x", "", "US"),
-                          payment=VISA)
+        checkout.checkout(shop["engine"], now=now, gateway=gw, sku="PRO",
+                          customer=checkout.CustomerInput("x", "", "US"), payment=VISA)
     assert checkout.checkout(shop["engine"], now=now, gateway=gw, sku="PRO", customer=who,
                              payment=PaymentInput(type="paypal"))
 
@@ -188,7 +189,8 @@ def test_r6_worker_killed_after_charging_charges_once(shop):
     with pytest.raises(SystemExit):
         billing.run_rebills(engine, utc(2026, 2, 10), gateway=Crash(engine, shop["clock"]))
     assert billing.run_rebills(engine, utc(2026, 2, 10, 0, 1), gateway=SandboxGateway(engine, shop["clock"])) == 0
-    assert billing.run_rebills(engine, utc(2026, 2, 10) + billing.LEASE, gateway=SandboxGateway(engine, shop["clock"])) == 1
+    assert billing.run_rebills(engine, utc(2026, 2, 10) + billing.LEASE,
+                               gateway=SandboxGateway(engine, shop["clock"])) == 1
     with Session(engine) as s:
         charges = s.exec(select(SandboxCharge).where(SandboxCharge.kind == "charge")).all()
     assert len(charges) == 2                                   # the initial sale and one rebill, not two

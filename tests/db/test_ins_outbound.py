@@ -34,7 +34,8 @@ def test_r9_settings_refuse_internal_addresses(session, url, ins_private):
                                      "private network")
 
 
-@pytest.mark.parametrize("url,code", [("ftp://example.com/x", "invalid_url"), ("http://user:pw@example.com/", "invalid_url"),
+@pytest.mark.parametrize("url,code", [("ftp://example.com/x", "invalid_url"),
+                                      ("http://user:pw@example.com/", "invalid_url"),
                                       ("https://no-such-host.invalid/ins", "ins_url_not_public")])
 def test_r9_settings_refuse_other_bad_urls(session, url, code, ins_private):
     ins_private(False)

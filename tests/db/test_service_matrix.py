@@ -21,8 +21,8 @@ from sqlmodel import Session, select
 import cbportal.services
 from cbportal.models import ApiKey, PaymentAttempt, Role, Ticket, User, VendorAccount
 from cbportal.services import (
-    accounts, auth, business_calendars, dashboard, ins_admin, invitations, linking, orders, products, reports, staff_desk, subscriptions,
-    ticket_board, tickets, transactions, users,
+    accounts, auth, business_calendars, dashboard, ins_admin, invitations, linking, orders, products, reports,
+    staff_desk, subscriptions, ticket_board, tickets, transactions, users,
 )
 from cbportal.services import clock as clock_module
 from cbportal.services.errors import Forbidden, NotFound, ServiceError, Unauthorized

@@ -42,7 +42,8 @@ def test_owner_adds_a_clerk_sets_permissions_and_manages_keys(page: Page, base_u
     dialog.get_by_label("Subscription Management").click()  # a controlled checkbox: the server answers
     expect(dialog.get_by_label("Subscription Management")).to_be_checked()
     dialog.get_by_role("button", name="Save permissions").click()
-    expect(dialog.get_by_role("alert")).to_contain_text("Subscription Management needs Manage Tickets and Manage Orders")
+    expect(dialog.get_by_role("alert")).to_contain_text(
+        "Subscription Management needs Manage Tickets and Manage Orders")
     dialog.get_by_label("Manage Orders").click()
     expect(dialog.get_by_label("Manage Orders")).to_be_checked()
     dialog.get_by_role("button", name="Save permissions").click()
