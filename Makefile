@@ -12,7 +12,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 export REFLEX_BUN_PATH := $(CURDIR)/$(BUN)
 
-.PHONY: run dev test test-fast deps migrate demo bench screenshots clean
+.PHONY: run dev lint test test-fast deps migrate demo bench screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,7 +42,10 @@ dev: demo
 
 # The scale tests (PostgreSQL, Redis, several app processes) build the frontend again,
 # so they run after the others, in a pytest run of their own.
-test: deps $(CHROMIUM)
+lint: deps
+	$(VENV)/bin/ruff check .
+
+test: lint $(CHROMIUM)
 	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/scale
 	$(PY) -m pytest -q -p no:cacheprovider tests/scale
 

@@ -35,14 +35,17 @@ def run(kind: str, total: int, due: int) -> None:
             conn.execute(update(Subscription).where(due_at).values(
                 next_bill_date=Subscription.next_bill_date, next_charge_at=now + timedelta(days=30)))
             bare = time.perf_counter() - t0
-            conn.execute(update(Subscription).where(Subscription.id <= due).values(next_charge_at=now - timedelta(hours=1)))
+            conn.execute(update(Subscription).where(Subscription.id <= due)
+                         .values(next_charge_at=now - timedelta(hours=1)))
         t0 = time.perf_counter()
         handled = billing.run_rebills(engine, now, gateway=SandboxGateway(engine, Frozen(now)))
         spent = time.perf_counter() - t0
         with Session(engine) as s:
-            paid = s.exec(select(func.count()).select_from(Bill).where(Bill.kind == "rebill", Bill.status == "paid")).one()
+            paid = s.exec(select(func.count()).select_from(Bill)
+                          .where(Bill.kind == "rebill", Bill.status == "paid")).one()
         assert handled == due and paid == due, (handled, paid)
-        print(f"{kind:>10}: {due:,} rebills among {total:,} subscriptions in {spent:,.1f} s = {due / spent:,.0f} rebills/s "
+        print(f"{kind:>10}: {due:,} rebills among {total:,} subscriptions in {spent:,.1f} s "
+              f"= {due / spent:,.0f} rebills/s "
               f"(bare SQL batch update of the same rows: {bare * 1000:,.0f} ms; ratio {spent / bare:,.0f}x; "
               f"seeding {seeded:,.0f} s)")
 

@@ -60,7 +60,8 @@ def _seed_account(engine, now: datetime, recurring: dict | None = None) -> None:
     with Session(engine) as s:
         s.execute(insert(MasterAccount), [{"id": 1, "name": "bench", "created_at": now}])
         s.execute(insert(VendorAccount), [{"id": 1, "nickname": "bench", "master_account_id": 1, "time_zone": "UTC",
-                                           "account_email": "v@bench.test", "created_at": now, "admin_frequencies": False,
+                                           "account_email": "v@bench.test", "created_at": now,
+                                           "admin_frequencies": False,
                                            "abuse_flagged": False, "reminder_days": 0}])
         s.execute(insert(Product), [{"id": 1, "sku": "BENCH", "account_id": 1, "title": "Bench", "description": "",
                                      "kind": "digital", "currency": "USD", "initial_price_cents": 2995,
@@ -77,13 +78,16 @@ def seed_due_refunds(engine, *, n: int, now: datetime, due: list[datetime] | Non
     for start in range(1, n + 1, chunk):
         ids = range(start, min(n, start + chunk - 1) + 1)
         rows = {
-            Customer: [{"id": i, "email": f"c{i}@bench.test", "name": "C", "country": "US", "created_at": now} for i in ids],
+            Customer: [{"id": i, "email": f"c{i}@bench.test", "name": "C", "country": "US", "created_at": now}
+                       for i in ids],
             PaymentMethod: [{"id": i, "customer_id": i, "type": "card", "gateway": "sandbox",
                              "gateway_method_ref": f"sbx_paid_{i:012x}", "created_at": now} for i in ids],
             Order: [{"id": i, "receipt": f"B{i:09d}", "account_id": 1, "product_id": 1, "customer_id": i,
-                     "payment_method_id": i, "currency": "USD", "status": "active", "created_at": now - timedelta(days=2)}
+                     "payment_method_id": i, "currency": "USD", "status": "active",
+                     "created_at": now - timedelta(days=2)}
                     for i in ids],
-            Bill: [{"id": i, "order_id": i, "seq": 1, "kind": "initial", "scheduled_date": (now - timedelta(days=2)).date(),
+            Bill: [{"id": i, "order_id": i, "seq": 1, "kind": "initial",
+                    "scheduled_date": (now - timedelta(days=2)).date(),
                     "amount_cents": 2995, "net_cents": 2670, "commission_cents": 0, "vendor_cents": 2670,
                     "status": "paid", "paid_at": now - timedelta(days=2), "refunded_cents": 0} for i in ids],
             SandboxCharge: [{"id": i, "idempotency_key": f"charge:B{i:09d}:1", "kind": "charge",
@@ -122,7 +126,8 @@ def seed_subscriptions(engine, *, total: int, due: int, now: datetime, chunk: in
     for start in range(1, total + 1, chunk):
         ids = range(start, min(total, start + chunk - 1) + 1)
         rows = {
-            Customer: [{"id": i, "email": f"c{i}@bench.test", "name": "C", "country": "US", "created_at": now} for i in ids],
+            Customer: [{"id": i, "email": f"c{i}@bench.test", "name": "C", "country": "US", "created_at": now}
+                       for i in ids],
             PaymentMethod: [{"id": i, "customer_id": i, "type": "card", "gateway": "sandbox",
                              "gateway_method_ref": f"sbx_paid_{i:012x}", "created_at": now} for i in ids],
             Order: [{"id": i, "receipt": f"S{i:09d}", "account_id": 1, "product_id": 1, "customer_id": i,

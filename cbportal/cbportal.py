@@ -87,10 +87,8 @@ async def worker_task():
         yield
     finally:
         stop.set()
-        try:
+        with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
             await asyncio.wait_for(task, timeout=5)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
-            pass
 
 
 # The API app mounts Reflex; the ops app (/healthz, /readyz, /metrics) mounts that; the

@@ -4,7 +4,7 @@
 | DATABASE_URL | sqlite:///./var/cbportal.db | SQLite file or postgresql+psycopg://... |
 | CBPORTAL_PAYMENTS | sandbox | `sandbox` or `stripe` (needs STRIPE_API_KEY) |
 | STRIPE_PUBLISHABLE_KEY | (none) | pk_... given to Stripe.js in the browser (needed in stripe mode) |
-| STRIPE_JS_URL | https://js.stripe.com/v3/ | where pages load Stripe.js (localstripe: http://host:port/js.stripe.com/v3/) |
+| STRIPE_JS_URL | https://js.stripe.com/v3/ | Stripe.js for pages (localstripe: http://host:port/js.stripe.com/v3/) |
 | CBPORTAL_MAIL | folder | `folder` (./var/mail/*.eml) or `smtp` (SMTP_HOST, SMTP_PORT...) |
 | CBPORTAL_TEST_MODE | 0 | 1 = stored test clock and /api/v1/test routes, loopback only |
 | CBPORTAL_SECRET | dev secret in ./var | signs customer links |

@@ -14,8 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.e2e.server import app_env, running_app  # noqa: E402
-from tests.e2e.test_manage_subscription import monthly_order_with_a_paid_rebill  # noqa: E402
-from tests.e2e.test_ticket_flow import app_now  # noqa: E402
+from tests.utils.browser import app_now, monthly_order_with_a_paid_rebill  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -57,8 +57,8 @@ def product(session: Session, now: datetime, owner, acct, *, sku="PRO", kind="di
 def order(session: Session, engine, clock, prod, acct, *, paid_at: datetime, email="buyer@example.test",
           recurring=True) -> Order:
     """An order with its initial bill paid through the sandbox (a real ledger entry)."""
-    saved = SandboxGateway(engine, clock).save_method(PaymentInput(type="card", card_number="4242424242424242", exp_month=12,
-                                             exp_year=2030))
+    saved = SandboxGateway(engine, clock).save_method(PaymentInput(type="card", card_number="4242424242424242",
+                                                                   exp_month=12, exp_year=2030))
     customer = Customer(email=email, name="Buyer", country="US", created_at=paid_at)
     session.add(customer)
     session.flush()

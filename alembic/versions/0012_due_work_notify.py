@@ -6,7 +6,7 @@ test clock moving); PostgreSQL sends it at commit, once per table and transactio
 has no NOTIFY: the worker polls it every 0.25 s instead. Nothing changes in the models.
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0011
 Create Date: 2026-11-23 19:00:00.000000
 """
 from typing import Sequence, Union
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = '0012'
-down_revision: Union[str, None] = '0008'
+down_revision: Union[str, None] = '0011'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -2,7 +2,7 @@
 offers (checkout_offer)
 
 Revision ID: 0013
-Revises: 0008
+Revises: 0012
 Create Date: 2026-11-23 19:00:00.000000
 """
 from typing import Sequence, Union
@@ -15,7 +15,7 @@ import cbportal.types
 
 
 revision: str = '0013'
-down_revision: Union[str, None] = '0008'
+down_revision: Union[str, None] = '0012'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

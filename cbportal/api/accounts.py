@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import Session
 
-from cbportal.api.deps import actor, clock, db_session
+from cbportal.api.deps import ActorDep, ClockDep, SessionDep
 from cbportal.api.errors import ERROR_RESPONSES
 from datetime import date
 
 from cbportal.services import accounts, business_calendars
-from cbportal.services.auth import Actor
 from cbportal.services.input_policy import Bool, Int, Line
 
 router = APIRouter(tags=["accounts"], responses=ERROR_RESPONSES)
@@ -68,15 +66,15 @@ class AccountCreated(AccountOut):
 
 
 @router.post("/accounts", status_code=201, response_model=AccountCreated)
-def create_account(body: AccountCreate, session: Session = db_session, who: Actor = Depends(actor),
-                   clk=Depends(clock)):
+def create_account(body: AccountCreate, session: SessionDep, who: ActorDep,
+                   clk: ClockDep):
     account, key = accounts.create_account(session, now=clk.now(), actor=who, **body.model_dump())
     return {**accounts.account_view(account), "owner_api_key": key}
 
 
 @router.post("/accounts/{nickname}/settings", response_model=AccountOut)
-def update_settings(nickname: str, body: AccountSettings, session: Session = db_session,
-                    who: Actor = Depends(actor), clk=Depends(clock)):
+def update_settings(nickname: str, body: AccountSettings, session: SessionDep,
+                    who: ActorDep, clk: ClockDep):
     changes = body.model_dump(exclude_unset=True)
     calendar = {name: changes.pop(name) for name in CALENDAR_FIELDS if name in changes}
     account = accounts.update_settings(session, now=clk.now(), actor=who, nickname=nickname, **changes)

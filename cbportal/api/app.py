@@ -15,7 +15,8 @@ PREFIX = "/api/v1"
 def build_api(*, test_mode: bool | None = None) -> FastAPI:
     test_mode = get_settings().test_mode if test_mode is None else test_mode
     api = FastAPI(title="cbportal REST API", version="1.0", openapi_url=f"{PREFIX}/openapi.json",
-                  docs_url=f"{PREFIX}/docs", redoc_url=None, dependencies=[Depends(deps.customer_rate_limit, scope="function")])
+                  docs_url=f"{PREFIX}/docs", redoc_url=None,
+                  dependencies=[Depends(deps.customer_rate_limit, scope="function")])
     errors.install(api)
     for module in (accounts, products, orders, subscriptions, tickets, affiliates, email_samples, offers):
         for route in module.router.routes:

@@ -1,6 +1,9 @@
 """Request plumbing shared by the routes: database sessions, clock, acting user, and the
 customer routes' attempt limit.
 
+Routes take these as `Annotated` aliases (FastAPI's idiom, no call in a default):
+`SessionDep`, `ReadSessionDep`, `ClockDep` and `ActorDep`.
+
 Write routes take `db_session`: one transaction committed when the route returns and
 *before* the response is sent (`scope="function"`), so a failed commit becomes an error
 response (409/422/503 by errors.py), never a 200. Read routes take `read_session`: on
@@ -9,7 +12,7 @@ behind each other or behind writers."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Annotated, Iterator
 
 from fastapi import Depends, Request
 from sqlmodel import Session
@@ -41,10 +44,15 @@ def _read_session() -> Iterator[Session]:
 
 db_session = Depends(_write_session, scope="function")
 read_session = Depends(_read_session, scope="function")
+SessionDep = Annotated[Session, db_session]
+ReadSessionDep = Annotated[Session, read_session]
 
 
 def clock() -> Clock:
     return get_clock()
+
+
+ClockDep = Annotated[Clock, Depends(clock)]
 
 
 def bearer_token(request: Request) -> str | None:
@@ -60,6 +68,7 @@ def actor(request: Request) -> auth.Actor:
 
 
 actor_outside_transaction = actor
+ActorDep = Annotated[auth.Actor, Depends(actor)]
 
 CUSTOMER_PREFIX = "/api/v1/customer/"
 

@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from sqlmodel import Session
 
-from cbportal.api.deps import actor, clock, db_session, read_session
+from cbportal.api.deps import ActorDep, ClockDep, ReadSessionDep
 from cbportal.api.errors import ERROR_RESPONSES
 from cbportal.db import get_engine, reader
 from cbportal.services import checkout, orders
-from cbportal.services.auth import Actor
 from cbportal.services.input_policy import Int, Line, line
 from cbportal.services.gateways import PaymentInput, get_gateway
 
@@ -126,7 +124,7 @@ def _view(receipt: str) -> dict:
 
 
 @router.post("/orders", status_code=201, response_model=OrderOut)
-def place_order(body: OrderIn, clk=Depends(clock)):
+def place_order(body: OrderIn, clk: ClockDep):
     receipt = checkout.checkout(
         get_engine(), now=clk.now(), gateway=get_gateway(), sku=body.sku,
         customer=checkout.CustomerInput(**body.customer.model_dump()), payment=body.payment.to_input(),
@@ -136,17 +134,17 @@ def place_order(body: OrderIn, clk=Depends(clock)):
 
 
 @router.get("/orders/{receipt}", response_model=OrderOut)
-def get_order(receipt: Receipt, session: Session = read_session, who: Actor = Depends(actor)):
+def get_order(receipt: Receipt, session: ReadSessionDep, who: ActorDep):
     return orders.order_view(session, orders.vendor_order(session, actor=who, receipt=receipt))
 
 
 @router.post("/customer/orders/lookup", response_model=OrderOut)
-def customer_lookup(body: LookupIn, session: Session = read_session):
+def customer_lookup(body: LookupIn, session: ReadSessionDep):
     return orders.order_view(session, orders.customer_lookup(session, receipt=body.receipt, email=body.email))
 
 
 @router.post("/customer/orders/{receipt}/payment-method", response_model=OrderOut)
-def update_payment_method(receipt: Receipt, body: PaymentMethodIn, clk=Depends(clock)):
+def update_payment_method(receipt: Receipt, body: PaymentMethodIn, clk: ClockDep):
     checkout.update_card(get_engine(), now=clk.now(), gateway=get_gateway(), receipt=receipt, email=body.email,
                          payment=body.payment.to_input())
     return _view(receipt)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from cbportal.api.deps import actor, clock, db_session, read_session
+from cbportal.api.deps import ActorDep, ClockDep, ReadSessionDep, SessionDep
 from cbportal.api.errors import ERROR_RESPONSES
 from cbportal.models import VendorAccount
 from cbportal.services import products
-from cbportal.services.auth import Actor
 from cbportal.services.input_policy import Int, Line, Pct, Text, line
 from cbportal.services.errors import NotFound
 
@@ -88,8 +87,8 @@ def _view(session: Session, product) -> dict:
 
 
 @router.post("/products", status_code=201, response_model=ProductOut)
-def create_product(body: ProductCreate, session: Session = db_session, who: Actor = Depends(actor),
-                   clk=Depends(clock)):
+def create_product(body: ProductCreate, session: SessionDep, who: ActorDep,
+                   clk: ClockDep):
     data = body.model_dump(exclude={"recurring"})
     terms = None
     if body.recurring:
@@ -103,19 +102,19 @@ def create_product(body: ProductCreate, session: Session = db_session, who: Acto
 
 
 @router.post("/products/{sku}/approve", response_model=ProductOut)
-def approve_product(sku: Sku, session: Session = db_session, who: Actor = Depends(actor),
-                    clk=Depends(clock)):
+def approve_product(sku: Sku, session: SessionDep, who: ActorDep,
+                    clk: ClockDep):
     return _view(session, products.decide_product(session, now=clk.now(), actor=who, sku=sku, approve=True))
 
 
 @router.post("/products/{sku}/reject", response_model=ProductOut)
-def reject_product(sku: Sku, session: Session = db_session, who: Actor = Depends(actor),
-                   clk=Depends(clock)):
+def reject_product(sku: Sku, session: SessionDep, who: ActorDep,
+                   clk: ClockDep):
     return _view(session, products.decide_product(session, now=clk.now(), actor=who, sku=sku, approve=False))
 
 
 @router.get("/products/{sku}", response_model=ProductOut)
-def get_product(sku: Sku, session: Session = read_session, who: Actor = Depends(actor)):
+def get_product(sku: Sku, session: ReadSessionDep, who: ActorDep):
     product = products.get_product(session, sku)
     account = session.get(VendorAccount, product.account_id)
     if not who.can_see_account(account):

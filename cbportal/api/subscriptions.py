@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
-from cbportal.api.deps import actor, clock, db_session
+from cbportal.api.deps import ActorDep, ClockDep, SessionDep
 from cbportal.api.errors import ERROR_RESPONSES
 from cbportal.api.orders import AddressIn, OrderOut, Receipt
 from cbportal.db import get_engine, reader
 from cbportal.services import orders, subscriptions
-from cbportal.services.auth import Actor
 from cbportal.services.input_policy import Bool, Day, Int, Line, bill_date
 from cbportal.services.gateways import get_gateway
 
@@ -50,8 +49,8 @@ def _view(session: Session, receipt: str) -> dict:
 
 
 @router.post("/orders/{receipt}/subscription/change-product", response_model=ChangeProductOut)
-def change_product(receipt: Receipt, body: ChangeProductIn, who: Actor = Depends(actor),
-                   clk=Depends(clock)):
+def change_product(receipt: Receipt, body: ChangeProductIn, who: ActorDep,
+                   clk: ClockDep):
     if body.next_bill_date is not None:
         bill_date(body.next_bill_date, clk.now().date(), "next_bill_date")
     cents = subscriptions.change_product(get_engine(), now=clk.now(), gateway=get_gateway(), actor=who,
@@ -63,29 +62,29 @@ def change_product(receipt: Receipt, body: ChangeProductIn, who: Actor = Depends
 
 
 @router.post("/orders/{receipt}/subscription/change-bill-date", response_model=OrderOut)
-def change_bill_date(receipt: Receipt, body: BillDateIn, session: Session = db_session,
-                     who: Actor = Depends(actor), clk=Depends(clock)):
+def change_bill_date(receipt: Receipt, body: BillDateIn, session: SessionDep,
+                     who: ActorDep, clk: ClockDep):
     bill_date(body.date, clk.now().date())
     subscriptions.change_bill_date(session, now=clk.now(), actor=who, receipt=receipt, day=body.date)
     return _view(session, receipt)
 
 
 @router.post("/orders/{receipt}/subscription/extend", response_model=OrderOut)
-def extend(receipt: Receipt, body: ExtendIn, session: Session = db_session, who: Actor = Depends(actor),
-           clk=Depends(clock)):
+def extend(receipt: Receipt, body: ExtendIn, session: SessionDep, who: ActorDep,
+           clk: ClockDep):
     subscriptions.extend(session, now=clk.now(), actor=who, receipt=receipt, periods=body.periods)
     return _view(session, receipt)
 
 
 @router.post("/orders/{receipt}/subscription/reinstate", response_model=OrderOut)
-def reinstate(receipt: Receipt, body: EmptyIn | None = None, session: Session = db_session,
-              who: Actor = Depends(actor), clk=Depends(clock)):
+def reinstate(receipt: Receipt, body: EmptyIn | None = None, *, session: SessionDep,
+              who: ActorDep, clk: ClockDep):
     subscriptions.reinstate(session, now=clk.now(), actor=who, receipt=receipt)
     return _view(session, receipt)
 
 
 @router.put("/orders/{receipt}/shipping-address", response_model=OrderOut)
-def shipping_address(receipt: Receipt, body: AddressIn, session: Session = db_session,
-                     who: Actor = Depends(actor), clk=Depends(clock)):
+def shipping_address(receipt: Receipt, body: AddressIn, session: SessionDep,
+                     who: ActorDep, clk: ClockDep):
     subscriptions.change_shipping(session, now=clk.now(), actor=who, receipt=receipt, address=body.model_dump())
     return _view(session, receipt)

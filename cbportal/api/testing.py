@@ -8,9 +8,8 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict
-from sqlmodel import Session
 
-from cbportal.api.deps import db_session
+from cbportal.api.deps import SessionDep
 from cbportal.api.errors import ERROR_RESPONSES
 from cbportal.db import get_engine
 from cbportal.services import testmode
@@ -75,7 +74,7 @@ def put_clock(body: ClockIn):
     try:
         processed = testmode.move_clock(engine, body.now)
     except ClockMovedBackwards as exc:
-        raise Conflict(str(exc), "clock_moves_forward_only")
+        raise Conflict(str(exc), "clock_moves_forward_only") from None
     return {"now": StoredClock(engine).now(), "processed": processed}
 
 
@@ -101,12 +100,12 @@ def advance_to_next():
 
 
 @router.put("/orders/{receipt}/payment-behavior")
-def payment_behavior(receipt: str, body: BehaviorIn, session: Session = db_session):
+def payment_behavior(receipt: str, body: BehaviorIn, session: SessionDep):
     testmode.set_payment_behavior(session, receipt=receipt, behavior=body.behavior)
     return {"receipt": receipt, "behavior": body.behavior}
 
 
 @router.get("/outbox", response_model=list[OutboxItem])
-def list_outbox(receipt: str | None = None, kind: str | None = None, session: Session = db_session):
+def list_outbox(receipt: str | None = None, kind: str | None = None, *, session: SessionDep):
     return [{"kind": r.kind, "to": r.to_addr, "subject": r.subject, "created_at": r.created_at,
              "sent_at": r.sent_at} for r in testmode.outbox(session, receipt=receipt, kind=kind)]

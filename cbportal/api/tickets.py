@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from cbportal.api.deps import actor, clock, db_session, read_session
+from cbportal.api.deps import ActorDep, ClockDep, ReadSessionDep, SessionDep
 from cbportal.api.errors import ERROR_RESPONSES
 from cbportal.models import Opener, Party, Role
 from cbportal.services import orders, tickets
@@ -132,8 +132,8 @@ def _view(session: Session, ticket) -> dict:
 # --- vendor, clerk, staff (API key) -----------------------------------------------------
 
 @router.post("/tickets", status_code=201, response_model=TicketOut)
-def open_ticket(body: VendorOpen, session: Session = db_session, who: Actor = Depends(actor),
-                clk=Depends(clock)):
+def open_ticket(body: VendorOpen, session: SessionDep, who: ActorDep,
+                clk: ClockDep):
     order = orders.vendor_order(session, actor=who, receipt=body.receipt, role=Role.MANAGE_TICKETS)
     if who.is_staff:
         acting, opener = tickets.Acting(Party.STAFF, who), Opener.STAFF   # phone request: customer timing
@@ -146,36 +146,36 @@ def open_ticket(body: VendorOpen, session: Session = db_session, who: Actor = De
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut)
-def get_ticket(ticket_id: TicketId, session: Session = read_session, who: Actor = Depends(actor)):
+def get_ticket(ticket_id: TicketId, session: ReadSessionDep, who: ActorDep):
     return _view(session, tickets.vendor_ticket(session, actor=who, ticket_id=ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/comments", response_model=TicketOut)
-def vendor_comment(ticket_id: TicketId, body: CommentIn, session: Session = db_session,
-                   who: Actor = Depends(actor), clk=Depends(clock)):
+def vendor_comment(ticket_id: TicketId, body: CommentIn, session: SessionDep,
+                   who: ActorDep, clk: ClockDep):
     ticket = tickets.vendor_ticket(session, actor=who, ticket_id=ticket_id)
     return _view(session, tickets.reply(session, now=clk.now(), ticket=ticket, who=_acting(who), body=body.body))
 
 
 @router.post("/tickets/{ticket_id}/close", response_model=TicketOut)
-def vendor_close(ticket_id: TicketId, body: CloseIn, session: Session = db_session, who: Actor = Depends(actor),
-                 clk=Depends(clock)):
+def vendor_close(ticket_id: TicketId, body: CloseIn, session: SessionDep, who: ActorDep,
+                 clk: ClockDep):
     ticket = tickets.vendor_ticket(session, actor=who, ticket_id=ticket_id)
     return _view(session, tickets.close(session, now=clk.now(), ticket=ticket, who=_acting(who),
                                         customer_consent=body.customer_consent))
 
 
 @router.post("/tickets/{ticket_id}/change-type", response_model=TicketOut)
-def vendor_change(ticket_id: TicketId, body: ChangeIn, session: Session = db_session,
-                  who: Actor = Depends(actor), clk=Depends(clock)):
+def vendor_change(ticket_id: TicketId, body: ChangeIn, session: SessionDep,
+                  who: ActorDep, clk: ClockDep):
     ticket = tickets.vendor_ticket(session, actor=who, ticket_id=ticket_id)
     return _view(session, tickets.change_type(session, now=clk.now(), ticket=ticket, who=_acting(who),
                                               type=body.type, customer_consent=body.customer_consent))
 
 
 @router.post("/tickets/{ticket_id}/review", response_model=TicketOut)
-def staff_review(ticket_id: TicketId, body: ReviewIn, session: Session = db_session,
-                 who: Actor = Depends(actor), clk=Depends(clock)):
+def staff_review(ticket_id: TicketId, body: ReviewIn, session: SessionDep,
+                 who: ActorDep, clk: ClockDep):
     who.require_staff()
     ticket = tickets.get_ticket(session, ticket_id)
     return _view(session, tickets.review(session, now=clk.now(), actor=who, ticket=ticket, decision=body.decision,
@@ -185,7 +185,7 @@ def staff_review(ticket_id: TicketId, body: ReviewIn, session: Session = db_sess
 # --- customers (receipt / ticket + email) -------------------------------------------------
 
 @router.post("/customer/tickets", status_code=201, response_model=TicketOut)
-def customer_open(body: CustomerOpen, session: Session = db_session, clk=Depends(clock)):
+def customer_open(body: CustomerOpen, session: SessionDep, clk: ClockDep):
     order = orders.customer_lookup(session, receipt=body.receipt, email=body.email)
     ticket = tickets.open_ticket(session, now=clk.now(), order=order, type=body.type, who=tickets.CUSTOMER,
                                  opener=Opener.CUSTOMER, comment=body.comment)
@@ -193,32 +193,32 @@ def customer_open(body: CustomerOpen, session: Session = db_session, clk=Depends
 
 
 @router.post("/customer/tickets/{ticket_id}/view", response_model=TicketOut)
-def customer_view(ticket_id: TicketId, body: CustomerEmail, session: Session = read_session):
+def customer_view(ticket_id: TicketId, body: CustomerEmail, session: ReadSessionDep):
     return _view(session, tickets.customer_ticket(session, ticket_id=ticket_id, email=body.email))
 
 
 @router.post("/customer/tickets/{ticket_id}/comments", response_model=TicketOut)
-def customer_comment(ticket_id: TicketId, body: CustomerCommentIn, session: Session = db_session,
-                     clk=Depends(clock)):
+def customer_comment(ticket_id: TicketId, body: CustomerCommentIn, session: SessionDep,
+                     clk: ClockDep):
     ticket = tickets.customer_ticket(session, ticket_id=ticket_id, email=body.email)
     return _view(session, tickets.reply(session, now=clk.now(), ticket=ticket, who=tickets.CUSTOMER, body=body.body))
 
 
 @router.post("/customer/tickets/{ticket_id}/close", response_model=TicketOut)
-def customer_close(ticket_id: TicketId, body: CustomerEmail, session: Session = db_session, clk=Depends(clock)):
+def customer_close(ticket_id: TicketId, body: CustomerEmail, session: SessionDep, clk: ClockDep):
     ticket = tickets.customer_ticket(session, ticket_id=ticket_id, email=body.email)
     return _view(session, tickets.close(session, now=clk.now(), ticket=ticket, who=tickets.CUSTOMER))
 
 
 @router.post("/customer/tickets/{ticket_id}/change-type", response_model=TicketOut)
-def customer_change(ticket_id: TicketId, body: CustomerChangeIn, session: Session = db_session,
-                    clk=Depends(clock)):
+def customer_change(ticket_id: TicketId, body: CustomerChangeIn, session: SessionDep,
+                    clk: ClockDep):
     ticket = tickets.customer_ticket(session, ticket_id=ticket_id, email=body.email)
     return _view(session, tickets.change_type(session, now=clk.now(), ticket=ticket, who=tickets.CUSTOMER,
                                               type=body.type))
 
 
 @router.post("/customer/tickets/{ticket_id}/escalate", response_model=TicketOut)
-def customer_escalate(ticket_id: TicketId, body: EscalateIn, session: Session = db_session, clk=Depends(clock)):
+def customer_escalate(ticket_id: TicketId, body: EscalateIn, session: SessionDep, clk: ClockDep):
     ticket = tickets.customer_ticket(session, ticket_id=ticket_id, email=body.email)
     return _view(session, tickets.escalate(session, now=clk.now(), ticket=ticket, comment=body.comment))

@@ -35,7 +35,8 @@ def processing_banner(type_, status, process_at, process_why, refund_status="") 
         rx.callout(rx.hstack(
             rx.text(rx.match(type_, ("refund", "Refund"), ("cancel", "Cancelation"), "Processing"), " in "),
             countdown(process_at),
-            rx.cond(process_why != "", rx.text("— ", process_why)), spacing="1", wrap="wrap"), color_scheme="amber", role="timer", width="100%"),
+            rx.cond(process_why != "", rx.text("— ", process_why)), spacing="1", wrap="wrap"),
+            color_scheme="amber", role="timer", width="100%"),
     )
 
 

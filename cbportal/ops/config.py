@@ -3,7 +3,7 @@
 | variable | default | meaning |
 | CBPORTAL_LOG_FORMAT | json | `json` (one JSON object a line) or `plain` (`make dev`) |
 | CBPORTAL_LOG_LEVEL | INFO | DEBUG, INFO, WARNING, ERROR |
-| CBPORTAL_METRICS | loopback | `loopback`: /metrics answers direct loopback requests only (never one a proxy forwarded); `token`: needs CBPORTAL_METRICS_TOKEN; `off` |
+| CBPORTAL_METRICS | loopback | `loopback`: direct requests from this machine only (not proxied); `token`; `off` |
 | CBPORTAL_METRICS_TOKEN | – | `Authorization: Bearer <token>` for /metrics (implies `token`) |
 | CBPORTAL_WORKER_STALE_SECONDS | 60 | /readyz fails when no worker has beaten for this long |
 """
@@ -42,6 +42,7 @@ def ops_settings() -> OpsSettings:
         raise SettingsError("CBPORTAL_METRICS_TOKEN must be at least 16 characters long")
     stale = os.environ.get("CBPORTAL_WORKER_STALE_SECONDS", "60").strip()
     if not stale.isdigit() or int(stale) < 5:
-        raise SettingsError(f"CBPORTAL_WORKER_STALE_SECONDS must be a whole number of seconds, 5 or more, not {stale!r}")
+        raise SettingsError(
+            f"CBPORTAL_WORKER_STALE_SECONDS must be a whole number of seconds, 5 or more, not {stale!r}")
     return OpsSettings(log_format=log_format, log_level=level, metrics=metrics, metrics_token=token,
                        worker_stale_seconds=int(stale))

@@ -162,7 +162,8 @@ def run_checks(env: dict | None = None) -> list[Finding]:
                              "and the login would travel unencrypted"))
     if settings.test_mode:
         found.append(Finding(WARN if _public(settings.base_url) else OK, "test mode",
-                             "CBPORTAL_TEST_MODE=1: the test clock and /api/v1/test routes are on; never in production"))
+                             "CBPORTAL_TEST_MODE=1: the test clock and /api/v1/test routes are on; "
+                             "never in production"))
     found.append(Finding(OK, "metrics", {"off": "/metrics is off",
                                          "loopback": "/metrics answers direct requests from this machine only",
                                          "token": "/metrics needs the bearer token"}[ops.metrics]))

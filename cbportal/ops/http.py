@@ -107,7 +107,8 @@ def check_redis(url: str | None) -> dict:
 
 
 def _failed(error: BaseException, what: str) -> dict:
-    return {"ok": False, "detail": f"{what}: {type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"}
+    first_line = str(error).splitlines()[0][:200] if str(error) else ""
+    return {"ok": False, "detail": f"{what}: {type(error).__name__}: {first_line}"}
 
 
 async def _run_check(name: str, fn, *args) -> dict:

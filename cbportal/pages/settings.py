@@ -20,7 +20,8 @@ def settings_form() -> rx.Component:
     return rx.form(rx.vstack(
         rx.heading("Account", size="4"),
         rx.grid(
-            field("Time zone", "time_zone", "An IANA zone, e.g. America/New_York: business hours and rebill dates use it."),
+            field("Time zone", "time_zone",
+                  "An IANA zone, e.g. America/New_York: business hours and rebill dates use it."),
             field("Pre-rebill reminder days", "reminder_days", "0 to 60; 0 sends no reminder.", type="number",
                   min=0, max=60),
             columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"),
@@ -34,7 +35,8 @@ def settings_form() -> rx.Component:
         rx.grid(
             field("INS URL", "ins_url", "We POST signed JSON here (header X-Cbportal-Signature, HMAC-SHA256)."),
             rx.vstack(rx.text("INS secret", as_="label", html_for="ins_secret", size="2", weight="medium"),
-                      rx.input(id="ins_secret", name="ins_secret", aria_label="INS secret", type="password", disabled=~S.is_owner,
+                      rx.input(id="ins_secret", name="ins_secret", aria_label="INS secret", type="password",
+                               disabled=~S.is_owner,
                                placeholder=rx.cond(S.has_secret, "set — leave empty to keep it", "not set"),
                                width="100%", auto_complete="new-password"),
                       spacing="1", width="100%"),

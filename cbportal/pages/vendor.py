@@ -55,7 +55,8 @@ def saved_sales() -> rx.Component:
         figure("Saved sales, 30 days", S.saved, "closed or converted refund/cancel requests"),
         figure("Converted to support", S.converted),
         figure("Processed", S.processed, "refunds and cancels that went through"),
-        rx.vstack(rx.text("Save rate", size="1", color_scheme="gray"), rx.heading(S.saved_rate.to_string() + " %", size="6"),
+        rx.vstack(rx.text("Save rate", size="1", color_scheme="gray"),
+                  rx.heading(S.saved_rate.to_string() + " %", size="6"),
                   rx.progress(value=S.saved_rate, width="10em", aria_label="Save rate"), spacing="1"),
         spacing="6", wrap="wrap"), width="100%", data_testid="saved-sales")
 

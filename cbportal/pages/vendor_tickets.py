@@ -49,7 +49,8 @@ def vendor_tickets() -> rx.Component:
         rx.hstack(rx.heading("Tickets", size="7"),
                   rx.cond(S.live, rx.badge("● Live", color_scheme="green", data_testid="live-badge")), rx.spacer(),
                   rx.segmented_control.root(
-                      rx.segmented_control.item("Open", value="open"), rx.segmented_control.item("Closed", value="closed"),
+                      rx.segmented_control.item("Open", value="open"),
+                      rx.segmented_control.item("Closed", value="closed"),
                       rx.segmented_control.item("All", value="all"), value=S.status_filter, on_change=S.set_filter),
                   width="100%", align="center"),
         rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert")),

@@ -73,8 +73,9 @@ def permissions_dialog() -> rx.Component:
 def add_form() -> rx.Component:
     return rx.card(rx.form(rx.vstack(
         rx.heading("Add a clerk", size="4"),
-        rx.hstack(field("Name", "name"), field("Email", "email"), field("Password (8+ characters; empty: email an invitation)", "password",
-                                                                       type="password"), width="100%"),
+        rx.hstack(field("Name", "name"), field("Email", "email"),
+                  field("Password (8+ characters; empty: email an invitation)", "password", type="password"),
+                  width="100%"),
         rx.hstack(*[rx.el.label(rx.hstack(rx.checkbox(name="role_" + role), rx.text(label, size="2")))
                     for role, label in ROLE_LABELS.items()], wrap="wrap"),
         rx.button("Add clerk", type="submit"), spacing="3", width="100%"),
@@ -85,8 +86,8 @@ def key_row(k: KeyRow) -> rx.Component:
     return rx.table.row(rx.table.cell(k["name"]), rx.table.cell(rx.code(k["prefix"])), rx.table.cell(k["created"]),
                         rx.table.cell(rx.cond(k["revoked"], rx.badge("revoked", color_scheme="gray"),
                                               rx.alert_dialog.root(
-                                                  rx.alert_dialog.trigger(rx.button("Revoke", size="1",
-                                                                                    variant="soft", color_scheme="red")),
+                                                  rx.alert_dialog.trigger(rx.button(
+                                                      "Revoke", size="1", variant="soft", color_scheme="red")),
                                                   rx.alert_dialog.content(
                                                       rx.alert_dialog.title("Revoke key ", k["name"], "?"),
                                                       rx.alert_dialog.description(

@@ -22,7 +22,7 @@ def valid_time_zone(name: str) -> str:
     try:
         pendulum.timezone(name)
     except Exception:
-        raise Invalid(f"{name!r} is not an IANA time zone (e.g. America/New_York)", "invalid_time_zone")
+        raise Invalid(f"{name!r} is not an IANA time zone (e.g. America/New_York)", "invalid_time_zone") from None
     return name
 
 

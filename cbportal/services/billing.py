@@ -74,7 +74,8 @@ def begin_charge(session: Session, *, now: datetime, bill: Bill, order: Order) -
     n = session.exec(select(func.count()).select_from(PaymentAttempt).where(
         PaymentAttempt.bill_id == bill.id, PaymentAttempt.kind == AttemptKind.CHARGE)).one() + 1
     method = session.get(PaymentMethod, order.payment_method_id)
-    attempt = PaymentAttempt(bill_id=bill.id, kind=AttemptKind.CHARGE, idempotency_key=f"charge:{order.receipt}:{bill.seq}:{n}",
+    attempt = PaymentAttempt(bill_id=bill.id, kind=AttemptKind.CHARGE,
+                             idempotency_key=f"charge:{order.receipt}:{bill.seq}:{n}",
                              amount_cents=bill.amount_cents, gateway=method.gateway, at=now)
     session.add(attempt)
     session.flush()
@@ -157,7 +158,8 @@ def record_charge(session: Session, *, attempt_id: int, result: GatewayResult, a
     if outcome == AttemptOutcome.PAID:
         order = session.get(Order, bill.order_id)
         product = session.get(Product, order.product_id)
-        rate = product.commission_initial_bp if bill.kind == BillKind.INITIAL else _sub(session, order).commission_rebill_bp
+        rate = (product.commission_initial_bp if bill.kind == BillKind.INITIAL
+                else _sub(session, order).commission_rebill_bp)
         bill.net_cents, bill.commission_cents, bill.vendor_cents = money.split_bill(
             bill.amount_cents, rebill=bill.kind == BillKind.REBILL, commission_bp=rate, affiliate=bool(order.affiliate))
         bill.status, bill.paid_at = BillStatus.PAID, at
@@ -190,7 +192,8 @@ def after_rebill(session: Session, *, sub: Subscription, bill: Bill, outcome: st
             schedule_next(sub, account, calendar.next_bill_date(anchor, str(sub.frequency_unit), sub.frequency_count),
                           now=at)
         billing_mail.send(session, now=at, kind="rebill_notice", order=order, amount_cents=bill.amount_cents,
-                          extra=f"Next payment: {sub.next_bill_date}." if sub.next_bill_date else "That was the last payment.")
+                          extra=f"Next payment: {sub.next_bill_date}." if sub.next_bill_date
+                          else "That was the last payment.")
         ins.emit(session, now=at, account=account, event="BILL",
                  payload={"receipt": order.receipt, "seq": bill.seq, "amount_cents": bill.amount_cents})
     elif outcome == AttemptOutcome.INVALID_CARD:
@@ -245,7 +248,8 @@ def cancel(session: Session, *, sub: Subscription, at: datetime, reason: str, by
     account = session.get(VendorAccount, sub.account_id)
     billing_mail.send(session, now=at, kind="subscription_canceled", order=order,
                       extra=CANCEL_REASONS.get(reason, "It was canceled at your or the vendor's request."))
-    ins.emit(session, now=at, account=account, event="CANCEL-REBILL", payload={"receipt": order.receipt, "reason": reason})
+    ins.emit(session, now=at, account=account, event="CANCEL-REBILL",
+             payload={"receipt": order.receipt, "reason": reason})
     audit.record(session, now=at, actor=by, action="subscription.cancel", entity="subscription",
                  entity_id=sub.id, account_id=account.id, reason=reason)
     return True
@@ -324,7 +328,8 @@ def _run_rebills(engine: Engine, now: datetime, gateway: Gateway, clock, calls) 
                 at = sub.next_charge_at
                 if sub.reminder_due_at is not None and sub.reminder_due_at <= now:
                     send_reminder(session, sub)  # a rebill never erases an unsent reminder (R5)
-                if session.execute(update(Subscription).where(Subscription.id == sub_id, Subscription.next_charge_at == at)
+                if session.execute(update(Subscription)
+                                   .where(Subscription.id == sub_id, Subscription.next_charge_at == at)
                                    .values(next_charge_at=lease_until).execution_options(synchronize_session=False)
                                    ).rowcount != 1:
                     continue
@@ -339,7 +344,8 @@ def _run_rebills(engine: Engine, now: datetime, gateway: Gateway, clock, calls) 
                 order = session.get(Order, sub.order_id)
                 bill = _bill_to_charge(session, sub, order)
                 maybe_sent = session.exec(select(PaymentAttempt.id).where(
-                    PaymentAttempt.bill_id == bill.id, PaymentAttempt.outcome == AttemptOutcome.PENDING)).first() is not None
+                    PaymentAttempt.bill_id == bill.id, PaymentAttempt.outcome == AttemptOutcome.PENDING)
+                ).first() is not None
                 attempt = begin_charge(session, now=at, bill=bill, order=order)
                 charges.append((sub_id, attempt.id, at, maybe_sent, charge_args(session, attempt, bill, order)))
             session.commit()

@@ -80,7 +80,8 @@ def send(session: Session, *, now: datetime, kind: str, order: Order, amount_cen
         why = "The card on file for your subscription is no longer valid. Please give us a new card."
         for to in (customer.email, account.account_email):
             mail.queue(session, now=now, kind=kind, to=to, subject=f"Please update your card for {product.title}",
-                       why=why, lines=lines + [extra], link=_card_link(order, customer) if to == customer.email else None,
+                       why=why, lines=lines + [extra],
+                       link=_card_link(order, customer) if to == customer.email else None,
                        link_text="Update your card", **base)
     elif kind == "subscription_canceled":
         for to in (customer.email, account.ticket_email):

@@ -88,7 +88,7 @@ def valid_closed_dates(entries) -> list[tuple[date, str]]:
             try:
                 day = date.fromisoformat(day.strip())
             except ValueError:
-                raise Invalid(f"{day!r} is not a date like 2026-12-24", "invalid_closed_date")
+                raise Invalid(f"{day!r} is not a date like 2026-12-24", "invalid_closed_date") from None
         if not isinstance(day, date) or isinstance(day, datetime):
             raise Invalid("a closed date is a date like 2026-12-24", "invalid_closed_date")
         label = str(label).strip()

@@ -181,7 +181,8 @@ def closures_between(start: datetime, end: datetime, tz: str | BusinessCalendar)
     `end` is not at local midnight): what a deadline was paused or moved for."""
     cal = calendar_of(tz)
     first, here_end = local(start, cal).date(), local(end, cal)
-    last = here_end.date() if here_end.time() != here_end.start_of("day").time() else here_end.date() - timedelta(days=1)
+    ends_at_midnight = here_end.time() == here_end.start_of("day").time()
+    last = here_end.date() - timedelta(days=1) if ends_at_midnight else here_end.date()
     found, day = [], first
     while day <= last:
         why = cal.closure(day)

@@ -26,8 +26,8 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
 from cbportal.models import (
-    AttemptOutcome, PaymentAttempt, Bill, BillKind, BillStatus, Customer, Order, OrderStatus, PaymentMethod, PaymentType, Product, ProductKind,
-    ProductStatus, Subscription, SubscriptionStatus, VendorAccount,
+    AttemptOutcome, PaymentAttempt, Bill, BillKind, BillStatus, Customer, Order, OrderStatus, PaymentMethod,
+    PaymentType, Product, ProductKind, ProductStatus, Subscription, SubscriptionStatus, VendorAccount,
 )
 from cbportal.services import audit, billing, billing_mail, calendar, input_policy, ins
 from cbportal.services.accounts import valid_email
@@ -65,7 +65,7 @@ def validate_payment(payment: PaymentInput, gateway: Gateway, country: str | Non
     if payment.type not in {t.value for t in PaymentType}:
         raise Invalid("payment type is card, paypal or elv", "invalid_payment_type")
     if payment.type not in offered_types(gateway, country):
-        message = UNAVAILABLE[payment.type] if payment.type in UNAVAILABLE else f"{payment.type} is not available"
+        message = UNAVAILABLE.get(payment.type, f"{payment.type} is not available")
         if payment.type == "elv" and "elv" not in gateway.payment_types:
             message = "direct debit is not available with this payment provider"
         raise Invalid(message, "payment_type_unavailable")
@@ -218,8 +218,8 @@ def checkout(engine: Engine, *, now: datetime, gateway: Gateway, sku: str, custo
         session.commit()
     if attempt_id is None:
         return receipt
-    outcome = finish_initial_charge(engine, attempt_id=attempt_id, result=billing.charge_at_once(engine, attempt_id, gateway),
-                                    at=now)
+    outcome = finish_initial_charge(engine, attempt_id=attempt_id,
+                                    result=billing.charge_at_once(engine, attempt_id, gateway), at=now)
     if outcome not in ("paid", "pending"):
         raise Conflict("the payment was declined; no order was placed", "payment_declined")
     return receipt
@@ -257,7 +257,8 @@ def _after_sale(session: Session, *, order: Order, product: Product, account: Ve
     billing_mail.send(session, now=now, kind="receipt", order=order, amount_cents=amount)
     billing_mail.send(session, now=now, kind="sale_notice", order=order, amount_cents=amount)
     ins.emit(session, now=now, account=account, event="SALE",
-             payload={"receipt": order.receipt, "sku": product.sku, "amount_cents": amount, "affiliate": order.affiliate})
+             payload={"receipt": order.receipt, "sku": product.sku, "amount_cents": amount,
+                      "affiliate": order.affiliate})
     audit.record(session, now=now, actor="customer", action="order.create", entity="order", entity_id=order.id,
                  account_id=account.id, receipt=order.receipt)
 
@@ -332,7 +333,8 @@ def terms_summary(session: Session, *, sku: str, now: datetime) -> dict:
                  f"{calendar.frequency_label(str(product.frequency_unit), product.frequency_count)}, {count}, "
                  f"the first on {purchase.day_words(first)}. You can cancel at any time.")
     today_text = ("Free today" + (f" ({product.trial_days}-day trial)" if product.trial_days else "")
-                  if product.initial_price_cents == 0 else f"{format_cents(product.initial_price_cents, product.currency)} today")
+                  if product.initial_price_cents == 0
+                  else f"{format_cents(product.initial_price_cents, product.currency)} today")
     return {"sku": product.sku, "title": product.title, "description": product.description, "vendor": account.nickname,
             "today": today_text, "terms": terms, "physical": product.kind == ProductKind.PHYSICAL,
             "ship_to": ", ".join(product.ship_to or []), "currency": product.currency}

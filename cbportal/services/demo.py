@@ -145,7 +145,8 @@ def _order(session: Session, rng: random.Random, *, now: datetime, account, prod
                       counts=counts)
         return
     unit, count = str(product.frequency_unit), product.frequency_count
-    due = start + timedelta(days=product.trial_days) if product.trial_days else calendar.next_bill_date(start, unit, count)
+    due = (start + timedelta(days=product.trial_days) if product.trial_days
+           else calendar.next_bill_date(start, unit, count))
     remaining = product.rebills
     sub = Subscription(order_id=order.id, account_id=account.id, rebill_price_cents=product.rebill_price_cents,
                        commission_rebill_bp=product.commission_rebill_bp, frequency_unit=product.frequency_unit,
@@ -277,7 +278,8 @@ def _maybe_ticket(session, rng, *, now, order, account, created, recurring, coun
         _processed(session, ticket, order, sub)
     author = Party.VENDOR if by_vendor else Party.CUSTOMER
     session.add(TicketComment(ticket_id=ticket.id, author=author, body=TICKET_LINES[kind], at=opened))
-    session.add(TicketEvent(ticket_id=ticket.id, kind="opened", actor=author, at=opened, detail={"type": kind.value, "why": why}))
+    session.add(TicketEvent(ticket_id=ticket.id, kind="opened", actor=author, at=opened,
+                            detail={"type": kind.value, "why": why}))
     if ticket.status == TicketStatus.CLOSED:
         session.add(TicketEvent(ticket_id=ticket.id, kind="closed", actor=Party.SYSTEM, at=ticket.closed_at,
                                 detail={"reason": str(ticket.close_reason)}))

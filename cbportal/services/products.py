@@ -46,7 +46,8 @@ def _pct(value, field: str) -> int:
     try:
         return pct_to_bp(value)
     except Exception:
-        raise Invalid(f"{field} is a percentage from 0 to 100 with at most two decimals", "invalid_commission")
+        raise Invalid(f"{field} is a percentage from 0 to 100 with at most two decimals",
+                      "invalid_commission") from None
 
 
 def create_product(session: Session, *, now: datetime, actor: Actor, sku: str, account: str, title: str,
@@ -69,7 +70,7 @@ def create_product(session: Session, *, now: datetime, actor: Actor, sku: str, a
     try:
         kind_value = ProductKind(kind)
     except ValueError:
-        raise Invalid("kind is digital or physical", "invalid_kind")
+        raise Invalid("kind is digital or physical", "invalid_kind") from None
     if not re.match(r"^[A-Z]{3}$", currency or ""):
         raise Invalid("currency is a three-letter ISO code such as USD", "invalid_currency")
     countries = sorted({c.upper() for c in (ship_to or [])})
@@ -98,7 +99,7 @@ def _apply_terms(product: Product, terms: RecurringTerms, *, admin_frequencies: 
     try:
         unit = FrequencyUnit(terms.unit)
     except ValueError:
-        raise Invalid("frequency unit is day, week or month", "invalid_frequency")
+        raise Invalid("frequency unit is day, week or month", "invalid_frequency") from None
     if not isinstance(terms.count, int) or not 1 <= terms.count <= 365:
         raise Invalid("frequency count is a whole number from 1 to 365", "invalid_frequency")
     if unit is FrequencyUnit.MONTH and terms.count > 12:

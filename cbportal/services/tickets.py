@@ -54,7 +54,7 @@ def _type(value: str) -> TicketType:
     try:
         return TicketType(value)
     except ValueError:
-        raise Invalid("type is tech_support, refund or cancel", "invalid_type")
+        raise Invalid("type is tech_support, refund or cancel", "invalid_type") from None
 
 
 def _body(text: str | None) -> str | None:
@@ -77,7 +77,8 @@ def _subscription(session: Session, order: Order) -> Subscription | None:
     return session.exec(select(Subscription).where(Subscription.order_id == order.id)).first()
 
 
-def _check_eligible(session: Session, order: Order, kind: TicketType, *, now: datetime, window: timedelta) -> Bill | None:
+def _check_eligible(session: Session, order: Order, kind: TicketType, *, now: datetime,
+                    window: timedelta) -> Bill | None:
     if kind is TicketType.REFUND:
         bill = refund_target(session, order, now=now, window=window)
         if bill is None:
@@ -127,7 +128,8 @@ def open_ticket(session: Session, *, now: datetime, order: Order, type: str, who
     body = _body(comment)
     if reason is not None and reason not in REASONS:
         raise Invalid(f"reason is one of {', '.join(REASONS)}", "invalid_reason")
-    existing = session.exec(select(Ticket).where(Ticket.order_id == order.id, Ticket.status == TicketStatus.OPEN)).first()
+    existing = session.exec(select(Ticket).where(Ticket.order_id == order.id,
+                                                 Ticket.status == TicketStatus.OPEN)).first()
     if existing:
         raise Conflict(f"ticket #{existing.id} is already open on this order", "ticket_already_open")
     by_vendor = who.party == Party.VENDOR
@@ -135,7 +137,8 @@ def open_ticket(session: Session, *, now: datetime, order: Order, type: str, who
     account = session.get(VendorAccount, order.account_id)
     product = session.get(Product, order.product_id)
     ticket = Ticket(order_id=order.id, account_id=order.account_id, type=kind, opened_by=opener,
-                    opened_by_user_id=who.user_id, opened_at=now, reason=reason or ("customer_request" if by_vendor else None),
+                    opened_by_user_id=who.user_id, opened_at=now,
+                    reason=reason or ("customer_request" if by_vendor else None),
                     target_bill_id=bill.id if bill else None,
                     last_actor=Party.VENDOR if by_vendor else Party.CUSTOMER, last_action_at=now)
     why = _set_timers(session, ticket, now=now, account=account, product=product, by_vendor=by_vendor)
@@ -144,7 +147,7 @@ def open_ticket(session: Session, *, now: datetime, order: Order, type: str, who
         with session.begin_nested():
             session.flush()
     except IntegrityError:  # a concurrent open won the one-open-ticket index
-        raise Conflict("a ticket is already open on this order", "ticket_already_open")
+        raise Conflict("a ticket is already open on this order", "ticket_already_open") from None
     _comment(session, ticket, who, body, now)
     _event(session, ticket, "opened", who, now, type=kind.value, opener=opener.value,
            process_at=ticket.process_at.isoformat() if ticket.process_at else None, why=why)
@@ -343,7 +346,8 @@ def review(session: Session, *, now: datetime, actor: Actor, ticket: Ticket, dec
     if ticket.status == TicketStatus.OPEN:
         values = {}
     else:
-        other = session.exec(select(Ticket).where(Ticket.order_id == order.id, Ticket.status == TicketStatus.OPEN)).first()
+        other = session.exec(select(Ticket).where(Ticket.order_id == order.id,
+                                                  Ticket.status == TicketStatus.OPEN)).first()
         if other:
             raise Conflict(f"ticket #{other.id} is open on this order; decide that one", "ticket_already_open")
         values = {"status": TicketStatus.OPEN, "closed_at": None, "close_reason": None}

@@ -23,7 +23,7 @@ def _roles(values) -> set[Role]:
     try:
         return {Role(v) for v in values}
     except ValueError:
-        raise Invalid(f"roles are {', '.join(r.value for r in Role)}", "invalid_role")
+        raise Invalid(f"roles are {', '.join(r.value for r in Role)}", "invalid_role") from None
 
 
 def _manager(actor: Actor) -> None:

@@ -21,6 +21,7 @@ are compare-and-set with leases, so nothing is lost or done twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -198,10 +199,8 @@ async def _in_daemon_thread(fn, *args, **kwargs):
     future = loop.create_future()
 
     def hand_over(settle) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop is gone: the pass was abandoned at shutdown
             loop.call_soon_threadsafe(settle)
-        except RuntimeError:  # the loop is gone: the pass was abandoned at shutdown
-            pass
 
     def run():
         try:

@@ -36,7 +36,8 @@ NONE = "none"  # the select's value for "no holiday calendar" / "whole country"
 
 
 def _choices(pairs, none_label: str) -> list[Choice]:
-    return [Choice(value=NONE, label=none_label)] + [Choice(value=code, label=f"{name} ({code})") for code, name in pairs]
+    return [Choice(value=NONE, label=none_label)] + [
+        Choice(value=code, label=f"{name} ({code})") for code, name in pairs]
 
 
 class SettingsState(SessionState):

@@ -102,8 +102,10 @@ class StaffHomeState(SessionState):
         """Flag (its open refund and cancel tickets process now, R3) or unflag a vendor."""
         nickname, flagged = str(nickname)[:40], bool(flagged)
         return self._staff_change(
-            lambda s, actor, now: staff_desk.set_abuse_flag(s, now=now, actor=actor, nickname=nickname, flagged=flagged),
-            f"{nickname} {'flagged for abuse: its open refund and cancel tickets process now' if flagged else 'unflagged'}.")
+            lambda s, actor, now: staff_desk.set_abuse_flag(s, now=now, actor=actor, nickname=nickname,
+                                                            flagged=flagged),
+            f"{nickname} flagged for abuse: its open refund and cancel tickets process now." if flagged
+            else f"{nickname} unflagged.")
 
     @rx.event
     def set_admin_frequencies(self, nickname: str, granted: bool):

@@ -65,7 +65,7 @@ def _day(text: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ServiceError("a date is written YYYY-MM-DD", "invalid_date")
+        raise ServiceError("a date is written YYYY-MM-DD", "invalid_date") from None
 
 
 class VendorOrdersState(SessionState):
@@ -186,7 +186,8 @@ class VendorOrdersState(SessionState):
             f"{sub['status'].capitalize()} — {money(sub['rebill_price_cents'])} {sub['frequency']['label']}"
             + (f", next bill {sub['next_bill_date']}" if sub["next_bill_date"] else "")
             + (f", {sub['payments_remaining']} payments left" if sub["payments_remaining"] is not None else ""))
-        self.bills = [BillLine(seq=str(b["seq"]), kind=b["kind"], date=b["scheduled_date"], amount=money(b["amount_cents"]),
+        self.bills = [BillLine(seq=str(b["seq"]), kind=b["kind"], date=b["scheduled_date"],
+                               amount=money(b["amount_cents"]),
                                net=money(b["net_cents"]), commission=money(b["commission_cents"]),
                                earnings=money(b["vendor_cents"]),
                                status=b["status"] + (f" (refunded {money(b['refunded_cents'])})"
@@ -265,7 +266,8 @@ class VendorOrdersState(SessionState):
                                                         receipt=self.receipt, sku=self.chosen_sku,
                                                         prorated=not self.refund_declined)
         refund = format_cents(plan["prorated_refund_cents"], plan["currency"])
-        self.preview = (f"Prorated refund: {refund}. From then on {format_cents(plan['rebill_price_cents'], plan['currency'])}"
+        rebill = format_cents(plan["rebill_price_cents"], plan["currency"])
+        self.preview = (f"Prorated refund: {refund}. From then on {rebill}"
                         f" {plan['frequency'].lower()}; next bill {plan['next_bill_date']}"
                         + (f"; {plan['payments_remaining']} payments left." if plan["payments_remaining"] is not None
                            else "."))

@@ -31,13 +31,14 @@ def _cents(text: str, field: str) -> int:
     try:
         value = round(float(text.replace("$", "").strip() or "0") * 100)
     except ValueError:
-        raise ServiceError(f"{field} is an amount such as 29.95", "invalid_price")
+        raise ServiceError(f"{field} is an amount such as 29.95", "invalid_price") from None
     return value
 
 
 def _row(view: dict) -> ProductRow:
     r = view["recurring"]
-    terms = "" if not r else (f"then {format_cents(r['rebill_price_cents'], view['currency'])} {r['frequency']['label']}"
+    terms = "" if not r else (f"then {format_cents(r['rebill_price_cents'], view['currency'])} "
+                              f"{r['frequency']['label']}"
                               + (f", {r['rebills']} rebills" if r["rebills"] else ", until canceled")
                               + (f", {r['trial_days']}-day trial" if r["trial_days"] else ""))
     return ProductRow(sku=view["sku"], account=view["account"], title=view["title"], kind=view["kind"],

@@ -187,7 +187,8 @@ class VendorUsersState(SessionState):
         holder = {}
 
         def create(session, actor):
-            holder["raw"] = users.create_key(session, now=get_clock().now(), actor=actor, name=str(form.get("key_name", "")))
+            holder["raw"] = users.create_key(session, now=get_clock().now(), actor=actor,
+                                             name=str(form.get("key_name", "")))
         self._do(create, "Copy the key now: it is shown only once.")
         self.new_key = holder.get("raw", "")
 

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from cbportal import db
 from cbportal.api.app import build_api
 from cbportal.services import clock as clock_module
+from tests.utils.api import bearer, shop, ticket_shop  # noqa: F401  (bearer for older imports; fixtures)
 
 
 @pytest.fixture
@@ -26,7 +27,3 @@ def client(engine, tmp_path, monkeypatch):
 @pytest.fixture
 def staff_key(client):
     return client.post("/api/v1/test/reset").json()["staff_api_key"]
-
-
-def bearer(key):
-    return {"Authorization": f"Bearer {key}"}

@@ -1,6 +1,6 @@
 """API: accounts and products routes, keys and roles (API.md, RULES R5, R8)."""
 
-from tests.api.conftest import bearer
+from tests.utils.api import bearer
 
 ACCOUNT = {"nickname": "acme", "time_zone": "America/New_York", "account_email": "owner@acme.test"}
 MONTHLY = {"sku": "ACME-PRO", "account": "acme", "title": "Acme Pro", "kind": "digital", "currency": "USD",
@@ -77,7 +77,8 @@ def test_product_create_approve_get(client, staff_key):
 
 def test_r5_annual_needs_admin_grant(client, staff_key):
     owner = make_account(client, staff_key)["owner_api_key"]
-    annual = {**MONTHLY, "sku": "ANNUAL", "recurring": {**MONTHLY["recurring"], "frequency": {"unit": "month", "count": 12}}}
+    annual = {**MONTHLY, "sku": "ANNUAL",
+              "recurring": {**MONTHLY["recurring"], "frequency": {"unit": "month", "count": 12}}}
     r = client.post("/api/v1/products", json=annual, headers=bearer(owner))
     assert r.status_code == 403 and r.json()["error"]["code"] == "admin_frequency_required"
     granted = make_account(client, staff_key, nickname="granted", account_email="g@granted.test",

@@ -3,15 +3,22 @@ next due instant of any kind and says what was due and what ran (RULES R2 test c
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import Session, select
 
 from cbportal.models import Opener, Product, VendorAccount
 from cbportal.services import tickets
 from cbportal.services.clock import StoredClock
 from tests import factories
-from tests.api.test_tickets_api import customer_open, shop  # noqa: F401  (fixture)
+from tests.utils.api import customer_open
 
 ADVANCE = "/api/v1/test/clock/advance-to-next"
+
+
+@pytest.fixture
+def shop(ticket_shop):
+    """This module's shop: acme with its keys and one paid recurring order (tests.utils.api)."""
+    return ticket_shop
 
 
 def test_r2_nothing_scheduled_keeps_the_clock(client, staff_key):

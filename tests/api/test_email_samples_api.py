@@ -6,8 +6,7 @@ import io
 import pypdf
 
 from cbportal.services import email_samples, mail
-from tests.api.conftest import bearer
-from tests.api.test_orders_api import shop  # noqa: F401  (fixture)
+from tests.utils.api import bearer
 
 
 def _words(text: str) -> str:

@@ -1,11 +1,17 @@
 """API: the owner sets the account's holiday calendar and closed dates on the settings
 route (API.md accounts), and new ticket timers skip those days (RULES R2, R3)."""
 
+import pytest
 from sqlmodel import Session
 
 from cbportal.services import tickets
-from tests.api.conftest import bearer
-from tests.api.test_tickets_api import customer_open, shop  # noqa: F401  (fixture)
+from tests.utils.api import bearer, customer_open
+
+
+@pytest.fixture
+def shop(ticket_shop):
+    """This module's shop: acme with its keys and one paid recurring order (tests.utils.api)."""
+    return ticket_shop
 
 
 def settings(client, key, body):

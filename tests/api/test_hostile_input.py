@@ -13,8 +13,7 @@ from sqlmodel import Session, select
 from cbportal import db
 from cbportal.models import EmailOutbox, VendorAccount
 from cbportal.services import mail
-from tests.api.conftest import bearer
-from tests.api.test_orders_api import VISA, order, shop  # noqa: F401  (fixture)
+from tests.utils.api import VISA, bearer, order
 
 
 def assert_invalid(r, code=None):
@@ -35,7 +34,8 @@ def test_nul_bytes_are_422_on_every_route_the_attack_used(client, staff_key, sho
     attacks = [
         ("POST", "/customer/orders/lookup", {"receipt": "A\x00B", "email": "buyer@example.test"}, None),
         ("POST", "/customer/orders/lookup", {"receipt": receipt, "email": "buyer@exa\x00mple.test"}, None),
-        ("POST", "/orders", {"sku": "PRO", "customer": {"email": "b@example.test", "name": "Bu\x00yer", "country": "US"},
+        ("POST", "/orders", {"sku": "PRO",
+                             "customer": {"email": "b@example.test", "name": "Bu\x00yer", "country": "US"},
                              "payment": VISA}, None),
         ("POST", "/tickets", {"receipt": receipt, "type": "tech_support", "comment": "hi\x00there"}, owner),
         ("GET", "/orders/A%00B", None, owner),
@@ -69,7 +69,8 @@ def test_line_breaks_in_header_bound_fields_and_control_characters_are_422(clien
     assert r.json()["error"]["message"] == "title: must be a single line (no line breaks)"
     assert_invalid(client.post("/api/v1/orders", json={"sku": "PRO", "payment": VISA, "customer": {
         "email": "b@example.test", "name": "A\nB", "country": "US"}}))
-    assert_invalid(client.post("/api/v1/products", json={**product, "title": "bell\x07"}, headers=bearer(shop["owner"])))
+    assert_invalid(client.post("/api/v1/products", json={**product, "title": "bell\x07"},
+                               headers=bearer(shop["owner"])))
     assert_invalid(client.post("/api/v1/products", json={**product, "title": "   "}, headers=bearer(shop["owner"])))
     r = client.post("/api/v1/products", json={**product, "title": "  Spaced  ", "description": "two\nlines"},
                     headers=bearer(shop["owner"]))
@@ -87,7 +88,8 @@ def test_loose_values_are_refused(client, shop):
 
     assert_invalid(sub("change-bill-date", {"date": "9999-12-31"}))
     assert_invalid(sub("change-bill-date", {"date": 20260301}))
-    assert_invalid(sub("change-bill-date", {"date": "2028-02-06"}), "date_out_of_range")   # > 2 years (clock 2026-01-05)
+    # more than 2 years ahead (the clock is at 2026-01-05)
+    assert_invalid(sub("change-bill-date", {"date": "2028-02-06"}), "date_out_of_range")
     assert_invalid(sub("extend", {"periods": "1"}))
     assert_invalid(sub("extend", {"periods": True}))
     assert_invalid(sub("extend", {"periods": 10**30}))
@@ -96,8 +98,10 @@ def test_loose_values_are_refused(client, shop):
     assert sub("change-bill-date", {"date": "2026-03-01"}).status_code == 200
     product = {"sku": "BIG", "account": "shop", "title": "Big", "kind": "digital", "currency": "USD",
                "commission_initial_pct": 10}
-    assert_invalid(client.post("/api/v1/products", json={**product, "initial_price_cents": 10**30}, headers=bearer(owner)))
-    assert_invalid(client.post("/api/v1/products", json={**product, "initial_price_cents": "100"}, headers=bearer(owner)))
+    assert_invalid(client.post("/api/v1/products", json={**product, "initial_price_cents": 10**30},
+                               headers=bearer(owner)))
+    assert_invalid(client.post("/api/v1/products", json={**product, "initial_price_cents": "100"},
+                               headers=bearer(owner)))
     assert_invalid(client.post("/api/v1/products", json={**product, "initial_price_cents": 1.5}, headers=bearer(owner)))
     assert_invalid(client.post("/api/v1/accounts/shop/settings", json={"reminder_days": "5"}, headers=bearer(owner)))
     assert_invalid(client.get("/api/v1/tickets/99999999999999999999", headers=bearer(owner)))
@@ -127,7 +131,8 @@ def test_a_database_outage_is_503_with_retry_after(client, shop):
     receipt = order(client).json()["receipt"]
     db.use_engine(db.make_engine("postgresql+psycopg://postgres@127.0.0.1:1/gone", connect_args={"connect_timeout": 2}))
     for method, path, body, key in [("GET", f"/orders/{receipt}", None, shop["owner"]),
-                                    ("POST", "/customer/orders/lookup", {"receipt": receipt, "email": "b@x.test"}, None),
+                                    ("POST", "/customer/orders/lookup", {"receipt": receipt, "email": "b@x.test"},
+                                     None),
                                     ("POST", "/orders", {"sku": "PRO", "payment": VISA, "customer": {
                                         "email": "b@example.test", "name": "B", "country": "US"}}, None)]:
         r = client.request(method, f"/api/v1{path}", json=body, headers=bearer(key) if key else {})
@@ -154,7 +159,8 @@ def test_fifty_concurrent_wrong_lookups_from_one_address(client, shop):
     from cbportal.services.ratelimit import ADDRESS_MAX
 
     def guess(n):
-        return client.post("/api/v1/customer/orders/lookup", json={"receipt": f"G{n:05d}", "email": "a@b.test"}).status_code
+        return client.post("/api/v1/customer/orders/lookup",
+                           json={"receipt": f"G{n:05d}", "email": "a@b.test"}).status_code
 
     with ThreadPoolExecutor(50) as pool:
         statuses = list(pool.map(guess, range(50)))
@@ -167,7 +173,8 @@ def test_guessing_one_receipt_is_limited_per_receipt(client, shop):
     receipt = order(client).json()["receipt"]
 
     def guess(n):
-        return client.post("/api/v1/customer/orders/lookup", json={"receipt": receipt, "email": f"x{n}@b.test"}).status_code
+        return client.post("/api/v1/customer/orders/lookup",
+                           json={"receipt": receipt, "email": f"x{n}@b.test"}).status_code
 
     with ThreadPoolExecutor(50) as pool:
         statuses = list(pool.map(guess, range(50)))

@@ -6,8 +6,7 @@ from sqlmodel import Session, select
 from cbportal.models import ApiKey, Role, User
 from cbportal.services import auth
 from cbportal.services.clock import StoredClock
-from tests.api.conftest import bearer
-from tests.api.test_orders_api import order, shop  # noqa: F401  (fixture)
+from tests.utils.api import bearer, order
 
 
 def clerk_key(engine, roles, email):

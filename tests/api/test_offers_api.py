@@ -2,8 +2,8 @@
 order form reads them with their terms, the customer adds one on the same payment
 method after confirming its recurring terms; R1 figures per item."""
 
-from tests.api.conftest import bearer
-from tests.api.test_orders_api import order, shop  # noqa: F401  (fixture)
+from tests.utils.api import bearer
+from tests.utils.api import order
 from tests.api.test_subscriptions_api import add_product
 
 

@@ -7,9 +7,8 @@ shape: its tokenizer route stands in for Stripe's servers."""
 import pytest
 
 from cbportal.settings import get_settings
-from tests.api.conftest import bearer
-from tests.api.test_orders_api import VISA, shop  # noqa: F401  (fixture)
-from tests.localstripe import PUBLISHABLE_KEY, SECRET_KEY, confirm_setup, localstripe  # noqa: F401
+from tests.utils.api import VISA, bearer
+from tests.localstripe import PUBLISHABLE_KEY, SECRET_KEY, confirm_setup
 
 IBAN = "DE89370400440532013000"
 
@@ -44,7 +43,8 @@ def test_sandbox_tokenizer_and_order_with_a_token(client, shop):  # noqa: F811
                                                    "cvc": "123"}})
     assert r.status_code == 200, r.text
     token = r.json()
-    assert token["card"] == {"last4": "4242", "exp_month": 12, "exp_year": 2030} and "4242424242424242" not in token["id"]
+    assert token["card"] == {"last4": "4242", "exp_month": 12, "exp_year": 2030}
+    assert "4242424242424242" not in token["id"]
     r = buy(client, {"type": "card", "payment_method": token["id"]})
     assert r.status_code == 201, r.text
     assert r.json()["bills"][0]["status"] == "paid"
@@ -115,7 +115,8 @@ def test_stripe_orders_take_tokens_only(stripe_api, shop, localstripe):  # noqa:
     assert code(r) == (422, "card_data_not_accepted")
     r = client.post(f"/api/v1/customer/orders/{body['receipt']}/payment-method",
                     json={"email": "buyer@example.test",
-                          "payment": {"type": "card", "payment_method": stripe_token(localstripe, card="5555555555554444")}})
+                          "payment": {"type": "card",
+                                      "payment_method": stripe_token(localstripe, card="5555555555554444")}})
     assert r.status_code == 200, r.text
 
 

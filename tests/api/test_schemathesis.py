@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from cbportal.api.app import build_api
-from tests.api.conftest import bearer
+from tests.utils.api import bearer
 from tests.conftest import backends
 
 EXAMPLES = int(os.environ.get("CBPORTAL_FUZZ_EXAMPLES", "50"))
@@ -41,7 +41,8 @@ HOSTILE = st.one_of(
     st.builds(lambda n: "x" * n, st.integers(min_value=1_000, max_value=200_000)),
     st.integers(min_value=2**31, max_value=10**40), st.integers(min_value=-(10**40), max_value=-1),
     st.floats(allow_nan=False, allow_infinity=False), st.booleans(), st.none(),
-    st.lists(st.text(string.printable, max_size=5), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.lists(st.text(string.printable, max_size=5), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
 )
 
 
@@ -92,7 +93,8 @@ def fuzz_keys(client, staff_key):
     client.post("/api/v1/products/PRO/approve", headers=bearer(staff_key))
     receipt = client.post("/api/v1/orders", json={
         "sku": "PRO", "customer": {"email": "buyer@example.test", "name": "Buyer", "country": "US"},
-        "payment": {"type": "card", "card_number": "4242424242424242", "exp_month": 12, "exp_year": 2030}}).json()["receipt"]
+        "payment": {"type": "card", "card_number": "4242424242424242", "exp_month": 12, "exp_year": 2030},
+    }).json()["receipt"]
     client.post("/api/v1/tickets", json={"receipt": receipt, "type": "tech_support"}, headers=bearer(owner))
     return {"owner": owner, "staff": staff_key}
 

@@ -1,7 +1,6 @@
 """API: subscription management routes (API.md, RULES R7, R1 proration, R8 account scoping)."""
 
-from tests.api.conftest import bearer
-from tests.api.test_orders_api import order, shop  # noqa: F401  (fixture)
+from tests.utils.api import bearer, order
 
 
 def sub_route(client, key, receipt, action, body):

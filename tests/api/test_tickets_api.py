@@ -1,39 +1,14 @@
 """API: ticket routes for vendors and customers, each success and error code (API.md, R3)."""
 
-from datetime import timedelta
-
 import pytest
-from sqlmodel import Session
 
-from cbportal.models import Role
-from cbportal.services import auth
-from cbportal.services.clock import StoredClock
-from tests import factories
-from tests.api.conftest import bearer
+from tests.utils.api import bearer, customer_open
 
 
 @pytest.fixture
-def shop(client, staff_key, engine):
-    """acme with an owner key, a clerk key without Manage Tickets, globex's key, one recurring order."""
-    now = StoredClock(engine).now()                       # Mon 2026-01-05 00:00 UTC
-    with Session(engine) as s:
-        acct, owner = factories.account(s, now)
-        other, other_owner = factories.account(s, now, nickname="globex", tz="Europe/Berlin")
-        prod = factories.product(s, now, owner, acct)
-        order = factories.order(s, engine, StoredClock(engine), prod, acct, paid_at=now - timedelta(days=3))
-        keys = {
-            "owner": auth.create_api_key(s, now=now, user_id=owner.user_id),
-            "other": auth.create_api_key(s, now=now, user_id=other_owner.user_id),
-            "clerk": auth.create_api_key(s, now=now, user_id=factories.clerk(s, now, acct, roles=(
-                Role.MANAGE_ORDERS,)).user_id),
-        }
-        s.commit()
-        return {"receipt": order.receipt, "email": "buyer@example.test", "keys": keys, "staff": staff_key}
-
-
-def customer_open(client, shop, type="refund"):
-    return client.post("/api/v1/customer/tickets", json={"receipt": shop["receipt"], "email": shop["email"],
-                                                         "type": type, "comment": "It does not work"})
+def shop(ticket_shop):
+    """This module's shop: acme with its keys and one paid recurring order (tests.utils.api)."""
+    return ticket_shop
 
 
 def test_customer_opens_views_and_replies(client, shop):
@@ -50,7 +25,8 @@ def test_customer_opens_views_and_replies(client, shop):
 
 
 def test_customer_errors(client, shop):
-    r = client.post("/api/v1/customer/tickets", json={"receipt": shop["receipt"], "email": "x@y.test", "type": "refund"})
+    r = client.post("/api/v1/customer/tickets",
+                    json={"receipt": shop["receipt"], "email": "x@y.test", "type": "refund"})
     assert r.status_code == 404 and r.json()["error"]["code"] == "order_not_found"
     assert customer_open(client, shop).status_code == 201
     r = customer_open(client, shop, "tech_support")
@@ -80,7 +56,8 @@ def test_vendor_opens_with_key_and_reads(client, shop):
 def test_vendor_errors(client, shop):
     h = bearer(shop["keys"]["owner"])
     assert client.post("/api/v1/tickets", json={"receipt": "NOPE", "type": "refund"}, headers=h).status_code == 404
-    r = client.post("/api/v1/tickets", json={"receipt": shop["receipt"], "type": "refund", "reason": "bored"}, headers=h)
+    r = client.post("/api/v1/tickets", json={"receipt": shop["receipt"], "type": "refund", "reason": "bored"},
+                    headers=h)
     assert r.status_code == 422
     r = client.post("/api/v1/tickets", json={"receipt": shop["receipt"], "type": "refund"},
                     headers=bearer(shop["keys"]["other"]))
@@ -130,7 +107,8 @@ def test_customer_converts_to_tech_support_then_closes(client, shop):
 def test_refund_processes_on_the_test_clock(client, shop):
     t = customer_open(client, shop).json()
     r = client.put("/api/v1/test/clock", json={"now": "2026-01-06T04:59:59Z"})
-    assert client.post(f"/api/v1/customer/tickets/{t['id']}/view", json={"email": shop["email"]}).json()["status"] == "open"
+    view = client.post(f"/api/v1/customer/tickets/{t['id']}/view", json={"email": shop["email"]})
+    assert view.json()["status"] == "open"
     r = client.put("/api/v1/test/clock", json={"now": "2026-01-06T05:00:00Z"})
     assert r.status_code == 200 and r.json()["processed"] >= 1
     view = client.post(f"/api/v1/customer/tickets/{t['id']}/view", json={"email": shop["email"]}).json()

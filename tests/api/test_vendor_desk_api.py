@@ -8,9 +8,9 @@ from cbportal.models import Role, User
 from cbportal.services import users
 from cbportal.services.auth import actor_for
 from cbportal.services.clock import StoredClock
-from tests.api.conftest import bearer
+from tests.utils.api import bearer
 from tests.api.test_keys_and_roles import clerk_key
-from tests.api.test_orders_api import order, shop  # noqa: F401  (fixture)
+from tests.utils.api import order
 
 
 def test_r5_patch_changes_only_the_description_of_an_approved_product(client, shop):

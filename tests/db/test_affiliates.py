@@ -13,7 +13,7 @@ from cbportal.services.errors import Forbidden
 from cbportal.services.tickets import Acting
 from cbportal.models import Opener, Party
 from tests import factories
-from tests.db.test_billing import buy, move, product, shop, utc  # noqa: F401  (fixture)
+from tests.utils.billing import buy, move, product, utc
 
 
 @pytest.fixture

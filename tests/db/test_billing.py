@@ -1,95 +1,19 @@
 """Recurring billing on the test clock (RULES R1, R5, R6): the seed examples end to end."""
 
 import threading
-from datetime import date, datetime, timezone
+from datetime import date
 
 import pytest
 from sqlmodel import Session, select
 
-from cbportal import db
-from cbportal.models import Bill, EmailOutbox, Order, PaymentAttempt, SandboxCharge, Subscription
-from cbportal.services import billing, checkout, products, testmode, worker
-from cbportal.services import clock as clock_module
+from cbportal.models import Order, SandboxCharge
+from cbportal.services import billing, checkout, testmode
 from cbportal.services.clock import StoredClock
 from cbportal.services.errors import Conflict, Invalid
 from cbportal.services.gateways import PaymentInput
 from cbportal.services.gateways.sandbox import SandboxGateway
-from tests import factories
-from tests.localstripe import browser_token, localstripe  # noqa: F401  (fixture)
-
-VISA = PaymentInput(type="card", card_number="4242424242424242", exp_month=12, exp_year=2030, cvc="123")
-
-
-def utc(*args):
-    return datetime(*args, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def shop(engine, tmp_path, monkeypatch):
-    """A UTC vendor account on the stored test clock, with the app's engine and clock pointed here."""
-    from cbportal.services import mail
-
-    monkeypatch.setattr(mail, "transport_from_settings", lambda: mail.FolderTransport(tmp_path / "mail"))
-    db.use_engine(engine)
-    clock = StoredClock(engine)
-    clock_module.use_clock(clock)
-    start = utc(2026, 1, 5)
-    with Session(engine) as s:
-        StoredClock.move(s, start)
-        acct, owner = factories.account(s, start, nickname="shop", tz="UTC")
-        acct.reminder_days = 0
-        s.commit()
-        account_id = acct.id
-    yield {"engine": engine, "clock": clock, "owner": owner, "account_id": account_id}
-    db.use_engine(None)
-    clock_module.use_clock(None)
-
-
-def product(shop, sku, *, initial, rebill, unit="month", count=1, rebills=None, trial=None, rate=55):
-    with Session(shop["engine"]) as s:
-        products.create_product(s, now=shop["clock"].now(), actor=shop["owner"], sku=sku, account="shop",
-                                    title=sku, kind="digital", currency="USD", initial_price_cents=initial,
-                                    commission_initial_pct=rate, commission_rebill_pct=rate,
-                                    recurring=products.RecurringTerms(rebill, unit, count, rebills=rebills,
-                                                                      trial_days=trial))
-        products.decide_product(s, now=shop["clock"].now(), actor=factories.staff(s, shop["clock"].now()), sku=sku,
-                                approve=True)
-        s.commit()
-
-
-def move(shop, to):
-    worker.advance_test_clock(shop["engine"], to)
-
-
-def buy(shop, sku, at, affiliate=None, payment=VISA, shipping=None):
-    move(shop, at)
-    return checkout.checkout(shop["engine"], now=at, gateway=SandboxGateway(shop["engine"], shop["clock"]), sku=sku,
-                             customer=checkout.CustomerInput("buyer@example.test", "Buyer", "US"), payment=payment,
-                             affiliate=affiliate, shipping_address=shipping)
-
-
-def bills(shop, receipt):
-    with Session(shop["engine"]) as s:
-        order = s.exec(select(Order).where(Order.receipt == receipt)).one()
-        return s.exec(select(Bill).where(Bill.order_id == order.id).order_by(Bill.seq)).all()
-
-
-def sub_of(shop, receipt):
-    with Session(shop["engine"]) as s:
-        order = s.exec(select(Order).where(Order.receipt == receipt)).one()
-        return s.exec(select(Subscription).where(Subscription.order_id == order.id)).one()
-
-
-def attempts(shop, bill):
-    with Session(shop["engine"]) as s:
-        return [(a.at.date(), a.outcome) for a in s.exec(select(PaymentAttempt).where(
-            PaymentAttempt.bill_id == bill.id, PaymentAttempt.kind == "charge").order_by(PaymentAttempt.id))]
-
-
-def emails(shop, kind):
-    with Session(shop["engine"]) as s:
-        return [(e.created_at.date(), e.to_addr) for e in s.exec(select(EmailOutbox).where(EmailOutbox.kind == kind)
-                                                                  .order_by(EmailOutbox.id))]
+from tests.localstripe import browser_token
+from tests.utils.billing import VISA, attempts, bills, buy, emails, move, product, sub_of, utc
 
 
 def test_r1_seed_affiliate_total_over_the_whole_term(shop):
@@ -148,8 +72,9 @@ def test_r6_card_validation_seed_may_1_to_aug_4(shop):
     move(shop, utc(2026, 7, 4, 12))
     assert sorted(to for d, to in emails(shop, "card_invalid") if d == date(2026, 7, 1)) == [
         "buyer@example.test", "owner@shop.test"]
-    outcome = checkout.update_card(shop["engine"], now=utc(2026, 7, 4, 12), gateway=SandboxGateway(shop["engine"], shop["clock"]),
-                                   receipt=receipt, email="buyer@example.test", payment=VISA)
+    outcome = checkout.update_card(shop["engine"], now=utc(2026, 7, 4, 12),
+                                   gateway=SandboxGateway(shop["engine"], shop["clock"]), receipt=receipt,
+                                   email="buyer@example.test", payment=VISA)
     assert outcome == "charged"
     assert sub_of(shop, receipt).next_bill_date == date(2026, 8, 4)
     move(shop, utc(2026, 9, 30))
@@ -242,8 +167,8 @@ def test_checkout_errors(shop):
                           payment=PaymentInput(type="card", card_number="4000000000009995", exp_month=1, exp_year=2030))
     assert err.value.code == "payment_declined"
     with pytest.raises(Invalid):
-        checkout.checkout(shop["engine"], now=now, gateway=gw, sku="PRO", customer=checkout.CustomerInput("x", "", "US"),
-                          payment=VISA)
+        checkout.checkout(shop["engine"], now=now, gateway=gw, sku="PRO",
+                          customer=checkout.CustomerInput("x", "", "US"), payment=VISA)
     assert checkout.checkout(shop["engine"], now=now, gateway=gw, sku="PRO", customer=who,
                              payment=PaymentInput(type="paypal"))
 
@@ -264,7 +189,8 @@ def test_r6_worker_killed_after_charging_charges_once(shop):
     with pytest.raises(SystemExit):
         billing.run_rebills(engine, utc(2026, 2, 10), gateway=Crash(engine, shop["clock"]))
     assert billing.run_rebills(engine, utc(2026, 2, 10, 0, 1), gateway=SandboxGateway(engine, shop["clock"])) == 0
-    assert billing.run_rebills(engine, utc(2026, 2, 10) + billing.LEASE, gateway=SandboxGateway(engine, shop["clock"])) == 1
+    assert billing.run_rebills(engine, utc(2026, 2, 10) + billing.LEASE,
+                               gateway=SandboxGateway(engine, shop["clock"])) == 1
     with Session(engine) as s:
         charges = s.exec(select(SandboxCharge).where(SandboxCharge.kind == "charge")).all()
     assert len(charges) == 2                                   # the initial sale and one rebill, not two

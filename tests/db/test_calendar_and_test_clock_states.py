@@ -12,8 +12,7 @@ from cbportal.state import staff_test
 from cbportal.state.settings import SettingsState
 from cbportal.state.staff_test import StaffTestState
 from tests import factories
-from tests.db.test_forged_events import world  # noqa: F401  (fixture)
-from tests.db.test_handler_matrix import call
+from tests.utils.handlers import call
 
 
 def test_r2_owner_saves_a_holiday_calendar_on_the_settings_page(world):

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from cbportal.models import EmailOutbox, InsOutbox, Opener, Order, Subscription, VendorAccount
 from cbportal.services import billing, testmode, tickets, worker
 from cbportal.services.tickets import CUSTOMER
-from tests.db.test_billing import buy, move, product, shop  # noqa: F401  (fixture)
+from tests.utils.billing import buy, move, product
 
 AFTER_CANCEL = ("rebill_reminder", "rebill_notice", "payment_failed", "card_invalid")
 

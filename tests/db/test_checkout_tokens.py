@@ -12,7 +12,7 @@ from cbportal.models import EmailOutbox, PaymentAttempt, Subscription
 from cbportal.services import checkout
 from cbportal.services.gateways import Outcome, PaymentInput
 from cbportal.services.gateways.sandbox import SandboxGateway
-from tests.db.test_billing import bills, move, product, shop, utc  # noqa: F401  (fixture)
+from tests.utils.billing import bills, move, product, utc
 
 
 class ProcessingGateway(SandboxGateway):

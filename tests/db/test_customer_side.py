@@ -15,7 +15,7 @@ from cbportal.services.errors import Conflict
 from cbportal.services.gateways import PaymentInput
 from cbportal.services.gateways.sandbox import SandboxGateway
 from cbportal.settings import get_settings
-from tests.db.test_billing import buy, move, product, shop, utc  # noqa: F401  (fixture)
+from tests.utils.billing import buy, move, product, utc
 
 DECLINING = PaymentInput(type="card", card_number="4000000000009995", exp_month=1, exp_year=2030)
 CODE_WORDS = re.compile(r"\b[a-z]+_[a-z_]+\b|\bR\d+\b")

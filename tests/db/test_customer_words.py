@@ -24,7 +24,7 @@ from cbportal.state.confirmation import ConfirmationState
 from cbportal.state.customer_ticket import CustomerTicketState
 from cbportal.state.customer_words import customer_sentence
 from cbportal.state.portal import PortalState
-from tests.db.test_forged_events import world  # noqa: F401  (fixture)
+
 
 CODE_WORDS = re.compile(r"\b[a-z]+_[a-z_]+\b|\bR\d+\b")
 MESSAGE_VARS = ("error", "notice", "open_error", "email_error", "name_error", "country_error", "address_error",

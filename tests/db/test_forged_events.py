@@ -3,50 +3,14 @@ handler with any arguments, so each handler is invoked here directly, as such a 
 would run it on the server, by a signed-in clerk without the role and by the owner of
 another account. Every one is refused and nothing changes in the database."""
 
-from datetime import timedelta
-
 import pytest
 from sqlmodel import Session, select
 
-from cbportal import db
-from cbportal.models import ApiKey, Role, Subscription, User
+from cbportal.models import ApiKey, Subscription, User
 from cbportal.services import auth
 from cbportal.services import clock as clock_module
 from cbportal.state.vendor_orders import VendorOrdersState
 from cbportal.state.vendor_users import VendorUsersState
-from tests import factories
-
-
-@pytest.fixture
-def world(engine, clock):
-    db.use_engine(engine)
-    clock_module.use_clock(clock)
-    now = clock.now()
-    with Session(engine) as s:
-        acct, owner = factories.account(s, now, nickname="acme")
-        other, _ = factories.account(s, now, nickname="other")
-        clerk = factories.clerk(s, now, acct, roles=(Role.MANAGE_TICKETS,), email="tickets@acme.test")
-        prod = factories.product(s, now, owner, acct, rebill=995)
-        order = factories.order(s, engine, clock, prod, acct, paid_at=now - timedelta(days=3))
-        sub = s.exec(select(Subscription).where(Subscription.order_id == order.id)).one()
-        sub.rebills_total = sub.payments_remaining = 11
-        owner_key = auth.create_api_key(s, now=now, user_id=owner.user_id, name="owner")
-        s.flush()
-        for email in ("tickets@acme.test", "owner@other.test", "owner@acme.test"):
-            user = s.exec(select(User).where(User.email == email)).one()
-            user.password_hash = auth.hash_password("password-123")
-            s.add(user)
-        s.flush()
-        tokens = {"clerk": auth.login(s, now=now, email="tickets@acme.test", password="password-123"),
-                  "stranger": auth.login(s, now=now, email="owner@other.test", password="password-123"),
-                  "owner": auth.login(s, now=now, email="owner@acme.test", password="password-123"), "nobody": ""}
-        key_id = s.exec(select(ApiKey.id).where(ApiKey.user_id == owner.user_id)).first()
-        s.commit()
-        ids = {"receipt": order.receipt, "clerk_id": clerk.user_id, "key_id": key_id, "owner_key": owner_key,
-               "sub_id": sub.id}
-    yield {"engine": engine, "tokens": tokens, **ids}
-    db.use_engine(None)
-    clock_module.use_clock(None)
 
 
 def snapshot(world):

@@ -11,7 +11,7 @@ from cbportal.services.gateways.sandbox import SandboxGateway, with_behavior
 from cbportal.services.gateways.stripe_gateway import StripeGateway
 from cbportal.models import SandboxCharge
 from sqlmodel import Session, select
-from tests.localstripe import PUBLISHABLE_KEY, SECRET_KEY, browser_token, confirm_setup, localstripe  # noqa: F401
+from tests.localstripe import PUBLISHABLE_KEY, SECRET_KEY, browser_token, confirm_setup
 
 
 def card(number):

@@ -12,26 +12,20 @@ The matrix must list every handler: a new handler without an entry fails
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import inspect
 import pkgutil
 
 import pytest
 import reflex as rx
-from sqlalchemy import text
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 import cbportal.state
-from cbportal.models import Opener, Order, User, VendorAccount
-from cbportal.services import auth, tickets
+from cbportal.models import User
+from cbportal.services import auth
 from cbportal.services import clock as clock_module
-from tests import factories
-from tests.db.test_forged_events import world  # noqa: F401  (fixture)
+from tests.utils.handlers import ALWAYS_IGNORED, call, fingerprint
+from tests.utils.roles import SECRET_WORDS
 
-SECRET_WORDS = "The matrix must never show this sentence"
-# Tables a refused call may still write: the caller's own session and failed-lookup counts.
-ALWAYS_IGNORED = {"web_session", "lookup_failure", "attempt_counter"}  # attempt counts are not data
 # Handlers that act on the caller's own data: another account's owner may add a clerk to
 # their own account or a key for themselves; acme's rows must stay as they were.
 OWN_DATA_TABLES = {"app_user", "user_role", "api_key", "audit_log"}
@@ -88,7 +82,8 @@ def matrix(w) -> dict[tuple[str, str], tuple[list, dict, str]]:
         ("StaffEmailsState", "load"): ([], {}, "staff"),
         ("StaffTestState", "load"): ([], {}, "staff"), ("StaffTestState", "advance"): ([], {}, "staff"),
         ("VendorHomeState", "load"): ([], {}, v), ("VendorHomeState", "pick_account"): (["acme"], {}, v),
-        ("VendorHomeState", "pick_type"): (["refund"], {}, v), ("VendorHomeState", "pick_opener"): (["customer"], {}, v),
+        ("VendorHomeState", "pick_type"): (["refund"], {}, v),
+        ("VendorHomeState", "pick_opener"): (["customer"], {}, v),
         ("VendorHomeState", "pick_due"): (["72"], {}, v),
         ("VendorHomeState", "due_hours"): ([{"hours": "12"}], {}, v), ("VendorHomeState", "set_mine"): ([True], {}, v),
         ("VendorHomeState", "clear_filters"): ([], {}, v), ("VendorOrdersState", "set_tab"): (["date"], {}, v),
@@ -195,48 +190,6 @@ EXEMPT = {
     ("CheckoutState", "choose_country"): "public by design: narrows the payment types offered, no data",
     ("CheckoutState", "pay_with"): "public by design: the browser's token for the buyer's own order, like POST /orders",
 }
-
-
-@pytest.fixture
-def mw(world):
-    """The forged-events world plus an acme clerk with no role, and an open acme ticket."""
-    now = clock_module.get_clock().now()
-    with Session(world["engine"]) as s:
-        acme = factories.account  # noqa: F841 - accounts exist already
-        acct = s.exec(select(VendorAccount).where(VendorAccount.nickname == "acme")).one()
-        factories.clerk(s, now, acct, roles=(), email="bare@acme.test")
-        s.flush()
-        bare = s.exec(select(User).where(User.email == "bare@acme.test")).one()
-        bare.password_hash = auth.hash_password("password-123")
-        order = s.exec(select(Order).where(Order.receipt == world["receipt"])).one()
-        ticket = tickets.open_ticket(s, now=now, order=order, type="refund", who=tickets.CUSTOMER,
-                                     opener=Opener.CUSTOMER, comment=SECRET_WORDS)
-        s.flush()
-        world = {**world, "ticket_id": ticket.id,
-                 "tokens": {**world["tokens"], "bare": auth.login(s, now=now, email="bare@acme.test",
-                                                                  password="password-123")}}
-        s.commit()
-    return world
-
-
-def fingerprint(engine, skip: set[str]) -> dict[str, str]:
-    with engine.connect() as conn:
-        return {t.name: hashlib.sha256(repr(conn.execute(text(f"SELECT * FROM {t.name} ORDER BY 1")).all())
-                                       .encode()).hexdigest()
-                for t in SQLModel.metadata.sorted_tables if t.name not in skip}
-
-
-def call(cls, handler, args, preset, token):
-    state = cls(_reflex_internal_init=True)
-    if "token" in cls.base_vars or issubclass(cls, cbportal.state.session.SessionState):
-        state.token = token
-    for name, value in preset.items():
-        setattr(state, name, value)
-    result = getattr(cls, handler).fn(state, *args)
-    if inspect.isgenerator(result):
-        result = list(result)
-    seen = {name: getattr(state, name) for name in cls.base_vars if name != "token" and name not in preset}
-    return str(result) + str(seen)
 
 
 def test_the_matrix_lists_every_handler(mw):

@@ -19,7 +19,7 @@ from cbportal.services import checkout, initial_charges, worker
 from cbportal.services.errors import Unavailable
 from cbportal.services.gateways import Outcome, PaymentInput
 from cbportal.services.gateways.sandbox import SandboxGateway
-from tests.db.test_billing import move, product, shop, utc  # noqa: F401  (fixture)
+from tests.utils.billing import move, product, utc
 
 AT = utc(2026, 1, 10, 9)
 

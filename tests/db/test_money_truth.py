@@ -92,7 +92,8 @@ def state(engine, world):
         t = s.get(Ticket, world["ticket_id"])
         bill = s.get(Bill, t.target_bill_id)
         order = s.get(Order, world["order"].id)
-        return {"ticket": (str(t.status), t.refund_status and str(t.refund_status), t.close_reason and str(t.close_reason)),
+        return {"ticket": (str(t.status), t.refund_status and str(t.refund_status),
+                           t.close_reason and str(t.close_reason)),
                 "bill": (str(bill.status), bill.refunded_cents), "order": order_view(s, order)["status"],
                 "view": tickets.ticket_view(s, t)["refund_status"]}
 
@@ -121,7 +122,8 @@ def test_r3_a_refund_pending_at_the_gateway_says_pending_until_it_succeeds(world
     assert sorted(kinds(engine, "refund_confirmation")) == ["buyer@example.test", "support@acme.test"]
     assert [e.payload["amount_cents"] for e in ins_events(engine, "RFND")] == [2995]
     with Session(engine) as s:
-        assert s.exec(select(AuditLog.action).where(AuditLog.action == "refund.succeeded")).all() == ["refund.succeeded"]
+        succeeded = s.exec(select(AuditLog.action).where(AuditLog.action == "refund.succeeded")).all()
+        assert succeeded == ["refund.succeeded"]
 
 
 def test_r3_r6_a_refused_refund_is_retried_with_new_keys_and_reaches_staff_after_3_days(world, engine, clock):
@@ -147,8 +149,8 @@ def test_r3_r6_a_refused_refund_is_retried_with_new_keys_and_reaches_staff_after
     assert "insufficient balance" in queue[0]["message"]
     assert kinds(engine, "refund_confirmation") == [] and ins_events(engine, "RFND") == []
     with Session(engine) as s, pytest.raises(Forbidden):
-        staff_desk.mark_refunded(s, now=now, actor=factories.clerk(s, now, world["acct"]), attempt_id=queue[0]["attempt_id"],
-                                 reason="Sent by bank transfer")
+        staff_desk.mark_refunded(s, now=now, actor=factories.clerk(s, now, world["acct"]),
+                                 attempt_id=queue[0]["attempt_id"], reason="Sent by bank transfer")
     with Session(engine) as s, pytest.raises(Invalid):
         staff_desk.mark_refunded(s, now=now, actor=world["staff"], attempt_id=queue[0]["attempt_id"], reason="")
     with Session(engine) as s:

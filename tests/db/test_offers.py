@@ -13,7 +13,7 @@ from cbportal.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cbportal.services.gateways.sandbox import SandboxGateway
 from cbportal.models import Opener
 from tests import factories
-from tests.db.test_billing import VISA, move, product, shop, utc  # noqa: F401  (fixture)
+from tests.utils.billing import VISA, move, product, utc
 
 BUYER = checkout.CustomerInput("buyer@example.test", "Buyer", "US")
 

@@ -10,7 +10,7 @@ from cbportal.models import Opener, Order, Role
 from cbportal.services import reports, tickets
 from cbportal.services.errors import Forbidden, NotFound
 from tests import factories
-from tests.db.test_billing import buy, move, product, shop, utc  # noqa: F401  (fixture)
+from tests.utils.billing import buy, move, product, utc
 
 
 @pytest.fixture

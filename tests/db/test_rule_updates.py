@@ -13,8 +13,7 @@ from cbportal.services import products, subscriptions, tickets
 from cbportal.services.errors import Conflict, Forbidden
 from cbportal.services.tickets import CUSTOMER, Acting
 from tests import factories
-from tests.db.test_billing import bills, buy, move, shop, sub_of, utc  # noqa: F401  (fixture)
-from tests.db.test_subscriptions import physical
+from tests.utils.billing import bills, buy, move, physical, sub_of, utc
 
 NY = "America/New_York"
 
@@ -72,7 +71,8 @@ def test_r3_clerk_ticket_five_minutes_deferred_off_the_weekend(session, engine, 
                                  opener=Opener.CLERK, reason="customer_request")
     session.commit()
     assert local(ticket.process_at) == "Mon 2026-01-12 00:03"
-    assert tickets.ticket_view(session, ticket)["process_why"] == "5 minutes after the vendor's request; not on a weekend"
+    why = tickets.ticket_view(session, ticket)["process_why"]
+    assert why == "5 minutes after the vendor's request; not on a weekend"
 
 
 @pytest.mark.parametrize("unit, count, needs_grant", [
@@ -101,7 +101,7 @@ def test_r5_frequencies_of_six_months_or_longer_need_the_grant(session, unit, co
 
 def test_r7_a_subscription_canceled_by_a_refund_can_be_reinstated_within_60_days(shop):
     """R7 (updated): whatever canceled it; the refunded bill stays refunded."""
-    from tests.db.test_billing import product
+    from tests.utils.billing import product
 
     product(shop, "MONTHLY", initial=2995, rebill=2995)
     receipt = buy(shop, "MONTHLY", utc(2026, 5, 1, 9))
@@ -126,7 +126,7 @@ def test_r7_a_subscription_canceled_by_a_refund_can_be_reinstated_within_60_days
 
 
 def test_r7_refund_cancel_older_than_60_days_is_not_reinstated(shop):
-    from tests.db.test_billing import product
+    from tests.utils.billing import product
 
     product(shop, "MONTHLY", initial=2995, rebill=2995)
     receipt = buy(shop, "MONTHLY", utc(2026, 5, 1, 9))

@@ -29,8 +29,7 @@ from cbportal.services import clock as clock_module
 from cbportal.services.errors import Forbidden, NotFound, ServiceError, Unauthorized
 from cbportal.services.gateways.sandbox import SandboxGateway
 from tests import factories
-from tests.db.test_forged_events import world  # noqa: F401  (fixture)
-from tests.db.test_handler_matrix import ALWAYS_IGNORED, fingerprint, mw  # noqa: F401  (fixtures)
+from tests.utils.handlers import ALWAYS_IGNORED, fingerprint
 
 VENDORS = {"bare", "clerk", "stranger", "owner"}
 STAFF_ONLY = VENDORS

@@ -7,11 +7,11 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from cbportal.models import InsOutbox, Order, Product, Role, SandboxCharge, Subscription, VendorAccount
-from cbportal.services import billing, products, subscriptions
+from cbportal.services import billing, subscriptions
 from cbportal.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cbportal.services.gateways.sandbox import SandboxGateway
 from tests import factories
-from tests.db.test_billing import bills, buy, emails, move, product, shop, sub_of, utc  # noqa: F401  (fixture)
+from tests.utils.billing import bills, buy, emails, move, physical, product, sub_of, utc
 
 
 def gateway(shop):
@@ -28,17 +28,6 @@ def run(shop, fn, receipt, **kw):
         result = fn(s, now=shop["clock"].now(), actor=shop["owner"], receipt=receipt, **kw)
         s.commit()
         return result
-
-
-def physical(shop, sku, *, rebill, ship_to, kind="physical", currency="USD"):
-    with Session(shop["engine"]) as s:
-        products.create_product(s, now=shop["clock"].now(), actor=shop["owner"], sku=sku, account="shop", title=sku,
-                                kind=kind, currency=currency, initial_price_cents=1000, commission_initial_pct=50,
-                                commission_rebill_pct=50, ship_to=ship_to,
-                                recurring=products.RecurringTerms(rebill, "month", 1))
-        products.decide_product(s, now=shop["clock"].now(), actor=factories.staff(s, shop["clock"].now()), sku=sku,
-                                approve=True)
-        s.commit()
 
 
 @pytest.fixture

@@ -232,7 +232,8 @@ def test_r3_inactivity_customer_last_on_the_test_clock(session, world, engine, m
         ticket = s.get(Ticket, t.id)
         # +144 h = Sunday 09:00, deferred to Monday 09:00
         assert ticket.close_reason == "inactivity"
-        assert pendulum.instance(ticket.closed_at).in_timezone(NY).format("ddd YYYY-MM-DD HH:mm") == "Mon 2026-01-12 09:00"
+        closed_at = pendulum.instance(ticket.closed_at).in_timezone(NY)
+        assert closed_at.format("ddd YYYY-MM-DD HH:mm") == "Mon 2026-01-12 09:00"
 
 
 def test_r3_vendor_reply_switches_to_business_days(session, world):

@@ -9,7 +9,7 @@ from cbportal.models import Role, VendorAccount
 from cbportal.services import transactions
 from cbportal.services.errors import Forbidden, Invalid, NotFound
 from tests import factories
-from tests.db.test_billing import buy, move, product, shop, utc  # noqa: F401  (fixture)
+from tests.utils.billing import buy, move, product, utc
 
 
 @pytest.fixture

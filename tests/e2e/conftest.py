@@ -3,20 +3,10 @@ fresh SQLite database with demo data, driven by Playwright in Debian's Chromium.
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from tests.e2e.server import app_env, running_app
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": [
-        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]}
+from tests.utils.browser import browser_type_launch_args  # noqa: F401  (fixture: Debian's Chromium, no sandbox)
 
 
 @pytest.fixture(scope="session")

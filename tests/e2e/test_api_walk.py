@@ -31,10 +31,10 @@ def api(tmp_path_factory):
     env = {**os.environ, "CBPORTAL_BASE_URL": base, "CBPORTAL_VAR_DIR": str(var), "CBPORTAL_TEST_MODE": "1",
            "DATABASE_URL": f"sqlite:///{var / 'api.db'}"}
     subprocess.run([sys.executable, "-m", "cbportal.cli", "migrate"], cwd=ROOT, env=env, check=True)
-    log = open(var / "server.log", "w")
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "granian"), "--interface", "asgi", "--host",
-                             "127.0.0.1", "--port", str(port), "--factory", "cbportal.api.app:build_api"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with open(var / "server.log", "w") as log:  # the server writes to its own copy of the file
+        proc = subprocess.Popen([str(Path(sys.executable).parent / "granian"), "--interface", "asgi", "--host",
+                                 "127.0.0.1", "--port", str(port), "--factory", "cbportal.api.app:build_api"],
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.time() + 60
         while True:
@@ -49,7 +49,6 @@ def api(tmp_path_factory):
     finally:
         proc.terminate()
         proc.wait(15)
-        log.close()
 
 
 def call(base, method, path, body=None, key=None):

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_ticket_flow import app_now
+from tests.utils.browser import app_now
 
 pytestmark = pytest.mark.e2e
 

@@ -8,8 +8,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.test_shell import login
-from tests.e2e.test_ticket_flow import app_now, refundable_order
+from tests.utils.browser import app_now, login, refundable_order
 
 pytestmark = pytest.mark.e2e
 

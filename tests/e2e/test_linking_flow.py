@@ -10,8 +10,7 @@ from sqlmodel import Session, select
 from cbportal.db import make_engine
 from cbportal.models import User
 from cbportal.services import accounts, auth
-from tests.e2e.test_shell import login
-from tests.e2e.test_ticket_flow import app_now
+from tests.utils.browser import app_now, login
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.live_checks import PUSH_LIMIT_SECONDS, customer_converts_a_refund_request, open_dashboard
-from tests.e2e.test_ticket_flow import app_now
+from tests.utils.browser import app_now, login, refundable_order
 
 pytestmark = pytest.mark.e2e
 
@@ -41,8 +41,6 @@ def test_two_dashboards_show_a_customers_conversion_live(page: Page, browser: Br
 
 
 def test_another_vendor_sees_only_their_own_board(page: Page, base_url):
-    from tests.e2e.test_shell import login
-
     login(page, base_url, "owner@globex.test", "owner-demo")
     expect(page.get_by_role("heading", name="globex")).to_be_visible()
     expect(page.get_by_test_id("live-badge")).to_be_visible()
@@ -62,8 +60,6 @@ def test_the_ticket_list_and_page_show_changes_live(page: Page, base_url, app_se
     from cbportal.db import make_engine
     from cbportal.models import Opener, Order
     from cbportal.services import tickets
-    from tests.e2e.test_shell import login
-    from tests.e2e.test_ticket_flow import refundable_order
 
     now = app_now(base_url)
     receipt, _ = refundable_order(app_server["database_url"], now)

@@ -6,38 +6,16 @@ role is refused."""
 import json
 import re
 import urllib.request
-from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from cbportal.db import make_engine
-from cbportal.models import Bill, Order, Product, Subscription, Ticket, VendorAccount
-from cbportal.services import calendar
-from tests.e2e.test_shell import login
-from tests.e2e.test_ticket_flow import app_now
+from cbportal.models import Bill, Order, Product
+from tests.utils.browser import app_now, login, monthly_order_with_a_paid_rebill
 
 pytestmark = pytest.mark.e2e
-
-
-def monthly_order_with_a_paid_rebill(database_url, now):
-    """An active ACME-PRO subscription with a paid rebill and a few days left before its next bill."""
-    engine = make_engine(database_url)
-    with Session(engine) as s:
-        acme = s.exec(select(VendorAccount).where(VendorAccount.nickname == "acme")).one()
-        today = calendar.local(now, acme.time_zone).date()
-        busy = {t.order_id for t in s.exec(select(Ticket).where(Ticket.status == "open"))}
-        rows = s.exec(select(Order, Subscription).join(Subscription, Subscription.order_id == Order.id)
-                      .join(Product, Product.id == Order.product_id)
-                      .where(Product.sku == "ACME-PRO", Subscription.status == "active",
-                             Subscription.next_bill_date >= today + timedelta(days=3)))
-        for order, sub in rows:
-            rebill = s.exec(select(Bill).where(Bill.order_id == order.id, Bill.kind == "rebill",
-                                               Bill.status == "paid", Bill.refunded_cents == 0)).first()
-            if rebill and order.id not in busy:
-                return order.receipt
-    raise AssertionError("no demo subscription to manage")
 
 
 def outbox(base_url, receipt, kind):

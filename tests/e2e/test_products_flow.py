@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.test_shell import login
+from tests.utils.browser import login
 
 pytestmark = pytest.mark.e2e
 

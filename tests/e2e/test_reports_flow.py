@@ -2,6 +2,8 @@
 history and the monthly table, whose MRR matches the services; the CSV downloads; a
 tickets-only clerk (no report access) is told so, with a link home."""
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
@@ -10,8 +12,7 @@ from cbportal.db import make_engine
 from cbportal.models import User
 from cbportal.services import auth, reports
 from cbportal.services.money import format_cents
-from tests.e2e.test_shell import login
-from tests.e2e.test_ticket_flow import app_now
+from tests.utils.browser import app_now, login
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +37,7 @@ def test_owner_sees_charts_and_the_monthly_table(page: Page, base_url, app_serve
     expect(last).to_contain_text(format_cents(expected[-1]["rebill_cents"]))
     with page.expect_download() as download:
         page.get_by_role("button", name="Download monthly CSV").click()
-    text = open(download.value.path()).read()
+    text = Path(download.value.path()).read_text()
     assert text.splitlines()[0] == "month,mrr_cents,rebill_cents,refund_cents,saved,processed"
     assert len(text.splitlines()) == 13
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from cbportal.db import make_engine
 from cbportal.models import VendorAccount
 from cbportal.services import ins
-from tests.e2e.test_shell import login
+from tests.utils.browser import login
 
 pytestmark = pytest.mark.e2e
 

@@ -8,15 +8,9 @@ from sqlmodel import Session, select
 
 from cbportal.db import make_engine
 from cbportal.models import Customer, Order
+from tests.utils.browser import login
 
 pytestmark = pytest.mark.e2e
-
-
-def login(page: Page, base_url: str, email: str, password: str):
-    page.goto(f"{base_url}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in", exact=True).last.click()
 
 
 def test_home_says_what_the_portal_is(page: Page, base_url):

@@ -21,8 +21,8 @@ from cbportal.services import auth, products, ticket_processing, tickets
 from cbportal.services.clock import FixedClock
 from cbportal.services.gateways.sandbox import SandboxGateway
 from tests import factories
-from tests.e2e.test_shell import login
-from tests.e2e.test_ticket_flow import app_now
+from tests.utils.browser import login
+from tests.utils.browser import app_now
 
 pytestmark = pytest.mark.e2e
 BROKEN_REF = "sbx_charge_987654321"      # no such charge in the sandbox ledger: every refund is refused

@@ -9,8 +9,7 @@ from sqlmodel import Session, select
 
 from cbportal.db import make_engine
 from cbportal.models import Ticket, VendorAccount
-from tests.e2e.test_shell import login
-from tests.e2e.test_ticket_flow import app_now, refundable_order
+from tests.utils.browser import app_now, login, refundable_order
 
 pytestmark = pytest.mark.e2e
 

@@ -2,43 +2,15 @@
 the vendor sees its countdown and replies, the customer withdraws it to technical
 support and closes it, and every email lands in the mail folder."""
 
-import json
 import re
 import time
-import urllib.request
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlmodel import Session, select
-
-from cbportal.db import make_engine
-from cbportal.models import Bill, Customer, Order, Ticket, VendorAccount
-from tests.e2e.test_shell import login
+from tests.utils.browser import app_now, login, refundable_order
 
 pytestmark = pytest.mark.e2e
-
-
-def app_now(base_url) -> datetime:
-    """The app's stored test clock (other browser tests may have moved it)."""
-    with urllib.request.urlopen(f"{base_url}/api/v1/test/clock") as r:
-        return datetime.fromisoformat(json.loads(r.read())["now"].replace("Z", "+00:00"))
-
-
-def refundable_order(database_url, now, nickname="acme"):
-    """A demo order of `nickname` with a bill paid in the last 60 days and no open ticket."""
-    engine = make_engine(database_url)
-    with Session(engine) as s:
-        busy = {t.order_id for t in s.exec(select(Ticket).where(Ticket.status == "open"))}
-        acme = s.exec(select(VendorAccount).where(VendorAccount.nickname == nickname)).one()
-        for order, customer in s.exec(select(Order, Customer).join(Customer, Order.customer_id == Customer.id)
-                                      .where(Order.account_id == acme.id).order_by(Order.created_at.desc())):
-            recent = s.exec(select(Bill).where(Bill.order_id == order.id, Bill.status == "paid",
-                                               Bill.paid_at >= now - timedelta(days=50))).first()
-            if recent and order.id not in busy:
-                return order.receipt, customer.email
-    raise AssertionError("no refundable demo order")
 
 
 def test_refund_ticket_saved_by_the_vendor(page: Page, browser: Browser, base_url, app_server):

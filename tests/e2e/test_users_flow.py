@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_shell import login
+from tests.utils.browser import login
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +42,8 @@ def test_owner_adds_a_clerk_sets_permissions_and_manages_keys(page: Page, base_u
     dialog.get_by_label("Role: Subscription Management", exact=True).click()  # a controlled checkbox: the server answers
     expect(dialog.get_by_label("Role: Subscription Management", exact=True)).to_be_checked()
     dialog.get_by_role("button", name="Save permissions").click()
-    expect(dialog.get_by_role("alert")).to_contain_text("Subscription Management needs Manage Tickets and Manage Orders")
+    expect(dialog.get_by_role("alert")).to_contain_text(
+        "Subscription Management needs Manage Tickets and Manage Orders")
     dialog.get_by_label("Role: Manage Orders", exact=True).click()
     expect(dialog.get_by_label("Role: Manage Orders", exact=True)).to_be_checked()
     dialog.get_by_role("button", name="Save permissions").click()

@@ -20,8 +20,8 @@ from sqlmodel import Session, select
 
 from cbportal.db import make_engine
 from cbportal.models import Customer, Order, Subscription, Ticket, VendorAccount
-from tests.e2e.test_shell import login
-from tests.e2e.test_ticket_flow import app_now, refundable_order
+from tests.utils.browser import login
+from tests.utils.browser import app_now, refundable_order
 
 pytestmark = pytest.mark.e2e
 

@@ -19,7 +19,7 @@ from cbportal.ops import heartbeat, logs
 from cbportal.ops.http import build_ops_app, request_log
 from cbportal.ops.metrics import install_database_collector
 from cbportal.services import clock as clock_module
-from tests.api.conftest import bearer
+from tests.utils.api import bearer
 
 CARDS = {"paid": "4242424242424242", "declined": "4000000000009995", "invalid": "4000000000000069"}
 INS_SECRET = "ins-secret-Zq8w1x"
@@ -89,8 +89,9 @@ def test_readyz_checks_database_schema_worker_and_redis(app_client, engine, monk
     assert r.status_code == 503
     checks = r.json()["checks"]
     assert checks["database"]["ok"] is True and checks["migrations"]["ok"] is True
-    assert checks["worker"] == {"ok": False, "in_process": True, "last_beat_seconds_ago": None, "alive": 0,
-                                "detail": "no worker has ever run against this database; start the worker inside the app"}
+    assert checks["worker"] == {
+        "ok": False, "in_process": True, "last_beat_seconds_ago": None, "alive": 0,
+        "detail": "no worker has ever run against this database; start the worker inside the app"}
     assert checks["redis"] == {"ok": True, "configured": False}
 
     heartbeat.beat(engine)
@@ -100,7 +101,8 @@ def test_readyz_checks_database_schema_worker_and_redis(app_client, engine, monk
 
     # a stale beat (older than CBPORTAL_WORKER_STALE_SECONDS) is not a live worker
     monkeypatch.setenv("CBPORTAL_WORKER_STALE_SECONDS", "5")
-    heartbeat.beat(engine, now=heartbeat.wall_now().replace(microsecond=0) - __import__("datetime").timedelta(seconds=30))
+    heartbeat.beat(engine,
+                   now=heartbeat.wall_now().replace(microsecond=0) - __import__("datetime").timedelta(seconds=30))
     r = app_client.get("/readyz")
     assert r.status_code == 503 and r.json()["checks"]["worker"]["detail"].startswith("no worker has been alive for 3")
     heartbeat.beat(engine)
@@ -242,5 +244,6 @@ def test_redaction_of_whatever_reaches_a_log_line():
 
 def _ins_rows(engine):
     with engine.connect() as conn:
-        return conn.execute(text("SELECT i.id, i.event_type, i.attempts, i.delivered_at, i.gave_up_at, d.status_code, d.error "
+        return conn.execute(text("SELECT i.id, i.event_type, i.attempts, i.delivered_at, i.gave_up_at, "
+                                 "d.status_code, d.error "
                                  "FROM ins_outbox i LEFT JOIN ins_delivery d ON d.outbox_id = i.id")).all()

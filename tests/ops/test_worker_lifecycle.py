@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import email
 import io
 import json
@@ -96,7 +97,8 @@ def test_sigterm_stops_the_worker_mid_batch_within_5_s_and_nothing_is_lost_or_se
     output = proc.stdout.read()
     assert proc.returncode == 0, output
     assert took < 5, f"took {took:.1f} s"
-    print(f"SIGTERM mid-batch: {len(received)} of {MESSAGES} messages out when it exited, {took:.2f} s after the signal")
+    print(f"SIGTERM mid-batch: {len(received)} of {MESSAGES} messages out when it exited, "
+          f"{took:.2f} s after the signal")
     assert '"message": "worker stopped"' in output
     sent_before_stop = list(received)
     assert len(sent_before_stop) < MESSAGES, "the batch finished before SIGTERM: nothing was tested"
@@ -188,19 +190,15 @@ class Proxy:
             pass
         finally:
             for s in (a, b):
-                try:
+                with contextlib.suppress(OSError):
                     s.close()
-                except OSError:
-                    pass
 
     def outage(self, on: bool):
         if on:
             self.down.set()
             for s in self.open:
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
             self.open.clear()
         else:
             self.down.clear()

@@ -13,8 +13,8 @@ import pytest
 import redis
 
 from tests.conftest import IN_CI
-from tests.e2e.conftest import browser_type_launch_args  # noqa: F401 - the same Chromium settings
 from tests.e2e.server import PY, ROOT, app_env, running_app, stop
+from tests.utils.browser import browser_type_launch_args  # noqa: F401  (fixture: the same Chromium settings)
 
 REDIS_URL = os.environ.get("CBPORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 BACKEND_PROCESSES = 3

@@ -10,6 +10,7 @@ has stopped before the scale server builds it again."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -121,10 +122,8 @@ def test_the_scale_setup_starts_from_the_deploy_files(tmp_path, postgres_databas
                 assert app.poll() is None, (tmp_path / "app.log").read_text()[-3000:]
                 assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-3000:]
                 assert time.monotonic() < deadline, f"not ready: {body}"
-                try:
+                with contextlib.suppress(OSError):
                     status, body = get(f"http://127.0.0.1:{port}/readyz")
-                except OSError:
-                    pass
                 time.sleep(1)
             assert body["checks"]["redis"]["configured"] is True
             assert body["checks"]["worker"]["in_process"] is False and body["checks"]["worker"]["alive"] == 1

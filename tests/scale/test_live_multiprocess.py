@@ -19,7 +19,7 @@ from cbportal.services.clock import StoredClock
 from tests.e2e.live_checks import (
     PUSH_LIMIT_SECONDS, customer_converts_a_refund_request, open_dashboard, row_state,
 )
-from tests.e2e.test_ticket_flow import app_now, refundable_order
+from tests.utils.browser import app_now, refundable_order
 from tests.scale.conftest import BACKEND_PROCESSES
 
 pytestmark = [pytest.mark.e2e, pytest.mark.scale]

@@ -1,6 +1,7 @@
 """R2 business time and weekend deferral, R5 bill dates: exact cases, DST weeks, properties."""
 
 from datetime import date, datetime, timedelta, timezone
+from itertools import pairwise
 
 import pendulum
 import pytest
@@ -121,7 +122,7 @@ def test_r5_next_bill_dates(first, unit, count, expected):
        unit=st.sampled_from(["day", "week", "month"]), count=st.integers(1, 12))
 def test_r5_bill_dates_strictly_increase(first, unit, count):
     dates = cal.bill_dates(first, unit, count, 30)
-    assert all(a < b for a, b in zip(dates, dates[1:]))
+    assert all(a < b for a, b in pairwise(dates))
 
 
 @given(first=st.dates(date(2000, 1, 1), date(2090, 1, 1)), count=st.integers(1, 12))
@@ -129,8 +130,8 @@ def test_r5_clamp_carries_forward(first, count):
     dates = cal.bill_dates(first, "month", count, 24)
     days = [d.day for d in dates]
     # the day of month never rises again once clamped, and only falls at a short month
-    assert all(b <= a for a, b in zip(days, days[1:]))
-    for a, b in zip(dates, dates[1:]):
+    assert all(b <= a for a, b in pairwise(days))
+    for a, b in pairwise(dates):
         assert b == cal.add_months_clamped(a, count)
 
 

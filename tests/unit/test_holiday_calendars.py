@@ -73,7 +73,8 @@ def test_r2_us_fall_back_weekend_with_a_closed_monday():
     closed = BusinessCalendar(tz="America/New_York", closed=((date(2026, 11, 2), "Inventory day"),))
     fri = at(closed.tz, 2026, 10, 30, 10)
     assert local_str(cal.add_business_hours(fri, 24, closed), closed.tz) == "Tue 2026-11-03 10:00"
-    assert cal.pause_note(fri, cal.add_business_hours(fri, 24, closed), closed) == "paused for Inventory day (Mon Nov 2)"
+    note = cal.pause_note(fri, cal.add_business_hours(fri, 24, closed), closed)
+    assert note == "paused for Inventory day (Mon Nov 2)"
 
 
 def test_r2_deferrals_skip_holidays_and_the_weekend_after_them():

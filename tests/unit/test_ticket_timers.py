@@ -84,7 +84,8 @@ def test_r3_vendor_five_minutes_deferred_off_the_weekend(tz):
 def test_r3_customer_last_inactivity_warnings_and_deferred_close():
     tz = "America/New_York"
     opened = at(tz, 2026, 1, 5, 9)            # Monday
-    steps = [inactivity_step(last_actor=Party.CUSTOMER, last_action_at=opened, warnings_sent=n, tz=tz) for n in range(3)]
+    steps = [inactivity_step(last_actor=Party.CUSTOMER, last_action_at=opened, warnings_sent=n, tz=tz)
+             for n in range(3)]
     assert [(k, local(t, tz)) for k, t in steps] == [
         ("warn", "Wed 2026-01-07 09:00"), ("warn", "Fri 2026-01-09 09:00"),
         ("close", "Mon 2026-01-12 09:00")]        # +144 h = Sun 09:00, deferred to Monday
@@ -101,5 +102,6 @@ def test_r3_vendor_last_business_days():
     tz = "Asia/Tokyo"
     replied = at(tz, 2026, 1, 7, 9)           # Wednesday
     assert [(k, local(t, tz)) for k, t in (
-        inactivity_step(last_actor=Party.VENDOR, last_action_at=replied, warnings_sent=n, tz=tz) for n in range(2))] == [
+        inactivity_step(last_actor=Party.VENDOR, last_action_at=replied, warnings_sent=n, tz=tz)
+        for n in range(2))] == [
         ("warn", "Fri 2026-01-16 09:00"), ("close", "Tue 2026-01-27 09:00")]

@@ -27,7 +27,8 @@ def _meta(obj) -> dict:
 
 
 def _decline_outcome(error: stripe.StripeError) -> str:
-    codes = {getattr(error, "code", None), (getattr(error, "json_body", None) or {}).get("error", {}).get("decline_code")}
+    body = getattr(error, "json_body", None) or {}
+    codes = {getattr(error, "code", None), body.get("error", {}).get("decline_code")}
     return Outcome.INVALID_CARD if codes & INVALID_CARD_CODES else Outcome.INSUFFICIENT_FUNDS
 
 
@@ -64,7 +65,7 @@ class StripeGateway:
             intent = self.client.v1.setup_intents.create(params={
                 "payment_method_types": [METHOD_TYPES[type]], "usage": "off_session"})
         except stripe.StripeError as error:
-            raise _unreachable(error)
+            raise _unreachable(error) from error
         return intent.client_secret
 
     def save_method(self, payment: PaymentInput) -> SavedMethod:
@@ -79,9 +80,9 @@ class StripeGateway:
         try:
             method = self.client.v1.payment_methods.retrieve(payment.payment_method)
         except stripe.InvalidRequestError:
-            raise Invalid("the payment method is not known to the payment provider", "invalid_payment_method")
+            raise Invalid("the payment method is not known to the payment provider", "invalid_payment_method") from None
         except stripe.StripeError as error:
-            raise _unreachable(error)
+            raise _unreachable(error) from error
         if method.type != kind:
             raise Invalid(f"the payment method is a {method.type.replace('_', ' ')}, not {payment.type}",
                           "invalid_payment_method")
@@ -98,7 +99,7 @@ class StripeGateway:
             return SavedMethod(customer_ref=customer.id, method_ref="", last4=last4, exp_month=exp_month,
                                exp_year=exp_year, outcome=Outcome.INVALID_CARD)
         except stripe.StripeError as error:
-            raise _unreachable(error)
+            raise _unreachable(error) from error
         return SavedMethod(customer_ref=customer.id, method_ref=method.id, last4=last4,
                            exp_month=exp_month, exp_year=exp_year)
 
