@@ -2,10 +2,10 @@
 
 from logging.config import fileConfig
 
-from alembic import context
 from sqlmodel import SQLModel
 
 import cbportal.models  # noqa: F401  (registers every table)
+from alembic import context
 from cbportal.db import make_engine
 
 config = context.config

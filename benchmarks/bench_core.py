@@ -2,7 +2,7 @@
 compared with plain timedelta addition (the ratio is what the calendar costs)."""
 
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from cbportal.services import calendar, money
 
@@ -15,7 +15,7 @@ def rate(fn, n):
 
 
 def main() -> None:
-    t0 = datetime(2026, 1, 7, 10, tzinfo=timezone.utc)
+    t0 = datetime(2026, 1, 7, 10, tzinfo=UTC)
     n = 20_000
     bh = rate(lambda i: calendar.add_business_hours(t0 + timedelta(minutes=i), 24, "America/New_York"), n)
     plain = rate(lambda i: t0 + timedelta(minutes=i) + timedelta(hours=24), n)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, text
 from sqlmodel import Session
@@ -79,7 +79,7 @@ def timed(fn, runs: int = 7) -> float:
 
 
 def measure(kind: str, orders: int, tickets: int) -> None:
-    now = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 23, 12, tzinfo=UTC)
     with database(kind) as engine:
         started = time.perf_counter()
         seed(engine, orders=orders, tickets=tickets, now=now)

@@ -22,7 +22,7 @@ import os
 import socket
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, update
 from sqlmodel import Session, func, select
@@ -52,7 +52,7 @@ def _bare_refunds(engine, now) -> float:
 
 
 def refunds(kind: str, n: int, latency_ms: int) -> tuple[float, float]:
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     with database(kind) as engine:
         seed_due_refunds(engine, n=n, now=now)
         bare = _bare_refunds(engine, now)
@@ -67,7 +67,7 @@ def refunds(kind: str, n: int, latency_ms: int) -> tuple[float, float]:
 
 
 def rebills(kind: str, due: int, total: int, latency_ms: int) -> tuple[float, float]:
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     with database(kind) as engine:
         seed_subscriptions(engine, total=total, due=due, now=now)
         with engine.begin() as conn:
@@ -105,7 +105,7 @@ def _hanging_endpoint():
 
 def lateness(kind: str, rate: float, seconds: float, hanging_ins: bool) -> tuple[int, float, float, float]:
     n = int(rate * seconds)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     start = now + timedelta(seconds=5)
     due = [start + timedelta(seconds=i / rate) for i in range(n)]
     with database(kind) as engine:
@@ -153,8 +153,8 @@ def lateness(kind: str, rate: float, seconds: float, hanging_ins: bool) -> tuple
         with Session(engine) as s:
             made = {c.idempotency_key: c.created_at for c in s.exec(select(SandboxCharge).where(
                 SandboxCharge.kind == "refund"))}
-            late = sorted((made[f"refund:ticket:{t.id}"].replace(tzinfo=timezone.utc)
-                           - t.process_at.replace(tzinfo=timezone.utc)).total_seconds()
+            late = sorted((made[f"refund:ticket:{t.id}"].replace(tzinfo=UTC)
+                           - t.process_at.replace(tzinfo=UTC)).total_seconds()
                           for t in s.exec(select(Ticket)) if f"refund:ticket:{t.id}" in made)
     pct = lambda p: late[min(len(late) - 1, int(p * len(late)))]  # noqa: E731
     return len(late), pct(0.5), pct(0.99), late[-1]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, func, select
@@ -24,7 +24,7 @@ from cbportal.services.gateways.sandbox import SandboxGateway
 
 
 def run(kind: str, total: int, due: int) -> None:
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     with database(kind) as engine:
         t0 = time.perf_counter()
         seed_subscriptions(engine, total=total, due=due, now=now)

@@ -15,7 +15,7 @@ import os
 import statistics
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 from sqlmodel import Session, select
@@ -37,7 +37,7 @@ class Frozen:
 
 
 def throughput(kind: str, n: int) -> None:
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     with database(kind) as engine:
         t0 = time.perf_counter()
         seed_due_refunds(engine, n=n, now=now)
@@ -62,7 +62,7 @@ def throughput(kind: str, n: int) -> None:
 
 
 def lateness(kind: str, n: int = 1000, spread_s: float = 20.0) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     start = now + timedelta(seconds=3)
     due = [start + timedelta(seconds=spread_s * i / n) for i in range(n)]
     with database(kind) as engine:

@@ -16,7 +16,16 @@ from sqlmodel import Session
 from cbportal.db import make_engine
 from cbportal.migrations import upgrade
 from cbportal.models import (
-    Bill, Customer, MasterAccount, Order, PaymentAttempt, PaymentMethod, Product, SandboxCharge, Ticket, VendorAccount,
+    Bill,
+    Customer,
+    MasterAccount,
+    Order,
+    PaymentAttempt,
+    PaymentMethod,
+    Product,
+    SandboxCharge,
+    Ticket,
+    VendorAccount,
 )
 
 PG_ADMIN = os.environ.get("CBPORTAL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

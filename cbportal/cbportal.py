@@ -9,6 +9,11 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.api.app import build_api
+from cbportal.ops import events as event_timing
+from cbportal.ops.http import build_ops_app, request_log
+from cbportal.ops.logs import configure as configure_logging
+from cbportal.ops.mail_in_server import mail_in_task
+from cbportal.ops.metrics import install_database_collector, watch_websockets
 from cbportal.pages.card import card_page
 from cbportal.pages.checkout import checkout_page
 from cbportal.pages.confirmation import confirmation_page
@@ -18,23 +23,18 @@ from cbportal.pages.invite import invite_page
 from cbportal.pages.login import login
 from cbportal.pages.my_orders import my_orders_page
 from cbportal.pages.portal import portal
+from cbportal.pages.reports import reports_page
+from cbportal.pages.settings import settings_page
 from cbportal.pages.staff import staff, staff_phone
 from cbportal.pages.staff_emails import staff_emails
-from cbportal.pages.vendor import vendor
 from cbportal.pages.upsell import upsell_page
+from cbportal.pages.vendor import vendor
 from cbportal.pages.vendor_emails import vendor_emails
 from cbportal.pages.vendor_orders import vendor_orders
 from cbportal.pages.vendor_products import vendor_products
 from cbportal.pages.vendor_ticket import vendor_ticket
 from cbportal.pages.vendor_tickets import vendor_tickets
 from cbportal.pages.vendor_users import vendor_users
-from cbportal.pages.reports import reports_page
-from cbportal.pages.settings import settings_page
-from cbportal.ops import events as event_timing
-from cbportal.ops.http import build_ops_app, request_log
-from cbportal.ops.logs import configure as configure_logging
-from cbportal.ops.mail_in_server import mail_in_task
-from cbportal.ops.metrics import install_database_collector, watch_websockets
 from cbportal.settings import SettingsError, get_settings
 from cbportal.state.card import CardState
 from cbportal.state.checkout import CheckoutState
@@ -42,21 +42,21 @@ from cbportal.state.confirmation import ConfirmationState
 from cbportal.state.customer_ticket import CustomerTicketState
 from cbportal.state.invite import InviteState
 from cbportal.state.my_orders import MyOrdersState
-from cbportal.state.portal import PortalState
-from cbportal.state.session import SessionState
-from cbportal.state.staff_emails import StaffEmailsState
-from cbportal.state.staff import StaffHomeState, StaffPhoneState
-from cbportal.state.vendor import VendorHomeState
 from cbportal.state.offers import UpsellState
+from cbportal.state.portal import PortalState
+from cbportal.state.reports import ReportsState
+from cbportal.state.session import SessionState
+from cbportal.state.settings import SettingsState
+from cbportal.state.staff import StaffHomeState, StaffPhoneState
+from cbportal.state.staff_emails import StaffEmailsState
+from cbportal.state.subscriber_list import SubscriptionListState
+from cbportal.state.ticket_desk import TicketDeskState
+from cbportal.state.vendor import VendorHomeState
 from cbportal.state.vendor_emails import VendorEmailsState
 from cbportal.state.vendor_orders import VendorOrdersState
 from cbportal.state.vendor_products import VendorProductsState
-from cbportal.state.vendor_tickets import VendorTicketState, VendorTicketsState
+from cbportal.state.vendor_tickets import VendorTicketsState, VendorTicketState
 from cbportal.state.vendor_users import VendorUsersState
-from cbportal.state.reports import ReportsState
-from cbportal.state.subscriber_list import SubscriptionListState
-from cbportal.state.ticket_desk import TicketDeskState
-from cbportal.state.settings import SettingsState
 
 settings = get_settings()  # bad settings fail here, at start, with a clear message
 configure_logging()        # JSON lines (or plain with CBPORTAL_LOG_FORMAT=plain)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -14,6 +13,7 @@ from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 import cbportal.models  # noqa: F401
+from alembic import command
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Optional
 
 from sqlalchemy import JSON, CheckConstraint, Column, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -163,7 +162,7 @@ class EscalationStatus(StrEnum):
 
 class MasterAccount(SQLModel, table=True):
     __tablename__ = "master_account"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120)
     created_at: datetime = instant()
 
@@ -171,28 +170,28 @@ class MasterAccount(SQLModel, table=True):
 class VendorAccount(SQLModel, table=True):
     __tablename__ = "vendor_account"
     __table_args__ = (CheckConstraint("reminder_days >= 0", name="ck_vendor_account_reminder_days"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     nickname: str = Field(max_length=40, unique=True)
     master_account_id: int = Field(foreign_key="master_account.id", index=True)
     time_zone: str = Field(default="UTC", max_length=64)
     account_email: str = Field(max_length=254)
-    customer_service_email: Optional[str] = Field(default=None, max_length=254)
-    contact_phone: Optional[str] = Field(default=None, max_length=40)
-    contact_url: Optional[str] = Field(default=None, max_length=500)
+    customer_service_email: str | None = Field(default=None, max_length=254)
+    contact_phone: str | None = Field(default=None, max_length=40)
+    contact_url: str | None = Field(default=None, max_length=500)
     admin_frequencies: bool = False
     abuse_flagged: bool = False
-    abuse_flagged_at: Optional[datetime] = instant(default=None, nullable=True)
+    abuse_flagged_at: datetime | None = instant(default=None, nullable=True)
     reminder_days: int = 3
-    ins_url: Optional[str] = Field(default=None, max_length=500)
-    ins_secret: Optional[str] = Field(default=None, max_length=200)
+    ins_url: str | None = Field(default=None, max_length=500)
+    ins_secret: str | None = Field(default=None, max_length=200)
     # A one-time code the owner gives to the owner of another master account to link this
     # account there (R8); only its SHA-256 is kept.
-    link_code_hash: Optional[str] = Field(default=None, max_length=64)
-    link_code_expires_at: Optional[datetime] = instant(default=None, nullable=True)
+    link_code_hash: str | None = Field(default=None, max_length=64)
+    link_code_expires_at: datetime | None = instant(default=None, nullable=True)
     created_at: datetime = instant()
     # R2 holiday calendar: an ISO country code of the `holidays` package and optional region.
-    holiday_country: Optional[str] = Field(default=None, max_length=3)
-    holiday_region: Optional[str] = Field(default=None, max_length=12)
+    holiday_country: str | None = Field(default=None, max_length=3)
+    holiday_region: str | None = Field(default=None, max_length=12)
 
     @property
     def ticket_email(self) -> str:
@@ -202,18 +201,18 @@ class VendorAccount(SQLModel, table=True):
 
 class User(SQLModel, table=True):
     __tablename__ = "app_user"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True)
     name: str = Field(max_length=120)
-    password_hash: Optional[str] = Field(default=None, max_length=200)
-    master_account_id: Optional[int] = Field(default=None, foreign_key="master_account.id", index=True)
+    password_hash: str | None = Field(default=None, max_length=200)
+    master_account_id: int | None = Field(default=None, foreign_key="master_account.id", index=True)
     is_owner: bool = False
     is_staff: bool = False
     active: bool = True
     created_at: datetime = instant()
     # API integration roles: the roles this user's API keys carry, always cut down to the
     # user's own roles when a key is used (R8). None: the keys carry all of the user's roles.
-    api_roles: Optional[list[str]] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    api_roles: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class UserRole(SQLModel, table=True):
@@ -225,24 +224,24 @@ class UserRole(SQLModel, table=True):
 class WebSession(SQLModel, table=True):
     """A browser login; the browser holds only the random token, we keep its hash."""
     __tablename__ = "web_session"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
     created_at: datetime = instant()
     expires_at: datetime = instant()
-    revoked_at: Optional[datetime] = instant(default=None, nullable=True)
+    revoked_at: datetime | None = instant(default=None, nullable=True)
 
 
 class ApiKey(SQLModel, table=True):
     """An API key of a user: shown once, stored as a SHA-256 hash (R8)."""
     __tablename__ = "api_key"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
     name: str = Field(default="", max_length=80)
     prefix: str = Field(max_length=16)
     key_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = instant()
-    revoked_at: Optional[datetime] = instant(default=None, nullable=True)
+    revoked_at: datetime | None = instant(default=None, nullable=True)
 
 
 # --- products (R5) ------------------------------------------------------------------
@@ -258,7 +257,7 @@ class Product(SQLModel, table=True):
         CheckConstraint("rebills IS NULL OR rebills >= 1", name="ck_product_rebills"),
         CheckConstraint("trial_days IS NULL OR trial_days >= 1", name="ck_product_trial_days"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     sku: str = Field(max_length=64, unique=True)
     account_id: int = Field(foreign_key="vendor_account.id", index=True)
     title: str = Field(max_length=200)
@@ -271,13 +270,13 @@ class Product(SQLModel, table=True):
     ship_to: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     status: ProductStatus = enum_col(ProductStatus.PENDING)
     recurring: bool = False
-    rebill_price_cents: Optional[int] = None
-    frequency_unit: Optional[FrequencyUnit] = enum_col(None, nullable=True)
-    frequency_count: Optional[int] = None
-    rebills: Optional[int] = None          # None = until canceled
-    trial_days: Optional[int] = None
+    rebill_price_cents: int | None = None
+    frequency_unit: FrequencyUnit | None = enum_col(None, nullable=True)
+    frequency_count: int | None = None
+    rebills: int | None = None          # None = until canceled
+    trial_days: int | None = None
     created_at: datetime = instant()
-    approved_at: Optional[datetime] = instant(default=None, nullable=True)
+    approved_at: datetime | None = instant(default=None, nullable=True)
 
 
 # --- customers, orders, bills, payments (R1, R5, R6) ------------------------------
@@ -289,28 +288,28 @@ class Customer(SQLModel, table=True):
     # 0011 for one database each: trigram GIN indexes on PostgreSQL, an FTS5 trigram table on
     # SQLite (services/text_search.py; left out of the model comparison, cbportal/migrations.py).
     __table_args__ = (Index("ix_customer_email_pattern", "email", postgresql_ops={"email": "text_pattern_ops"}),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, index=True)
     name: str = Field(max_length=200)
     country: str = Field(max_length=2)
-    time_zone: Optional[str] = Field(default=None, max_length=64)
+    time_zone: str | None = Field(default=None, max_length=64)
     created_at: datetime = instant()
 
 
 class PaymentMethod(SQLModel, table=True):
     __tablename__ = "payment_method"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
     type: PaymentType = enum_col(PaymentType.CARD)
     gateway: str = Field(max_length=16)
-    gateway_customer_ref: Optional[str] = Field(default=None, max_length=120)
+    gateway_customer_ref: str | None = Field(default=None, max_length=120)
     gateway_method_ref: str = Field(max_length=120)
-    last4: Optional[str] = Field(default=None, max_length=4)
-    exp_month: Optional[int] = None
-    exp_year: Optional[int] = None
-    test_behavior: Optional[str] = Field(default=None, max_length=24)  # test mode: forced outcome
+    last4: str | None = Field(default=None, max_length=4)
+    exp_month: int | None = None
+    exp_year: int | None = None
+    test_behavior: str | None = Field(default=None, max_length=24)  # test mode: forced outcome
     created_at: datetime = instant()
-    replaced_at: Optional[datetime] = instant(default=None, nullable=True)
+    replaced_at: datetime | None = instant(default=None, nullable=True)
 
 
 class Order(SQLModel, table=True):
@@ -318,16 +317,16 @@ class Order(SQLModel, table=True):
     # Receipt prefix search on PostgreSQL (services/prefix.py).
     __table_args__ = (Index("ix_customer_order_receipt_pattern", "receipt",
                             postgresql_ops={"receipt": "text_pattern_ops"}),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     receipt: str = Field(max_length=16, unique=True)
     account_id: int = Field(foreign_key="vendor_account.id", index=True)
     product_id: int = Field(foreign_key="product.id", index=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
     payment_method_id: int = Field(foreign_key="payment_method.id")
-    affiliate: Optional[str] = Field(default=None, max_length=40)
+    affiliate: str | None = Field(default=None, max_length=40)
     currency: str = Field(default="USD", max_length=3)
     status: OrderStatus = enum_col(OrderStatus.ACTIVE)
-    shipping_address: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    shipping_address: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = instant(index=True)
 
 
@@ -341,7 +340,7 @@ class Bill(SQLModel, table=True):
         CheckConstraint("commission_cents >= 0", name="ck_bill_commission"),
         CheckConstraint("refunded_cents >= 0 AND refunded_cents <= amount_cents", name="ck_bill_refunded"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="customer_order.id", index=True)
     seq: int
     kind: BillKind = enum_col(BillKind.INITIAL)
@@ -351,9 +350,9 @@ class Bill(SQLModel, table=True):
     commission_cents: int = 0
     vendor_cents: int = 0
     status: BillStatus = enum_col(BillStatus.PENDING)
-    paid_at: Optional[datetime] = instant(default=None, nullable=True)
+    paid_at: datetime | None = instant(default=None, nullable=True)
     refunded_cents: int = 0
-    refunded_at: Optional[datetime] = instant(default=None, nullable=True)
+    refunded_at: datetime | None = instant(default=None, nullable=True)
 
 
 class PaymentAttempt(SQLModel, table=True):
@@ -362,26 +361,26 @@ class PaymentAttempt(SQLModel, table=True):
     __table_args__ = (CheckConstraint("amount_cents >= 0", name="ck_payment_attempt_amount"),
                       Index("ix_payment_attempt_pending", "outcome", "at"),
                       Index("ix_payment_attempt_check", "check_at"))
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     bill_id: int = Field(foreign_key="bill.id", index=True)
-    ticket_id: Optional[int] = Field(default=None, foreign_key="ticket.id", index=True)  # refunds of a ticket
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)  # refunds of a ticket
     kind: AttemptKind = enum_col(AttemptKind.CHARGE)
     idempotency_key: str = Field(max_length=120, unique=True)
     amount_cents: int
     outcome: AttemptOutcome = enum_col(AttemptOutcome.PENDING)
     gateway: str = Field(max_length=16)
-    gateway_ref: Optional[str] = Field(default=None, max_length=120)
+    gateway_ref: str | None = Field(default=None, max_length=120)
     at: datetime = instant()
-    finished_at: Optional[datetime] = instant(default=None, nullable=True)
+    finished_at: datetime | None = instant(default=None, nullable=True)
     # Refunds only (services/refunds.py): when the worker next looks at this attempt (its
     # lease while a call is under way, counted from the claim; then the reconcile or retry
     # time); None once it is final. A retry is a new attempt of the same chain.
-    check_at: Optional[datetime] = instant(default=None, nullable=True)
-    chain_started_at: Optional[datetime] = instant(default=None, nullable=True)
+    check_at: datetime | None = instant(default=None, nullable=True)
+    chain_started_at: datetime | None = instant(default=None, nullable=True)
     try_no: int = 1
-    message: Optional[str] = Field(default=None, max_length=300)
-    manual_reason: Optional[str] = Field(default=None, sa_type=Text)
-    manual_by_user_id: Optional[int] = Field(default=None, foreign_key="app_user.id")
+    message: str | None = Field(default=None, max_length=300)
+    manual_reason: str | None = Field(default=None, sa_type=Text)
+    manual_by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
 
 
 class Subscription(SQLModel, table=True):
@@ -394,7 +393,7 @@ class Subscription(SQLModel, table=True):
         Index("ix_subscription_charge_due", "next_charge_at"),
         Index("ix_subscription_reminder_due", "reminder_due_at"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="customer_order.id", unique=True)
     account_id: int = Field(foreign_key="vendor_account.id", index=True)
     status: SubscriptionStatus = enum_col(SubscriptionStatus.ACTIVE)
@@ -402,22 +401,22 @@ class Subscription(SQLModel, table=True):
     commission_rebill_bp: int = 0
     frequency_unit: FrequencyUnit = enum_col(FrequencyUnit.MONTH)
     frequency_count: int = 1
-    rebills_total: Optional[int] = None          # None = until canceled
-    payments_remaining: Optional[int] = None
-    trial_days: Optional[int] = None
-    next_bill_date: Optional[date] = None
+    rebills_total: int | None = None          # None = until canceled
+    payments_remaining: int | None = None
+    trial_days: int | None = None
+    next_bill_date: date | None = None
     # Timers as data: the UTC instant the next charge, retry or card notice is due (local
     # 00:00 of its date in the vendor's zone), and when the pre-rebill reminder is due.
-    next_charge_at: Optional[datetime] = instant(default=None, nullable=True)
-    reminder_due_at: Optional[datetime] = instant(default=None, nullable=True)
-    reminder_sent_for: Optional[date] = None
-    dunning_kind: Optional[DunningKind] = enum_col(None, nullable=True)
+    next_charge_at: datetime | None = instant(default=None, nullable=True)
+    reminder_due_at: datetime | None = instant(default=None, nullable=True)
+    reminder_sent_for: date | None = None
+    dunning_kind: DunningKind | None = enum_col(None, nullable=True)
     dunning_failures: int = 0
     dunning_notices: int = 0
-    dunning_next_date: Optional[date] = None
-    canceled_at: Optional[datetime] = instant(default=None, nullable=True)
-    cancel_reason: Optional[str] = Field(default=None, max_length=40)
-    completed_at: Optional[datetime] = instant(default=None, nullable=True)
+    dunning_next_date: date | None = None
+    canceled_at: datetime | None = instant(default=None, nullable=True)
+    cancel_reason: str | None = Field(default=None, max_length=40)
+    completed_at: datetime | None = instant(default=None, nullable=True)
 
 
 # --- tickets (R3, R4) ---------------------------------------------------------------
@@ -432,44 +431,44 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_inactivity_due", "status", "inactivity_at"),
         Index("ix_ticket_account_status", "account_id", "status"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="customer_order.id")
     account_id: int = Field(foreign_key="vendor_account.id")
     type: TicketType = enum_col(TicketType.TECH_SUPPORT)
     status: TicketStatus = enum_col(TicketStatus.OPEN)
-    reason: Optional[str] = Field(default=None, max_length=40)
+    reason: str | None = Field(default=None, max_length=40)
     opened_by: Opener = enum_col(Opener.CUSTOMER)
-    opened_by_user_id: Optional[int] = Field(default=None, foreign_key="app_user.id")
+    opened_by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
     opened_at: datetime = instant()
-    target_bill_id: Optional[int] = Field(default=None, foreign_key="bill.id")
-    refund_status: Optional[RefundStatus] = enum_col(None, nullable=True)
-    process_at: Optional[datetime] = instant(default=None, nullable=True)
+    target_bill_id: int | None = Field(default=None, foreign_key="bill.id")
+    refund_status: RefundStatus | None = enum_col(None, nullable=True)
+    process_at: datetime | None = instant(default=None, nullable=True)
     last_actor: Party = enum_col(Party.CUSTOMER)
     last_action_at: datetime = instant()
     inactivity_warnings: int = 0
-    inactivity_at: Optional[datetime] = instant(default=None, nullable=True)
-    closed_at: Optional[datetime] = instant(default=None, nullable=True)
-    close_reason: Optional[CloseReason] = enum_col(None, nullable=True)
+    inactivity_at: datetime | None = instant(default=None, nullable=True)
+    closed_at: datetime | None = instant(default=None, nullable=True)
+    close_reason: CloseReason | None = enum_col(None, nullable=True)
     vendor_closed_or_changed: bool = False
     escalation: EscalationStatus = enum_col(EscalationStatus.NONE)
-    escalated_at: Optional[datetime] = instant(default=None, nullable=True)
+    escalated_at: datetime | None = instant(default=None, nullable=True)
     # The clerk working the ticket (the dashboard's "mine" filter); None: nobody yet.
-    assignee_user_id: Optional[int] = Field(default=None, foreign_key="app_user.id", index=True)
+    assignee_user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
 
 
 class TicketComment(SQLModel, table=True):
     __tablename__ = "ticket_comment"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
     author: Party = enum_col(Party.CUSTOMER)
-    author_user_id: Optional[int] = Field(default=None, foreign_key="app_user.id")
+    author_user_id: int | None = Field(default=None, foreign_key="app_user.id")
     body: str = Field(sa_type=Text)
     at: datetime = instant()
 
 
 class TicketEvent(SQLModel, table=True):
     __tablename__ = "ticket_event"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
     kind: str = Field(max_length=40)
     actor: Party = enum_col(Party.SYSTEM)
@@ -481,9 +480,9 @@ class TicketNote(SQLModel, table=True):
     """An internal note of the vendor's users on a ticket: a table of its own, so no email,
     customer page or customer API answer (which read `ticket_comment`) can ever show it."""
     __tablename__ = "ticket_note"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
-    author_user_id: Optional[int] = Field(default=None, foreign_key="app_user.id")
+    author_user_id: int | None = Field(default=None, foreign_key="app_user.id")
     body: str = Field(sa_type=Text)
     at: datetime = instant()
 
@@ -492,7 +491,7 @@ class CannedReply(SQLModel, table=True):
     """A vendor account's saved reply (a help desk's macro), inserted into the reply box."""
     __tablename__ = "canned_reply"
     __table_args__ = (UniqueConstraint("account_id", "title", name="uq_canned_reply_account_title"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="vendor_account.id", index=True)
     title: str = Field(max_length=80)
     body: str = Field(sa_type=Text)
@@ -505,21 +504,21 @@ class EmailOutbox(SQLModel, table=True):
     """An email written in the same transaction as its cause, delivered with retries (R4)."""
     __tablename__ = "email_outbox"
     __table_args__ = (Index("ix_email_outbox_due", "sent_at", "next_attempt_at"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=40)
     to_addr: str = Field(max_length=254)
     subject: str = Field(max_length=300)
     body_text: str = Field(sa_type=Text)
     body_html: str = Field(sa_type=Text)
-    account_id: Optional[int] = Field(default=None, foreign_key="vendor_account.id", index=True)
-    order_id: Optional[int] = Field(default=None, foreign_key="customer_order.id", index=True)
-    ticket_id: Optional[int] = Field(default=None, foreign_key="ticket.id", index=True)
+    account_id: int | None = Field(default=None, foreign_key="vendor_account.id", index=True)
+    order_id: int | None = Field(default=None, foreign_key="customer_order.id", index=True)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
     created_at: datetime = instant()
     next_attempt_at: datetime = instant()
     attempts: int = 0
-    sent_at: Optional[datetime] = instant(default=None, nullable=True)
-    last_error: Optional[str] = Field(default=None, sa_type=Text)
-    reply_to: Optional[str] = Field(default=None, max_length=254)   # signed ticket address (mail-in)
+    sent_at: datetime | None = instant(default=None, nullable=True)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    reply_to: str | None = Field(default=None, max_length=254)   # signed ticket address (mail-in)
 
 
 class CheckoutOffer(SQLModel, table=True):
@@ -527,7 +526,7 @@ class CheckoutOffer(SQLModel, table=True):
     after its payment), issue 17 (services/offers.py)."""
     __tablename__ = "checkout_offer"
     __table_args__ = (UniqueConstraint("product_id", "offer_product_id", "kind", name="uq_checkout_offer"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     product_id: int = Field(foreign_key="product.id", index=True)
     offer_product_id: int = Field(foreign_key="product.id")
     kind: str = enum_col("bump")          # bump or upsell
@@ -541,7 +540,7 @@ class InboundMail(SQLModel, table=True):
     the mail server delivers twice is acted on once."""
     __tablename__ = "inbound_mail"
     __table_args__ = (UniqueConstraint("digest", name="uq_inbound_mail_digest"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     digest: str = Field(max_length=64)
     received_at: datetime = instant(index=True)
     sender: str = Field(max_length=254)
@@ -549,46 +548,46 @@ class InboundMail(SQLModel, table=True):
     subject: str = Field(max_length=300)
     outcome: str = Field(max_length=40)
     note: str = Field(max_length=300)
-    account_id: Optional[int] = Field(default=None, foreign_key="vendor_account.id")
-    ticket_id: Optional[int] = Field(default=None, foreign_key="ticket.id", index=True)
+    account_id: int | None = Field(default=None, foreign_key="vendor_account.id")
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
 
 
 class InsOutbox(SQLModel, table=True):
     """An instant notification to a vendor's URL, delivered with retries and backoff (R9)."""
     __tablename__ = "ins_outbox"
     __table_args__ = (Index("ix_ins_outbox_due", "delivered_at", "next_attempt_at"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="vendor_account.id", index=True)
     event_type: str = Field(max_length=32)
     payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = instant()
     next_attempt_at: datetime = instant()
     attempts: int = 0
-    delivered_at: Optional[datetime] = instant(default=None, nullable=True)
-    gave_up_at: Optional[datetime] = instant(default=None, nullable=True)
+    delivered_at: datetime | None = instant(default=None, nullable=True)
+    gave_up_at: datetime | None = instant(default=None, nullable=True)
 
 
 class InsDelivery(SQLModel, table=True):
     """One delivery attempt of an INS message: the log the vendor sees."""
     __tablename__ = "ins_delivery"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     outbox_id: int = Field(foreign_key="ins_outbox.id", index=True)
     at: datetime = instant()
-    status_code: Optional[int] = None
-    error: Optional[str] = Field(default=None, sa_type=Text)
+    status_code: int | None = None
+    error: str | None = Field(default=None, sa_type=Text)
     duration_ms: int = 0
 
 
 class AuditLog(SQLModel, table=True):
     __tablename__ = "audit_log"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     at: datetime = instant(index=True)
-    actor_user_id: Optional[int] = Field(default=None, foreign_key="app_user.id")
+    actor_user_id: int | None = Field(default=None, foreign_key="app_user.id")
     actor: str = Field(max_length=24)
-    account_id: Optional[int] = Field(default=None, foreign_key="vendor_account.id", index=True)
+    account_id: int | None = Field(default=None, foreign_key="vendor_account.id", index=True)
     action: str = Field(max_length=60)
     entity: str = Field(max_length=40)
-    entity_id: Optional[int] = None
+    entity_id: int | None = None
     detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
@@ -607,11 +606,11 @@ class SandboxCharge(SQLModel, table=True):
     so a replayed call returns the first answer instead of charging twice.
     """
     __tablename__ = "sandbox_charge"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     idempotency_key: str = Field(max_length=120, unique=True)
     kind: str = Field(max_length=8)               # charge | refund
     method_ref: str = Field(max_length=120)
-    charge_ref: Optional[str] = Field(default=None, max_length=120)  # refunds: what they refund
+    charge_ref: str | None = Field(default=None, max_length=120)  # refunds: what they refund
     amount_cents: int
     currency: str = Field(max_length=3)
     outcome: str = Field(max_length=24)
@@ -624,7 +623,7 @@ class LookupFailure(SQLModel, table=True):
     receipt guessing (API.md rate limit). Shared by every app process through the database."""
     __tablename__ = "lookup_failure"
     __table_args__ = (Index("ix_lookup_failure_client_at", "client", "at"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     client: str = Field(max_length=64)
     at: datetime = instant()
 
@@ -633,7 +632,7 @@ class ClosedDate(SQLModel, table=True):
     """A vendor's own closed date (R2): counts like a Saturday for business time and deferrals."""
     __tablename__ = "closed_date"
     __table_args__ = (UniqueConstraint("account_id", "day", name="uq_closed_date_account_day"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="vendor_account.id", index=True)
     day: date
     label: str = Field(default="", max_length=80)
@@ -648,7 +647,7 @@ class AttemptCounter(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=200)
     window_start: datetime = instant()
     count: int = 0
-    blocked_until: Optional[datetime] = instant(nullable=True)
+    blocked_until: datetime | None = instant(nullable=True)
 
 
 class WorkerHeartbeat(SQLModel, table=True):

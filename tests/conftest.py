@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
@@ -93,7 +93,7 @@ def session(engine):
 
 @pytest.fixture
 def clock():
-    return FixedClock(datetime(2026, 1, 7, 15, 0, tzinfo=timezone.utc))  # a Wednesday
+    return FixedClock(datetime(2026, 1, 7, 15, 0, tzinfo=UTC))  # a Wednesday
 
 
 @pytest.fixture

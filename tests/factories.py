@@ -9,8 +9,20 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from cbportal.models import (
-    AttemptKind, AttemptOutcome, Bill, BillKind, BillStatus, Customer, Order, PaymentAttempt, PaymentMethod, Role,
-    SandboxCharge, Subscription, SubscriptionStatus, User,
+    AttemptKind,
+    AttemptOutcome,
+    Bill,
+    BillKind,
+    BillStatus,
+    Customer,
+    Order,
+    PaymentAttempt,
+    PaymentMethod,
+    Role,
+    SandboxCharge,
+    Subscription,
+    SubscriptionStatus,
+    User,
 )
 from cbportal.services import accounts, auth, money, products
 from cbportal.services.gateways import PaymentInput

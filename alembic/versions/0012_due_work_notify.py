@@ -9,15 +9,14 @@ Revision ID: 0012
 Revises: 0011
 Create Date: 2026-11-23 19:00:00.000000
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 from alembic import op
 
-
 revision: str = '0012'
-down_revision: Union[str, None] = '0011'
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | None = '0011'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 # table -> the columns whose change makes work due (INSERT always does)
 WATCHED = {

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from cbportal.api.deps import ActorDep, ClockDep, SessionDep
 from cbportal.api.errors import ERROR_RESPONSES
-from datetime import date
-
 from cbportal.services import accounts, business_calendars
 from cbportal.services.input_policy import Bool, Int, Line
 

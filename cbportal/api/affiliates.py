@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import AfterValidator, BaseModel
-from sqlmodel import Session
 
-from cbportal.api.deps import actor, read_session
+from cbportal.api.deps import ActorDep, ReadSessionDep
 from cbportal.api.errors import ERROR_RESPONSES
 from cbportal.services import affiliates
-from cbportal.services.auth import Actor
 from cbportal.services.input_policy import line
 
 router = APIRouter(tags=["affiliates"], responses=ERROR_RESPONSES)
@@ -58,6 +56,6 @@ class ReferredOut(BaseModel):
 
 
 @router.get("/affiliate/subscriptions", response_model=ReferredOut)
-def referred_subscriptions(account: Nickname = "", session: Session = read_session, who: Actor = Depends(actor)):
+def referred_subscriptions(session: ReadSessionDep, who: ActorDep, account: Nickname = ""):
     """Subscriptions whose orders name one of your accounts as affiliate; no customer details."""
     return affiliates.referred_subscriptions(session, actor=who, account=account)

@@ -5,8 +5,21 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
-from cbportal.api import (accounts, affiliates, deps, email_samples, errors, offers, orders, products, receipts,
-                          sandbox, subscriptions, testing, tickets)
+from cbportal.api import (
+    accounts,
+    affiliates,
+    deps,
+    email_samples,
+    errors,
+    offers,
+    orders,
+    products,
+    receipts,
+    sandbox,
+    subscriptions,
+    testing,
+    tickets,
+)
 from cbportal.settings import get_settings
 
 PREFIX = "/api/v1"

@@ -12,7 +12,8 @@ behind each other or behind writers."""
 
 from __future__ import annotations
 
-from typing import Annotated, Iterator
+from collections.abc import Iterator
+from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlmodel import Session

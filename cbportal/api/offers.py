@@ -6,17 +6,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import Session
 
-from cbportal.api.deps import actor, clock, db_session, read_session
+from cbportal.api.deps import ActorDep, ClockDep, ReadSessionDep, SessionDep
 from cbportal.api.errors import ERROR_RESPONSES
 from cbportal.api.orders import OrderOut, Receipt, _view
 from cbportal.api.products import Sku
 from cbportal.db import get_engine
 from cbportal.services import offers
-from cbportal.services.auth import Actor
 from cbportal.services.gateways import get_gateway
 from cbportal.services.input_policy import Bool, Line
 
@@ -57,20 +55,20 @@ class AddOfferIn(BaseModel):
 
 
 @router.put("/products/{sku}/offers", response_model=OffersOut)
-def set_offers(sku: Sku, body: OffersIn, session: Session = db_session, who: Actor = Depends(actor),
-               clk=Depends(clock)):
+def set_offers(sku: Sku, body: OffersIn, session: SessionDep, who: ActorDep,
+               clk: ClockDep):
     return offers.set_offers(session, now=clk.now(), actor=who, sku=sku, bump_sku=body.bump_sku or None,
                              upsell_skus=body.upsell_skus)
 
 
 @router.get("/products/{sku}/offers", response_model=OffersOut)
-def get_offers(sku: Sku, session: Session = read_session, clk=Depends(clock)):
+def get_offers(sku: Sku, session: ReadSessionDep, clk: ClockDep):
     """Public, like the order form: the bump and upsells with the terms shown beside each."""
     return offers.offers_for(session, sku=sku, now=clk.now())
 
 
 @router.post("/customer/orders/{receipt}/offers", status_code=201, response_model=OrderOut)
-def add_offer(receipt: Receipt, body: AddOfferIn, clk=Depends(clock)):
+def add_offer(receipt: Receipt, body: AddOfferIn, clk: ClockDep):
     """Add an offered item to the customer's purchase: a new order on the same payment method."""
     new = offers.add_item(get_engine(), now=clk.now(), gateway=get_gateway(), receipt=receipt, email=body.email,
                           sku=body.sku, kind=body.kind, understood=body.understand_recurring_terms)

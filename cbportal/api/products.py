@@ -12,8 +12,8 @@ from cbportal.api.deps import ActorDep, ClockDep, ReadSessionDep, SessionDep
 from cbportal.api.errors import ERROR_RESPONSES
 from cbportal.models import VendorAccount
 from cbportal.services import products
-from cbportal.services.input_policy import Int, Line, Pct, Text, line
 from cbportal.services.errors import NotFound
+from cbportal.services.input_policy import Int, Line, Pct, Text, line
 
 Sku = Annotated[str, Path(min_length=1, max_length=64, description="the product's SKU"),
                AfterValidator(lambda v: line(v, "sku", 64, 1))]
@@ -123,8 +123,8 @@ def get_product(sku: Sku, session: ReadSessionDep, who: ActorDep):
 
 
 @router.patch("/products/{sku}", response_model=ProductOut)
-def update_product(sku: Sku, body: DescriptionUpdate, session: Session = db_session, who: Actor = Depends(actor),
-                   clk=Depends(clock)):
+def update_product(sku: Sku, body: DescriptionUpdate, session: SessionDep, who: ActorDep,
+                   clk: ClockDep):
     """Manage Products: change the description (the terms stay as approved, R5)."""
     return _view(session, products.update_description(session, now=clk.now(), actor=who, sku=sku,
                                                       description=body.description))

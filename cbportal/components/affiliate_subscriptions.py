@@ -3,7 +3,8 @@ one of the user's accounts is named as affiliate on a subscription; no customer 
 
 import reflex as rx
 
-from cbportal.state.affiliate import AffiliateState as A, ReferredRow
+from cbportal.state.affiliate import AffiliateState as A
+from cbportal.state.affiliate import ReferredRow
 
 
 def _row(r: ReferredRow) -> rx.Component:

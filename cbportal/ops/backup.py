@@ -15,7 +15,7 @@ import shutil
 import sqlite3
 import subprocess
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, func, inspect, text
@@ -94,7 +94,7 @@ def backup(*, database_url: str, var_dir: Path, dest: Path | None = None, now: d
            secret_from_env: bool = False) -> Result:
     from cbportal.db import make_engine
 
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     folder = dest or var_dir / "backups" / f"cbportal-{now:%Y%m%d-%H%M%S}"
     if folder.exists() and any(folder.iterdir()):
         raise BackupError(f"{folder} already exists and is not empty; choose another folder")

@@ -9,7 +9,7 @@ import logging
 import os
 import socket
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete, func, update
 from sqlalchemy.exc import IntegrityError
@@ -22,11 +22,11 @@ FORGET_AFTER = timedelta(days=1)
 NAME = f"{socket.gethostname()}:{os.getpid()}"
 log = logging.getLogger("cbportal.worker")
 _last_beat = 0.0
-_started = datetime.now(timezone.utc)
+_started = datetime.now(UTC)
 
 
 def wall_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def beat(engine: Engine, name: str | None = None, now: datetime | None = None) -> None:
@@ -71,5 +71,5 @@ def freshest(session: Session, now: datetime | None = None) -> tuple[float | Non
     if last is None:
         return None, 0
     if last.tzinfo is None:
-        last = last.replace(tzinfo=timezone.utc)
+        last = last.replace(tzinfo=UTC)
     return max(0.0, (now - last).total_seconds()), int(alive)

@@ -114,7 +114,7 @@ def _failed(error: BaseException, what: str) -> dict:
 async def _run_check(name: str, fn, *args) -> dict:
     try:
         return await asyncio.wait_for(asyncio.to_thread(fn, *args), CHECK_TIMEOUT)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return {"ok": False, "detail": f"no answer within {CHECK_TIMEOUT:g} s"}
     except Exception as error:  # noqa: BLE001 - reported, not raised
         return _failed(error, f"{name} check failed")

@@ -11,7 +11,7 @@ the Reflex event namespace of the app process (`watch_websockets`).
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
@@ -39,7 +39,7 @@ def _age(now: datetime, then: datetime | None) -> float:
     if then is None:
         return 0.0
     if then.tzinfo is None:
-        then = then.replace(tzinfo=timezone.utc)
+        then = then.replace(tzinfo=UTC)
     return max(0.0, (now - then).total_seconds())
 
 

@@ -4,8 +4,10 @@ import reflex as rx
 
 from cbportal.components.affiliate_subscriptions import referred_section
 from cbportal.components.layout import page
-from cbportal.state.reports import MonthRow, ReportsState as S
-from cbportal.state.subscriber_list import SubRow, SubscriptionListState as L
+from cbportal.state.reports import MonthRow
+from cbportal.state.reports import ReportsState as S
+from cbportal.state.subscriber_list import SubRow
+from cbportal.state.subscriber_list import SubscriptionListState as L
 
 COLORS = {"mrr": "var(--indigo-9)", "rebills": "var(--grass-9)", "refunds": "var(--red-9)",
           "saved": "var(--teal-9)", "processed": "var(--amber-9)", "count": "var(--indigo-9)"}

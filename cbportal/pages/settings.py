@@ -4,7 +4,8 @@ and the business calendar (holidays and closed dates)."""
 import reflex as rx
 
 from cbportal.components.layout import page
-from cbportal.state.settings import Choice, DeliveryRow, SettingsState as S
+from cbportal.state.settings import Choice, DeliveryRow
+from cbportal.state.settings import SettingsState as S
 
 
 def field(label: str, name: str, hint=None, **props) -> rx.Component:

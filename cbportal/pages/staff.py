@@ -2,11 +2,11 @@
 
 import reflex as rx
 
-from cbportal.components.layout import page
 from cbportal import routes
-from cbportal.settings import get_settings
+from cbportal.components.layout import page
 from cbportal.pages.staff_products import product_review
 from cbportal.pages.staff_refunds import stuck_refunds
+from cbportal.settings import get_settings
 from cbportal.state.staff import AccountRow, EscalationRow, StaffHomeState, StaffPhoneState, ThreadLine
 
 

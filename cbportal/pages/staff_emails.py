@@ -3,7 +3,8 @@
 import reflex as rx
 
 from cbportal.components.layout import page
-from cbportal.state.staff_emails import EmailSample, StaffEmailsState as S
+from cbportal.state.staff_emails import EmailSample
+from cbportal.state.staff_emails import StaffEmailsState as S
 
 
 def sample(row: EmailSample) -> rx.Component:

@@ -4,7 +4,8 @@ vendor is emailed."""
 
 import reflex as rx
 
-from cbportal.state.staff_products import ReviewRow, StaffProductsState as S
+from cbportal.state.staff_products import ReviewRow
+from cbportal.state.staff_products import StaffProductsState as S
 
 
 def _term(label: str, value) -> rx.Component:

@@ -4,7 +4,8 @@ amount, tries, the gateway's last message and its age; "Retry now" and "Mark ref
 
 import reflex as rx
 
-from cbportal.state.staff_refunds import StaffRefundsState as S, StuckRow
+from cbportal.state.staff_refunds import StaffRefundsState as S
+from cbportal.state.staff_refunds import StuckRow
 
 
 def _retry_dialog(row: StuckRow) -> rx.Component:

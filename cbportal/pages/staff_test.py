@@ -3,7 +3,8 @@
 import reflex as rx
 
 from cbportal.components.layout import page
-from cbportal.state.staff_test import KindRow, StaffTestState as S
+from cbportal.state.staff_test import KindRow
+from cbportal.state.staff_test import StaffTestState as S
 
 
 def ran_row(row: KindRow) -> rx.Component:

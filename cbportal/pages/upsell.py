@@ -4,7 +4,8 @@ an "I understand" box, charged on the payment method just used (`/buy/more`)."""
 import reflex as rx
 
 from cbportal.components.layout import page
-from cbportal.state.offers import OfferRow, UpsellState as S
+from cbportal.state.offers import OfferRow
+from cbportal.state.offers import UpsellState as S
 
 
 def _offer(row: OfferRow) -> rx.Component:

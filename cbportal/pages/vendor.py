@@ -6,7 +6,8 @@ import reflex as rx
 from cbportal import routes
 from cbportal.components.countdown import countdown
 from cbportal.components.layout import page
-from cbportal.state.vendor import AccountRow, BoardRow, VendorHomeState as S
+from cbportal.state.vendor import AccountRow, BoardRow
+from cbportal.state.vendor import VendorHomeState as S
 
 TYPES = [("all", "All types"), ("refund", "Refund"), ("cancel", "Cancel"), ("tech_support", "Tech support")]
 OPENERS = [("all", "Anyone"), ("customer", "Customer"), ("vendor", "Vendor"), ("clerk", "Clerk"),

@@ -5,7 +5,8 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.components.layout import page
-from cbportal.state.vendor_emails import SampleRow, VendorEmailsState as S
+from cbportal.state.vendor_emails import SampleRow
+from cbportal.state.vendor_emails import VendorEmailsState as S
 
 
 def sample(row: SampleRow) -> rx.Component:

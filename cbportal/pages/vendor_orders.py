@@ -4,7 +4,8 @@ import reflex as rx
 
 from cbportal.components.layout import page
 from cbportal.pages.checkout import field
-from cbportal.state.vendor_orders import BillLine, OrderRow, TicketLine, VendorOrdersState as S
+from cbportal.state.vendor_orders import BillLine, OrderRow, TicketLine
+from cbportal.state.vendor_orders import VendorOrdersState as S
 
 
 def _table(headers: list[str], body) -> rx.Component:

@@ -4,7 +4,8 @@ import reflex as rx
 
 from cbportal.components.layout import page
 from cbportal.pages.checkout import field
-from cbportal.state.vendor_products import ProductRow, VendorProductsState as S
+from cbportal.state.vendor_products import ProductRow
+from cbportal.state.vendor_products import VendorProductsState as S
 
 
 def row(r: ProductRow) -> rx.Component:

@@ -9,7 +9,8 @@ from cbportal import routes
 from cbportal.components.layout import page
 from cbportal.components.ticket_view import messages, ticket_head
 from cbportal.state.ticket_desk import TicketDeskState as D
-from cbportal.state.vendor_tickets import ContextRow, ThreadRow, VendorTicketState as S
+from cbportal.state.vendor_tickets import ContextRow, ThreadRow
+from cbportal.state.vendor_tickets import VendorTicketState as S
 
 CONSENT = "The customer agreed to this"
 

@@ -6,7 +6,8 @@ from cbportal import routes
 from cbportal.components.countdown import countdown
 from cbportal.components.layout import page
 from cbportal.pages.vendor_emails import email_samples_link
-from cbportal.state.vendor_tickets import TicketRow, VendorTicketsState as S
+from cbportal.state.vendor_tickets import TicketRow
+from cbportal.state.vendor_tickets import VendorTicketsState as S
 
 REASONS = [("customer_request", "Customer request"), ("not_as_described", "Not as described"),
            ("technical_issue", "Technical issue"), ("duplicate_purchase", "Duplicate purchase"), ("other", "Other")]

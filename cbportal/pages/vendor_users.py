@@ -4,7 +4,8 @@ import reflex as rx
 
 from cbportal.components.layout import page
 from cbportal.pages.checkout import field
-from cbportal.state.vendor_users import ROLE_LABELS, SWITCH_ROLES, TABLE_ROLES, KeyRow, UserRow, VendorUsersState as S
+from cbportal.state.vendor_users import ROLE_LABELS, SWITCH_ROLES, TABLE_ROLES, KeyRow, UserRow
+from cbportal.state.vendor_users import VendorUsersState as S
 
 
 def user_row(u: UserRow) -> rx.Component:

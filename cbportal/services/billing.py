@@ -17,8 +17,19 @@ from sqlalchemy import Engine, func, update
 from sqlmodel import Session, select
 
 from cbportal.models import (
-    AttemptKind, AttemptOutcome, Bill, BillKind, BillStatus, DunningKind, Order, PaymentAttempt,
-    PaymentMethod, Product, Subscription, SubscriptionStatus, VendorAccount,
+    AttemptKind,
+    AttemptOutcome,
+    Bill,
+    BillKind,
+    BillStatus,
+    DunningKind,
+    Order,
+    PaymentAttempt,
+    PaymentMethod,
+    Product,
+    Subscription,
+    SubscriptionStatus,
+    VendorAccount,
 )
 from cbportal.services import audit, billing_mail, calendar, dunning, ins, money
 from cbportal.services.gateways import Gateway, GatewayResult, Outcome

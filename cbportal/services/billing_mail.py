@@ -5,7 +5,6 @@ caller's transaction."""
 from __future__ import annotations
 
 from datetime import datetime
-
 from urllib.parse import urlencode
 
 from sqlmodel import Session, select

@@ -26,8 +26,22 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
 from cbportal.models import (
-    AttemptOutcome, PaymentAttempt, Bill, BillKind, BillStatus, Customer, Order, OrderStatus, PaymentMethod,
-    PaymentType, Product, ProductKind, ProductStatus, Subscription, SubscriptionStatus, VendorAccount,
+    AttemptOutcome,
+    Bill,
+    BillKind,
+    BillStatus,
+    Customer,
+    Order,
+    OrderStatus,
+    PaymentAttempt,
+    PaymentMethod,
+    PaymentType,
+    Product,
+    ProductKind,
+    ProductStatus,
+    Subscription,
+    SubscriptionStatus,
+    VendorAccount,
 )
 from cbportal.services import audit, billing, billing_mail, calendar, input_policy, ins
 from cbportal.services.accounts import valid_email

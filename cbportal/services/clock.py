@@ -8,7 +8,7 @@ stored test clock (`StoredClock`, table `test_clock`) only moves forward, and
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 from sqlalchemy import Engine
@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from cbportal.models import TestClock
 
-TEST_CLOCK_START = datetime(2026, 1, 5, tzinfo=timezone.utc)
+TEST_CLOCK_START = datetime(2026, 1, 5, tzinfo=UTC)
 
 
 class Clock(Protocol):
@@ -25,7 +25,7 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class FixedClock:

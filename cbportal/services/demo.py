@@ -17,10 +17,33 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from cbportal.models import (
-    AttemptKind, AttemptOutcome, Bill, BillKind, BillStatus, Customer, DunningKind, Opener, Order,
-    PaymentAttempt, PaymentMethod, Product, ProductStatus, Role, SandboxCharge, Subscription,
-    SubscriptionStatus, Ticket, TicketComment, TicketEvent, TicketStatus, TicketType, User, CloseReason, Party,
-    OrderStatus, RefundStatus,
+    AttemptKind,
+    AttemptOutcome,
+    Bill,
+    BillKind,
+    BillStatus,
+    CloseReason,
+    Customer,
+    DunningKind,
+    Opener,
+    Order,
+    OrderStatus,
+    Party,
+    PaymentAttempt,
+    PaymentMethod,
+    Product,
+    ProductStatus,
+    RefundStatus,
+    Role,
+    SandboxCharge,
+    Subscription,
+    SubscriptionStatus,
+    Ticket,
+    TicketComment,
+    TicketEvent,
+    TicketStatus,
+    TicketType,
+    User,
 )
 from cbportal.services import accounts, auth, billing, calendar, money, products, ticket_timers
 

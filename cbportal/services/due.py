@@ -5,9 +5,9 @@ run everything due by an instant, and the worker lane it runs in. The list of so
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 from sqlalchemy import Engine
 from sqlmodel import Session

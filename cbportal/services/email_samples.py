@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import re
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 from cbportal.models import EmailOutbox, Opener, Order, Party, Role, Subscription, User
 from cbportal.services import mail
 
-EXAMPLE_AT = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)   # a Monday, 10:00 in New York
+EXAMPLE_AT = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)   # a Monday, 10:00 in New York
 CUSTOMER = ("jane@example.com", "Jane Example", "US")
 VENDOR = {"nickname": "example", "time_zone": "America/New_York", "account_email": "owner@example-vendor.com",
           "customer_service_email": "support@example-vendor.com"}
@@ -50,7 +50,16 @@ GROUPS = {**{k: "Ticket emails" for k in mail.TICKET_KINDS}, **{k: "Billing emai
 def _example(engine, base_url: str, secret: str) -> str:
     """Run the real services on the example, in order, so each writes its emails."""
     from cbportal.services import (
-        accounts, auth, billing, billing_mail, checkout, invitations, mail_in, products, staff_products, subscriptions,
+        accounts,
+        auth,
+        billing,
+        billing_mail,
+        checkout,
+        invitations,
+        mail_in,
+        products,
+        staff_products,
+        subscriptions,
         ticket_mail,
         tickets,
     )

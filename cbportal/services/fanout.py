@@ -17,7 +17,8 @@ from __future__ import annotations
 import queue
 import threading
 from collections import Counter, deque
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def deliver(*, claim: Callable[[int, set], list], send: Callable[[Any], Any],

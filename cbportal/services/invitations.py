@@ -4,7 +4,7 @@ one. The link works once: it only sets a password on an account that has none.""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from sqlmodel import Session
@@ -48,7 +48,7 @@ def usable(session: Session, *, now: datetime, user_id: int, expires: int, email
     link says so at once instead of failing after the password is typed.)"""
     user = session.get(User, user_id)
     try:
-        unexpired = datetime.fromtimestamp(expires, timezone.utc) > now
+        unexpired = datetime.fromtimestamp(expires, UTC) > now
     except (OverflowError, OSError, ValueError):
         unexpired = False
     return (user is not None and user.active and user.password_hash is None and user.email == (email or "").lower()

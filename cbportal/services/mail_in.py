@@ -35,7 +35,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from cbportal.models import (
-    Customer, InboundMail, Opener, Order, Party, Role, Ticket, TicketStatus, User, VendorAccount,
+    Customer,
+    InboundMail,
+    Opener,
+    Order,
+    Party,
+    Role,
+    Ticket,
+    TicketStatus,
+    User,
+    VendorAccount,
 )
 from cbportal.services import auth, links, mail, mail_addresses, ratelimit, tickets
 from cbportal.services.errors import ServiceError
@@ -95,7 +104,7 @@ class Config:
     base_url: str
 
     @classmethod
-    def from_settings(cls) -> "Config":
+    def from_settings(cls) -> Config:
         from cbportal.settings import get_settings
 
         s = get_settings()

@@ -18,7 +18,16 @@ from sqlalchemy import Engine, delete
 from sqlmodel import Session, select
 
 from cbportal.models import (
-    Bill, BillKind, BillStatus, CheckoutOffer, Order, Product, ProductKind, ProductStatus, Role, VendorAccount,
+    Bill,
+    BillKind,
+    BillStatus,
+    CheckoutOffer,
+    Order,
+    Product,
+    ProductKind,
+    ProductStatus,
+    Role,
+    VendorAccount,
 )
 from cbportal.services import audit, billing, calendar, checkout, orders
 from cbportal.services.accounts import visible_account

@@ -9,13 +9,23 @@ from datetime import datetime
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from cbportal.models import (AttemptKind, AttemptOutcome, Bill, Customer, Order, OrderStatus, PaymentAttempt, Product,
-                             Subscription, VendorAccount)
+from cbportal.models import (
+    AttemptKind,
+    AttemptOutcome,
+    Bill,
+    Customer,
+    Order,
+    OrderStatus,
+    PaymentAttempt,
+    Product,
+    Role,
+    Subscription,
+    VendorAccount,
+)
+from cbportal.services import ratelimit
 from cbportal.services.auth import Actor
-from cbportal.models import Role
 from cbportal.services.calendar import frequency_label
 from cbportal.services.errors import NotFound
-from cbportal.services import ratelimit
 
 
 def _iso(value):

@@ -103,7 +103,7 @@ def post(url: str, body: bytes, headers: dict[str, str], *, allow_private: bool,
         connection.request("POST", path, body=body, headers={**headers, "Content-Length": str(len(body))})
         response = connection.getresponse()
         return response.status
-    except (socket.timeout, TimeoutError):
+    except TimeoutError:
         raise OutboundRefused("timeout") from None
     except ssl.SSLError:
         raise OutboundRefused("tls_failed") from None

@@ -9,7 +9,7 @@ trusted)."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from cbportal import routes
 from cbportal.models import Role

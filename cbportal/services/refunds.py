@@ -26,8 +26,21 @@ from sqlalchemy import Engine, func, update
 from sqlmodel import Session, select
 
 from cbportal.models import (
-    AttemptKind, AttemptOutcome, Bill, BillStatus, CloseReason, Order, OrderStatus, Party, PaymentAttempt,
-    PaymentMethod, RefundStatus, Ticket, TicketEvent, TicketStatus, VendorAccount,
+    AttemptKind,
+    AttemptOutcome,
+    Bill,
+    BillStatus,
+    CloseReason,
+    Order,
+    OrderStatus,
+    Party,
+    PaymentAttempt,
+    PaymentMethod,
+    RefundStatus,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    VendorAccount,
 )
 from cbportal.services import audit, ins
 from cbportal.services.errors import Conflict, Invalid, NotFound

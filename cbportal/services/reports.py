@@ -12,7 +12,16 @@ from sqlalchemy import case, func, or_
 from sqlmodel import Session, select
 
 from cbportal.models import (
-    AttemptKind, AttemptOutcome, Bill, BillKind, BillStatus, FrequencyUnit, Order, PaymentAttempt, Role, Subscription,
+    AttemptKind,
+    AttemptOutcome,
+    Bill,
+    BillKind,
+    BillStatus,
+    FrequencyUnit,
+    Order,
+    PaymentAttempt,
+    Role,
+    Subscription,
     SubscriptionStatus,
 )
 from cbportal.services.accounts import accounts_for

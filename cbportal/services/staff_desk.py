@@ -13,7 +13,15 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from cbportal.models import (
-    Customer, EscalationStatus, Opener, Order, Party, Ticket, TicketComment, TicketStatus, VendorAccount,
+    Customer,
+    EscalationStatus,
+    Opener,
+    Order,
+    Party,
+    Ticket,
+    TicketComment,
+    TicketStatus,
+    VendorAccount,
 )
 from cbportal.services import audit, orders, refunds, tickets
 from cbportal.services.accounts import get_account

@@ -10,7 +10,15 @@ from sqlalchemy import exists
 from sqlmodel import Session, select
 
 from cbportal.models import (
-    Bill, BillStatus, CloseReason, Party, Ticket, TicketComment, TicketEvent, TicketStatus, TicketType,
+    Bill,
+    BillStatus,
+    CloseReason,
+    Party,
+    Ticket,
+    TicketComment,
+    TicketEvent,
+    TicketStatus,
+    TicketType,
 )
 from cbportal.services import mail, ticket_mail
 from cbportal.services.auth import Actor

@@ -17,8 +17,18 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
 from cbportal.models import (
-    Bill, BillKind, BillStatus, Customer, Order, Product, ProductKind, ProductStatus, Role, Subscription,
-    SubscriptionStatus, VendorAccount,
+    Bill,
+    BillKind,
+    BillStatus,
+    Customer,
+    Order,
+    Product,
+    ProductKind,
+    ProductStatus,
+    Role,
+    Subscription,
+    SubscriptionStatus,
+    VendorAccount,
 )
 from cbportal.services import audit, billing, calendar, ins, mail, money, orders, refunds
 from cbportal.services.auth import Actor

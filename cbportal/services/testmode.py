@@ -11,11 +11,18 @@ from sqlalchemy import Engine, delete, func, text
 from sqlmodel import Session, SQLModel, select
 
 from cbportal.models import (
-    AttemptKind, EmailOutbox, InsOutbox, Order, PaymentAttempt, PaymentMethod, Subscription, Ticket, TicketStatus,
+    AttemptKind,
+    EmailOutbox,
+    InsOutbox,
+    Order,
+    PaymentAttempt,
+    PaymentMethod,
+    Subscription,
+    Ticket,
+    TicketStatus,
     TicketType,
 )
-from cbportal.services import worker
-from cbportal.services import auth
+from cbportal.services import auth, worker
 from cbportal.services.clock import TEST_CLOCK_START, StoredClock
 from cbportal.services.errors import Invalid, NotFound
 from cbportal.services.gateways import Outcome

@@ -11,7 +11,16 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from cbportal.models import (
-    CloseReason, Customer, Opener, Order, Role, Ticket, TicketEvent, TicketStatus, TicketType, VendorAccount,
+    CloseReason,
+    Customer,
+    Opener,
+    Order,
+    Role,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    TicketType,
+    VendorAccount,
 )
 from cbportal.services import text_search
 from cbportal.services.accounts import accounts_for
@@ -35,7 +44,7 @@ class BoardFilter:
     search: str = ""             # the start of a receipt, or any part of the customer's email or name
     mine_user_id: int = 0        # only tickets assigned to this user ("mine"); 0 = anyone's
 
-    def checked(self) -> "BoardFilter":
+    def checked(self) -> BoardFilter:
         if self.type and self.type not in {t.value for t in TicketType}:
             raise Invalid("unknown ticket type", "invalid_filter")
         if self.opener and self.opener not in {o.value for o in Opener}:

@@ -14,8 +14,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from cbportal.models import (
-    Bill, CannedReply, Customer, Order, Party, Product, Role, Subscription, Ticket, TicketComment, TicketEvent,
-    TicketNote, TicketType, User, UserRole, VendorAccount,
+    Bill,
+    CannedReply,
+    Customer,
+    Order,
+    Party,
+    Product,
+    Role,
+    Subscription,
+    Ticket,
+    TicketComment,
+    TicketEvent,
+    TicketNote,
+    TicketType,
+    User,
+    UserRole,
+    VendorAccount,
 )
 from cbportal.services import audit, input_policy, orders, tickets
 from cbportal.services.accounts import accounts_for, visible_account

@@ -14,7 +14,16 @@ from sqlalchemy import Engine, func, update
 from sqlmodel import Session, select
 
 from cbportal.models import (
-    Bill, CloseReason, Order, Party, RefundStatus, Subscription, Ticket, TicketEvent, TicketStatus, TicketType,
+    Bill,
+    CloseReason,
+    Order,
+    Party,
+    RefundStatus,
+    Subscription,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    TicketType,
     VendorAccount,
 )
 from cbportal.services import audit, billing, business_calendars, refunds, ticket_mail

@@ -4,7 +4,7 @@ times in the customer's time zone (issue 15 points 3 and 5)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
@@ -34,7 +34,7 @@ def local_words(at: datetime | None, zone: str) -> str:
     if at is None:
         return ""
     if at.tzinfo is None:                    # stored instants are UTC (R2)
-        at = at.replace(tzinfo=timezone.utc)
+        at = at.replace(tzinfo=UTC)
     local = at.astimezone(ZoneInfo(zone_or_utc(zone)))
     return f"{local.day} {local:%b %Y, %H:%M}"
 

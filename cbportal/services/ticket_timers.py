@@ -12,7 +12,12 @@ from datetime import datetime, timedelta
 
 from cbportal.models import Party
 from cbportal.services.calendar import (
-    BusinessCalendar, add_business_days, add_business_hours, as_utc, defer_off_weekend, pause_note,
+    BusinessCalendar,
+    add_business_days,
+    add_business_hours,
+    as_utc,
+    defer_off_weekend,
+    pause_note,
 )
 
 VENDOR_DELAY = timedelta(minutes=5)

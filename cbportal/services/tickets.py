@@ -17,8 +17,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from cbportal.models import (
-    Bill, BillStatus, CloseReason, EscalationStatus, Opener, Order, Party, Product, ProductKind, Role,
-    Subscription, SubscriptionStatus, Ticket, TicketComment, TicketEvent, TicketStatus, TicketType, VendorAccount,
+    Bill,
+    BillStatus,
+    CloseReason,
+    EscalationStatus,
+    Opener,
+    Order,
+    Party,
+    Product,
+    ProductKind,
+    Role,
+    Subscription,
+    SubscriptionStatus,
+    Ticket,
+    TicketComment,
+    TicketEvent,
+    TicketStatus,
+    TicketType,
+    VendorAccount,
 )
 from cbportal.services import audit, business_calendars, input_policy, ticket_mail
 from cbportal.services.auth import Actor

@@ -130,7 +130,7 @@ def export_csv(session: Session, *, actor: Actor, **filters) -> str:
                          row["title"], row["customer_email"], row["customer_name"], row["status"],
                          row["subscription"], row["currency"]] + [units(c) for c in cents])
         sums = totals.setdefault(row["currency"], [0] * len(AMOUNTS))
-        totals[row["currency"]] = [a + b for a, b in zip(sums, cents)]
+        totals[row["currency"]] = [a + b for a, b in zip(sums, cents, strict=False)]
         count[row["currency"]] = count.get(row["currency"], 0) + 1
     for currency in sorted(totals):
         writer.writerow([f"Total ({count[currency]} orders)", "", "", "", "", "", "", "", "", "", currency]

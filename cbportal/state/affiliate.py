@@ -10,8 +10,8 @@ import reflex as rx
 
 from cbportal.db import get_engine, reader
 from cbportal.services import affiliates
-from cbportal.services.money import format_cents
 from cbportal.services.errors import ServiceError
+from cbportal.services.money import format_cents
 from cbportal.state.session import SessionState, sentence
 
 STATUS_WORDS = {"active": "active", "dunning": "in dunning", "canceled": "canceled", "completed": "completed"}

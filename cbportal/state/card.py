@@ -10,11 +10,11 @@ import reflex as rx
 from cbportal.db import get_engine, reader
 from cbportal.services import checkout, links, orders
 from cbportal.services.clock import get_clock
-from cbportal.state.customer_words import customer_sentence
 from cbportal.services.errors import ServiceError
 from cbportal.services.gateways import PaymentInput, get_gateway
 from cbportal.settings import get_settings
 from cbportal.state.checkout import confirm_in_browser
+from cbportal.state.customer_words import customer_sentence
 
 
 class CardState(rx.State):

@@ -11,12 +11,11 @@ import json
 import reflex as rx
 
 from cbportal.db import get_engine, reader
-from cbportal.services import checkout, links, offers
+from cbportal.services import checkout, offers
 from cbportal.services.clock import get_clock
-from cbportal.state.customer_words import customer_sentence
 from cbportal.services.errors import ServiceError
 from cbportal.services.gateways import PaymentInput, get_gateway, offered_types
-from cbportal.settings import get_settings
+from cbportal.state.customer_words import customer_sentence
 from cbportal.state.offers import after_checkout_url
 
 BROWSER_ZONE = "Intl.DateTimeFormat().resolvedOptions().timeZone"

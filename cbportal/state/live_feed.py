@@ -11,7 +11,7 @@ import asyncio
 import collections
 import logging
 import time
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy.engine import Engine
 

@@ -11,10 +11,10 @@ from cbportal.db import get_engine, reader, session_scope
 from cbportal.models import Opener, Product, ProductKind
 from cbportal.services import links, orders, purchase, ratelimit, ticket_thread, tickets
 from cbportal.services.clock import get_clock
-from cbportal.state.customer_words import customer_sentence
 from cbportal.services.errors import ServiceError
 from cbportal.services.money import format_cents
 from cbportal.settings import get_settings
+from cbportal.state.customer_words import customer_sentence
 
 
 class BillRow(TypedDict):
@@ -98,7 +98,7 @@ class PortalState(rx.State):
                               amount=format_cents(b["amount_cents"], view["currency"]),
                               status=orders.bill_status_words(b, view["currency"]),
                               **dict(zip(("receipt_url", "pdf_url"),
-                                         links.receipt_urls("", secret, view["receipt"], email, b["seq"]))))
+                                         links.receipt_urls("", secret, view["receipt"], email, b["seq"]), strict=False)))
                       for b in view["bills"]]
         sub = view["subscription"]
         self.subscription = "" if sub is None else (

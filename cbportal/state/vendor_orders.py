@@ -4,6 +4,7 @@ and calls the services, which check role and account."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from typing import TypedDict
 
@@ -304,10 +305,8 @@ class VendorOrdersState(SessionState):
         else:                                   # e.g. a conflict: what is on offer may have changed
             actor = self._actor()
             if actor is not None:
-                try:
+                with contextlib.suppress(ServiceError):
                     self._load_options(actor)
-                except ServiceError:
-                    pass
 
     def _in_session(self, fn, done: str):
         def run(actor):

@@ -120,6 +120,7 @@ def test_test_clock_moves_forward_only(client, staff_key):
 
 def test_test_routes_absent_without_test_mode(engine):
     from fastapi.testclient import TestClient
+
     from cbportal.api.app import build_api
 
     with TestClient(build_api(test_mode=False)) as c:

@@ -1,8 +1,7 @@
 """API: GET /affiliate/subscriptions (issue 17 point 3): the subscriptions an account
 referred as affiliate, with the R1 commission of every bill, and no customer details."""
 
-from tests.utils.api import bearer
-from tests.utils.api import order
+from tests.utils.api import bearer, order
 
 
 def test_r1_an_affiliate_account_sees_its_referred_subscription_with_commission_per_bill(client, shop):

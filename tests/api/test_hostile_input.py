@@ -3,10 +3,9 @@ reproducing an attack from the issue "Hostile input and abuse", on SQLite and Po
 (which refuses NUL bytes in text)."""
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import message_from_bytes
 
-import pytest
 from sqlalchemy import event
 from sqlmodel import Session, select
 
@@ -193,7 +192,7 @@ def test_successful_lookups_do_not_use_up_the_allowance(client, shop):
 # --- a bad title can't wedge the outbox (point 7) ------------------------------------------
 
 def test_a_stored_subject_with_line_breaks_is_still_delivered(engine, tmp_path):
-    now = datetime(2026, 1, 5, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 5, tzinfo=UTC)
     with Session(engine) as s:
         mail.queue(s, now=now, kind="receipt", to="buyer@example.test",
                    subject="Your receipt for Pro\r\nBcc: victim@example.test")

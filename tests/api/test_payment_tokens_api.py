@@ -7,8 +7,8 @@ shape: its tokenizer route stands in for Stripe's servers."""
 import pytest
 
 from cbportal.settings import get_settings
-from tests.utils.api import VISA, bearer
 from tests.localstripe import PUBLISHABLE_KEY, SECRET_KEY, confirm_setup
+from tests.utils.api import VISA, bearer
 
 IBAN = "DE89370400440532013000"
 

@@ -21,12 +21,14 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
-    content_type_conformance, response_schema_conformance, status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
 )
 
 from cbportal.api.app import build_api
-from tests.utils.api import bearer
 from tests.conftest import backends
+from tests.utils.api import bearer
 
 EXAMPLES = int(os.environ.get("CBPORTAL_FUZZ_EXAMPLES", "50"))
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", build_api(test_mode=False))

@@ -8,9 +8,8 @@ from cbportal.models import Role, User
 from cbportal.services import users
 from cbportal.services.auth import actor_for
 from cbportal.services.clock import StoredClock
-from tests.utils.api import bearer
 from tests.api.test_keys_and_roles import clerk_key
-from tests.utils.api import order
+from tests.utils.api import bearer, order
 
 
 def test_r5_patch_changes_only_the_description_of_an_approved_product(client, shop):

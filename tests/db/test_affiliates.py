@@ -2,16 +2,14 @@
 sees the subscriptions it referred with its commission per bill; a refunded bill's
 commission shows as reversed and stops counting; no customer details; Manage Orders."""
 
-from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
 
-from cbportal.models import Order, Role
+from cbportal.models import Opener, Order, Party, Role
 from cbportal.services import affiliates, tickets
 from cbportal.services.errors import Forbidden
 from cbportal.services.tickets import Acting
-from cbportal.models import Opener, Party
 from tests import factories
 from tests.utils.billing import buy, move, product, utc
 

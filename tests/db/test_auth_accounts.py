@@ -39,8 +39,9 @@ def test_r8_login_session_and_logout(session, clock, acme):
 
 
 def test_r8_passwords_and_keys_are_stored_hashed(session, clock, acme):
-    from cbportal.models import ApiKey, User
     from sqlmodel import select
+
+    from cbportal.models import ApiKey, User
 
     user = session.exec(select(User).where(User.email == "owner@acme.test")).one()
     assert "owner-demo" not in user.password_hash
@@ -51,8 +52,9 @@ def test_r8_passwords_and_keys_are_stored_hashed(session, clock, acme):
 
 
 def test_r8_revoked_key_fails(session, clock, acme):
-    from cbportal.models import ApiKey, User
     from sqlmodel import select
+
+    from cbportal.models import ApiKey, User
 
     user = session.exec(select(User).where(User.email == "owner@acme.test")).one()
     actor = auth.actor_for(session, user)
@@ -90,8 +92,9 @@ def test_r8_other_accounts_are_invisible(session, clock, staff, acme):
     other, _ = accounts.create_account(session, now=clock.now(), actor=staff, nickname="globex",
                                        time_zone="UTC", account_email="boss@globex.test")
     session.flush()
-    from cbportal.models import User
     from sqlmodel import select
+
+    from cbportal.models import User
 
     boss = auth.actor_for(session, session.exec(select(User).where(User.email == "boss@globex.test")).one())
     with pytest.raises(NotFound):
@@ -101,8 +104,9 @@ def test_r8_other_accounts_are_invisible(session, clock, staff, acme):
 
 
 def test_r5_product_limit_500(session, clock, acme):
-    from cbportal.models import User
     from sqlmodel import select
+
+    from cbportal.models import User
 
     owner = auth.actor_for(session, session.exec(select(User).where(User.email == "owner@acme.test")).one())
     monkey = products.MAX_PRODUCTS_PER_ACCOUNT

@@ -1,6 +1,6 @@
 """One cancelation path whatever the cause, and reminders that are never lost (RULES R3, R5, R6, R9)."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -14,7 +14,7 @@ AFTER_CANCEL = ("rebill_reminder", "rebill_notice", "payment_failed", "card_inva
 
 
 def utc(*args):
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def _reminders_on(shop, days=3):

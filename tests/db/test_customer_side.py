@@ -4,7 +4,7 @@ summary, the ticket timeline in words and the customer's time zone, and the word
 every error a customer can see (no snake_case code names, no R<n> rule numbers)."""
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import Session, select
@@ -131,7 +131,7 @@ def test_ticket_timeline_in_words_and_in_the_customers_zone(shop):
          "12 Jan 2026, 13:00"),
     ]
     assert ticket_thread.zone_or_utc("Not/AZone") == "UTC" and ticket_thread.zone_or_utc("") == "UTC"
-    assert ticket_thread.local_words(datetime(2026, 7, 1, 12, tzinfo=timezone.utc), "America/New_York") == \
+    assert ticket_thread.local_words(datetime(2026, 7, 1, 12, tzinfo=UTC), "America/New_York") == \
         "1 Jul 2026, 08:00"
 
 

@@ -25,7 +25,6 @@ from cbportal.state.customer_ticket import CustomerTicketState
 from cbportal.state.customer_words import customer_sentence
 from cbportal.state.portal import PortalState
 
-
 CODE_WORDS = re.compile(r"\b[a-z]+_[a-z_]+\b|\bR\d+\b")
 MESSAGE_VARS = ("error", "notice", "open_error", "email_error", "name_error", "country_error", "address_error",
                 "card_error", "receipt_error")

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from cbportal.models import Subscription, SubscriptionStatus, Ticket, TicketStatus, Bill
+from cbportal.models import Bill, Subscription, SubscriptionStatus, Ticket, TicketStatus
 from cbportal.services import auth, demo, money
 
 

@@ -4,13 +4,13 @@ point 5: both take only tokens from the browser-side tokenizer (the sandbox also
 SEPA direct debit is a real, pending-until-settled debit in stripe mode."""
 
 import pytest
+from sqlmodel import Session, select
 
+from cbportal.models import SandboxCharge
 from cbportal.services.errors import Invalid
 from cbportal.services.gateways import Outcome, PaymentInput
 from cbportal.services.gateways.sandbox import SandboxGateway, with_behavior
 from cbportal.services.gateways.stripe_gateway import StripeGateway
-from cbportal.models import SandboxCharge
-from sqlmodel import Session, select
 from tests.localstripe import PUBLISHABLE_KEY, SECRET_KEY, browser_token, confirm_setup
 
 

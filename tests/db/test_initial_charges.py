@@ -12,7 +12,13 @@ import pytest
 from sqlmodel import Session, select
 
 from cbportal.models import (
-    Bill, EmailOutbox, InsOutbox, Order, PaymentAttempt, SandboxCharge, Subscription,
+    Bill,
+    EmailOutbox,
+    InsOutbox,
+    Order,
+    PaymentAttempt,
+    SandboxCharge,
+    Subscription,
     VendorAccount,
 )
 from cbportal.services import checkout, initial_charges, worker

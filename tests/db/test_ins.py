@@ -3,7 +3,7 @@ retried with backoff on failure, every attempt logged."""
 
 import json
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -13,7 +13,7 @@ from cbportal.models import InsDelivery, InsOutbox
 from cbportal.services import ins
 from tests import factories
 
-T0 = datetime(2026, 1, 5, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ log showed an SMTP banner and "connection refused" per port)."""
 import contextlib
 import socket
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -16,7 +16,7 @@ from cbportal.services import accounts, ins, ins_admin, outbound
 from cbportal.services.errors import Invalid
 from tests import factories
 
-T0 = datetime(2026, 1, 5, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, tzinfo=UTC)
 
 INTERNAL = ["http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:25/", "http://localhost:8080/x",
             "http://10.0.0.5/ins", "http://192.168.1.1/", "http://[::1]/", "http://[::ffff:127.0.0.1]/",

@@ -14,11 +14,10 @@ from email.message import EmailMessage
 import pytest
 from sqlmodel import Session, select
 
-from cbportal.models import EmailOutbox, InboundMail, Party, Ticket, TicketComment, TicketType
+from cbportal.models import EmailOutbox, InboundMail, Opener, Party, Ticket, TicketComment, TicketType
 from cbportal.ops.mail_in_server import start
 from cbportal.services import mail, mail_addresses, mail_in, tickets
 from cbportal.services.tickets import CUSTOMER
-from cbportal.models import Opener
 from tests import factories
 
 DOMAIN = "mail.cbportal.test"

@@ -1,8 +1,8 @@
 """Email outbox delivery (R4) and the worker's test clock (R2): due work runs in time
 order, failed deliveries are kept and retried with backoff, SMTP on loopback."""
 
-from datetime import datetime, timedelta, timezone
 import socket
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 
 import pytest
@@ -12,7 +12,7 @@ from cbportal.models import EmailOutbox
 from cbportal.services import mail, worker
 from cbportal.services.clock import ClockMovedBackwards, StoredClock
 
-T0 = datetime(2026, 1, 5, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, tzinfo=UTC)
 
 
 def queue(engine, at, kind="receipt", to="buyer@example.test", **context):

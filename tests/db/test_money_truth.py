@@ -11,9 +11,19 @@ import pytest
 from sqlmodel import Session, select
 
 from cbportal.models import (
-    AuditLog, Bill, EmailOutbox, InsOutbox, Opener, Order, PaymentAttempt, SandboxCharge, Subscription, Ticket,
+    AuditLog,
+    Bill,
+    EmailOutbox,
+    InsOutbox,
+    Opener,
+    Order,
+    PaymentAttempt,
+    SandboxCharge,
+    Subscription,
+    Ticket,
 )
-from cbportal.services import billing, refunds, staff_desk, ticket_processing as tp, tickets
+from cbportal.services import billing, refunds, staff_desk, tickets
+from cbportal.services import ticket_processing as tp
 from cbportal.services.clock import FixedClock
 from cbportal.services.errors import Forbidden, Invalid
 from cbportal.services.gateways import GatewayResult, Outcome

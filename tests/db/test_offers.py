@@ -7,11 +7,10 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, func, select
 
-from cbportal.models import Bill, EmailOutbox, Order, Subscription
+from cbportal.models import Bill, EmailOutbox, Opener, Order, Subscription
 from cbportal.services import checkout, offers, tickets
 from cbportal.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cbportal.services.gateways.sandbox import SandboxGateway
-from cbportal.models import Opener
 from tests import factories
 from tests.utils.billing import VISA, move, product, utc
 

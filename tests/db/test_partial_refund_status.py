@@ -6,8 +6,8 @@ from sqlmodel import Session, select
 
 from cbportal.models import InsOutbox, Order, VendorAccount
 from cbportal.services.orders import order_view
-from tests.utils.billing import bills, move, sub_of, utc
 from tests.db.test_subscriptions import change_product, monthly  # noqa: F401  (fixture)
+from tests.utils.billing import bills, move, sub_of, utc
 
 
 def test_r7_a_prorated_refund_leaves_the_order_partially_refunded(shop, monthly):  # noqa: F811

@@ -21,9 +21,28 @@ from sqlmodel import Session, select
 import cbportal.services
 from cbportal.models import ApiKey, PaymentAttempt, Role, Ticket, User, VendorAccount
 from cbportal.services import (
-    accounts, affiliates, auth, business_calendars, dashboard, ins_admin, invitations, linking, offers, orders,
-    products, reports, staff_desk, staff_products, staff_samples, subscriber_list, subscriptions, ticket_desk,
-    ticket_board, tickets, transactions, users,
+    accounts,
+    affiliates,
+    auth,
+    business_calendars,
+    dashboard,
+    ins_admin,
+    invitations,
+    linking,
+    offers,
+    orders,
+    products,
+    reports,
+    staff_desk,
+    staff_products,
+    staff_samples,
+    subscriber_list,
+    subscriptions,
+    ticket_board,
+    ticket_desk,
+    tickets,
+    transactions,
+    users,
 )
 from cbportal.services import clock as clock_module
 from cbportal.services.errors import Forbidden, NotFound, ServiceError, Unauthorized

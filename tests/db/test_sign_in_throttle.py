@@ -2,15 +2,14 @@
 right one was accepted at once). The attack comes through the login page's event
 handler, so it is replayed here through `LoginState.submit` as a websocket frame runs it."""
 
-from datetime import timedelta
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session
 
-from cbportal.models import User
-
 from cbportal import db
+from cbportal.models import User
 from cbportal.services import auth
 from cbportal.services import clock as clock_module
 from cbportal.services.errors import Unauthorized

@@ -226,9 +226,8 @@ def test_a_clerk_racing_the_rebill_worker_gets_a_conflict(shop, monthly):
         s.execute(update(Subscription).where(Subscription.id == stale.id).values(
             next_charge_at=stale.next_charge_at + timedelta(days=1)))
         s.commit()
-    with Session(shop["engine"]) as s:
-        with pytest.raises(Conflict) as lost:
-            subscriptions._cas(s, stale, payments_remaining=3)
+    with Session(shop["engine"]) as s, pytest.raises(Conflict) as lost:
+        subscriptions._cas(s, stale, payments_remaining=3)
     assert lost.value.code == "subscription_changed"
 
 

@@ -8,10 +8,11 @@ import pendulum
 import pytest
 
 from cbportal.models import Opener, Role
-from cbportal.services import ticket_board, ticket_processing as tp, tickets
+from cbportal.services import ticket_board, tickets
+from cbportal.services import ticket_processing as tp
 from cbportal.services.errors import Forbidden, Invalid, NotFound
 from cbportal.services.ticket_board import BoardFilter
-from cbportal.services.tickets import Acting, CUSTOMER
+from cbportal.services.tickets import CUSTOMER, Acting
 from cbportal.state.live_feed import ChangeWatcher
 from tests import factories
 

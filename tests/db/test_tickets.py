@@ -8,13 +8,21 @@ import pytest
 from sqlmodel import Session, select
 
 from cbportal.models import (
-    AttemptOutcome, Bill, EmailOutbox, Opener, PaymentAttempt, SandboxCharge, Subscription, Ticket,
+    AttemptOutcome,
+    Bill,
+    EmailOutbox,
+    Opener,
+    PaymentAttempt,
+    SandboxCharge,
+    Subscription,
+    Ticket,
 )
-from cbportal.services import refunds, ticket_processing as tp, tickets, worker
+from cbportal.services import refunds, tickets, worker
+from cbportal.services import ticket_processing as tp
 from cbportal.services.clock import StoredClock
 from cbportal.services.errors import Conflict, Forbidden, Invalid
 from cbportal.services.gateways.sandbox import SandboxGateway
-from cbportal.services.tickets import Acting, CUSTOMER
+from cbportal.services.tickets import CUSTOMER, Acting
 from tests import factories
 
 NY = "America/New_York"

@@ -13,8 +13,8 @@ from cbportal.services import page_access, products, subscriber_list, users
 from cbportal.services.auth import actor_for
 from cbportal.services.errors import Conflict, Forbidden, Invalid
 from tests import factories
-from tests.utils.billing import buy, move, product, utc
 from tests.db.test_reports import history  # noqa: F401  (fixture)
+from tests.utils.billing import utc
 
 
 def test_subscriptions_list_rows_filters_and_order(history):

@@ -18,7 +18,7 @@ class Sent:
         hits = [url for url, body in self.requests if secret in body or secret in url]
         return hits + [url for url, payload in self.frames if secret in payload]
 
-    def to(self, origin: str) -> "Sent":
+    def to(self, origin: str) -> Sent:
         return Sent([r for r in self.requests if r[0].startswith(origin)],
                     [f for f in self.frames if f[0].startswith(origin.replace("http", "ws", 1))])
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.server import ROOT, free_port as _free_port
+from tests.e2e.server import ROOT
+from tests.e2e.server import free_port as _free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -15,14 +15,22 @@ from sqlmodel import Session, select
 
 from cbportal.db import make_engine
 from cbportal.models import (
-    AuditLog, Bill, EmailOutbox, Opener, Order, PaymentAttempt, Product, Ticket, User, VendorAccount,
+    AuditLog,
+    Bill,
+    EmailOutbox,
+    Opener,
+    Order,
+    PaymentAttempt,
+    Product,
+    Ticket,
+    User,
+    VendorAccount,
 )
 from cbportal.services import auth, products, ticket_processing, tickets
 from cbportal.services.clock import FixedClock
 from cbportal.services.gateways.sandbox import SandboxGateway
 from tests import factories
-from tests.utils.browser import login
-from tests.utils.browser import app_now
+from tests.utils.browser import app_now, login
 
 pytestmark = pytest.mark.e2e
 BROKEN_REF = "sbx_charge_987654321"      # no such charge in the sandbox ledger: every refund is refused

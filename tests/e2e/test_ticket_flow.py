@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+
 from tests.utils.browser import app_now, login, refundable_order
 
 pytestmark = pytest.mark.e2e

@@ -20,8 +20,7 @@ from sqlmodel import Session, select
 
 from cbportal.db import make_engine
 from cbportal.models import Customer, Order, Subscription, Ticket, VendorAccount
-from tests.utils.browser import login
-from tests.utils.browser import app_now, refundable_order
+from tests.utils.browser import app_now, login, refundable_order
 
 pytestmark = pytest.mark.e2e
 
@@ -180,7 +179,7 @@ def test_add_a_clerk_keeps_what_was_typed_when_refused(page: Page, base_url):
 def canceled_subscription(database_url, now) -> str:
     with Session(make_engine(database_url)) as s:
         acme = s.exec(select(VendorAccount).where(VendorAccount.nickname == "acme")).one()
-        for order, sub in s.exec(select(Order, Subscription).join(Subscription, Subscription.order_id == Order.id)
+        for order, _sub in s.exec(select(Order, Subscription).join(Subscription, Subscription.order_id == Order.id)
                                  .where(Order.account_id == acme.id, Subscription.status == "canceled",
                                         Subscription.canceled_at >= now - timedelta(days=50))):
             return order.receipt

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,8 @@ from sqlmodel import Session, select
 
 from cbportal.db import use_engine
 from cbportal.models import Bill, InsOutbox, Opener, SandboxCharge, Subscription, Ticket, VendorAccount
-from cbportal.services import billing, refunds, ticket_processing as tp, tickets, worker
+from cbportal.services import billing, refunds, tickets, worker
+from cbportal.services import ticket_processing as tp
 from cbportal.services.clock import FixedClock, SystemClock
 from cbportal.services.tickets import CUSTOMER
 from tests import factories
@@ -71,7 +72,7 @@ def start_worker(engine, tmp_path, name: str) -> subprocess.Popen:
 
 
 def test_r6_two_workers_and_a_kill_9_mid_batch_make_one_gateway_call_per_refund_and_charge(session, engine, tmp_path):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     seed_mixed_batch(session, engine, now)
     with engine.begin() as conn:
         conn.execute(text(CALLS_TABLE))
@@ -144,7 +145,7 @@ def hanging_endpoint():
 
 def test_a_hanging_ins_endpoint_does_not_delay_another_vendors_refund_beyond_2_s(session, engine, hanging_endpoint,
                                                                                  ins_private):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     past = now - timedelta(days=5)
     clock = FixedClock(past)
     acct, owner = factories.account(session, past)
@@ -182,7 +183,7 @@ def test_a_hanging_ins_endpoint_does_not_delay_another_vendors_refund_beyond_2_s
         runner.join(10)
         use_engine(None)
     assert refunded is not None, "the refund was never made"
-    late = (refunded.created_at.replace(tzinfo=timezone.utc) - due).total_seconds()
+    late = (refunded.created_at.replace(tzinfo=UTC) - due).total_seconds()
     print(f"refund {late * 1000:.0f} ms after its due instant while globex's INS endpoint hung")
     assert late <= 2.0
     with Session(engine) as s:  # the hanging endpoint was being tried meanwhile
@@ -204,7 +205,7 @@ def test_on_postgresql_due_work_written_wakes_only_the_lanes_that_read_it(engine
             wakes["email"].clear()
             wakes["billing"].clear()
             with Session(engine) as s:
-                mail.queue(s, now=datetime.now(timezone.utc), kind="receipt", to="c@example.test", subject="s",
+                mail.queue(s, now=datetime.now(UTC), kind="receipt", to="c@example.test", subject="s",
                            why="A test.")
                 s.commit()
             await asyncio.wait_for(wakes["email"].wait(), 5)

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import logging
 import re
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from cbportal import db, settings as settings_module
+from cbportal import db
+from cbportal import settings as settings_module
 from cbportal.api.app import build_api
 from cbportal.ops import heartbeat, logs
 from cbportal.ops.http import build_ops_app, request_log

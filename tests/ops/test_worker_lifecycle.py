@@ -20,7 +20,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -75,7 +75,7 @@ def slow_smtp():
 
 def test_sigterm_stops_the_worker_mid_batch_within_5_s_and_nothing_is_lost_or_sent_twice(engine, slow_smtp, tmp_path):
     port, received = slow_smtp
-    queue_emails(engine, MESSAGES, datetime.now(timezone.utc) - timedelta(minutes=1))
+    queue_emails(engine, MESSAGES, datetime.now(UTC) - timedelta(minutes=1))
     env = {**os.environ, "DATABASE_URL": engine.url.render_as_string(hide_password=False),
            "CBPORTAL_MAIL": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "CBPORTAL_TEST_MODE": "0",
            "CBPORTAL_VAR_DIR": str(tmp_path), "CBPORTAL_LOG_FORMAT": "json", "PYTHONPATH": str(ROOT)}
@@ -110,7 +110,7 @@ def test_sigterm_stops_the_worker_mid_batch_within_5_s_and_nothing_is_lost_or_se
     assert len(set(sent_before_stop)) == len(sent_before_stop)  # and went out once
 
     # a later worker (after the leases of claimed messages ran out) sends the rest, once each
-    later = datetime.now(timezone.utc) + timedelta(hours=1)
+    later = datetime.now(UTC) + timedelta(hours=1)
     mail.deliver_due(engine, now=later, transport=mail.SmtpTransport("127.0.0.1", port), sender="x@cbportal.test")
     assert sorted(received) == sorted(f"message {i}" for i in range(MESSAGES))
     with Session(engine) as s:
@@ -130,7 +130,7 @@ def test_stop_does_not_wait_for_a_pass_blocked_on_a_locked_database(tmp_path):
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     upgrade(url)
     engine = make_engine(url)
-    queue_emails(engine, 1, datetime.now(timezone.utc) - timedelta(minutes=1))
+    queue_emails(engine, 1, datetime.now(UTC) - timedelta(minutes=1))
     lock = sqlite3.connect(tmp_path / "db.sqlite", isolation_level=None)
     lock.execute("BEGIN IMMEDIATE")  # another process holds the write lock
 
@@ -228,7 +228,7 @@ def test_a_database_outage_logs_one_line_per_state_change_and_work_resumes(postg
         time.sleep(1.5)
         proxy.outage(True)
         time.sleep(4)                      # ~4 passes a second would have logged ~80 tracebacks here
-        queue_emails(direct, 1, datetime.now(timezone.utc) - timedelta(seconds=1))
+        queue_emails(direct, 1, datetime.now(UTC) - timedelta(seconds=1))
         proxy.outage(False)
         deadline = time.monotonic() + 30
         while not (tmp_path / "mail").exists() or not any((tmp_path / "mail").iterdir()):

@@ -36,15 +36,14 @@ def scale_server(tmp_path_factory, postgres_database, redis_url):
     var = tmp_path_factory.mktemp("scale")
     env = app_env(var, postgres_database, REFLEX_REDIS_URL=redis_url, GRANIAN_WORKERS=str(BACKEND_PROCESSES),
                   CBPORTAL_WORKER="0")
-    with running_app(env, var) as app:
-        with open(var / "worker.log", "w") as log:
-            worker = subprocess.Popen([PY, "-m", "cbportal.cli", "worker"], cwd=ROOT, env=env, stdout=log,
-                                      stderr=subprocess.STDOUT, start_new_session=True)
-            try:
-                yield {"url": env["CBPORTAL_BASE_URL"], "env": env, "database_url": postgres_database,
-                       "app_pid": app.pid, "worker_pid": worker.pid, "redis_url": redis_url}
-            finally:
-                stop(worker)
+    with running_app(env, var) as app, open(var / "worker.log", "w") as log:
+        worker = subprocess.Popen([PY, "-m", "cbportal.cli", "worker"], cwd=ROOT, env=env, stdout=log,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            yield {"url": env["CBPORTAL_BASE_URL"], "env": env, "database_url": postgres_database,
+                   "app_pid": app.pid, "worker_pid": worker.pid, "redis_url": redis_url}
+        finally:
+            stop(worker)
 
 
 @pytest.fixture(scope="session")

@@ -17,10 +17,13 @@ from cbportal.models import Opener, Order, Ticket, User
 from cbportal.services import auth, tickets
 from cbportal.services.clock import StoredClock
 from tests.e2e.live_checks import (
-    PUSH_LIMIT_SECONDS, customer_converts_a_refund_request, open_dashboard, row_state,
+    PUSH_LIMIT_SECONDS,
+    customer_converts_a_refund_request,
+    open_dashboard,
+    row_state,
 )
-from tests.utils.browser import app_now, refundable_order
 from tests.scale.conftest import BACKEND_PROCESSES
+from tests.utils.browser import app_now, refundable_order
 
 pytestmark = [pytest.mark.e2e, pytest.mark.scale]
 

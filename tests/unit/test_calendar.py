@@ -1,11 +1,12 @@
 """R2 business time and weekend deferral, R5 bill dates: exact cases, DST weeks, properties."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
 import pendulum
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cbportal.services import calendar as cal
 
@@ -75,7 +76,7 @@ def test_r2_missing_local_midnight_resolves_forward():
 
 
 instants = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2030, 12, 31)).map(
-    lambda d: d.replace(tzinfo=timezone.utc))
+    lambda d: d.replace(tzinfo=UTC))
 zones = st.sampled_from(ZONES)
 
 

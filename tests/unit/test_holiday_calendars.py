@@ -2,11 +2,12 @@
 package and its own closed dates count like Saturday and Sunday, in its zone, for
 business hours and for deferrals; exact cases, DST weeks, and properties."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pendulum
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cbportal.services import calendar as cal
 from cbportal.services.calendar import BusinessCalendar
@@ -37,12 +38,12 @@ def test_r2_thanksgiving_pauses_24_business_hours_in_new_york():
 
 def test_r2_holiday_judged_in_the_vendors_zone():
     # Thanksgiving begins at 05:00 UTC in New York; at 04:00 UTC it is still Wednesday 23:00 there.
-    assert not cal.is_closed(datetime(2026, 11, 26, 4, tzinfo=timezone.utc), NY_US)
-    assert cal.is_closed(datetime(2026, 11, 26, 5, tzinfo=timezone.utc), NY_US)
+    assert not cal.is_closed(datetime(2026, 11, 26, 4, tzinfo=UTC), NY_US)
+    assert cal.is_closed(datetime(2026, 11, 26, 5, tzinfo=UTC), NY_US)
     # A Tokyo vendor with the US calendar: its Thanksgiving is the Tokyo date.
     tokyo = BusinessCalendar(tz="Asia/Tokyo", country="US")
-    assert cal.is_closed(datetime(2026, 11, 25, 15, tzinfo=timezone.utc), tokyo)   # Thu 00:00 Tokyo
-    assert not cal.is_closed(datetime(2026, 11, 25, 14, tzinfo=timezone.utc), tokyo)
+    assert cal.is_closed(datetime(2026, 11, 25, 15, tzinfo=UTC), tokyo)   # Thu 00:00 Tokyo
+    assert not cal.is_closed(datetime(2026, 11, 25, 14, tzinfo=UTC), tokyo)
 
 
 def test_r2_german_unity_day_and_a_bavarian_holiday_in_berlin_time():
@@ -113,7 +114,7 @@ def test_r2_plain_zone_and_empty_calendar_agree():
 def test_r2_a_calendar_without_open_days_is_refused():
     shut = BusinessCalendar(closed=tuple((date(2026, 1, 1) + timedelta(days=n), "shut") for n in range(420)))
     with pytest.raises(ValueError):
-        cal.add_business_hours(datetime(2026, 1, 1, tzinfo=timezone.utc), 1, shut)
+        cal.add_business_hours(datetime(2026, 1, 1, tzinfo=UTC), 1, shut)
 
 
 ZONES = ["UTC", "America/New_York", "Europe/Berlin", "Australia/Sydney", "Asia/Tokyo"]
@@ -124,7 +125,7 @@ CALENDARS = [BusinessCalendar(tz="America/New_York", country="US", region="NY"),
              BusinessCalendar(tz="America/New_York", country="US",
                               closed=((date(2026, 3, 9), "Closed"), (date(2026, 11, 2), "Closed")))]
 instants = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2028, 12, 31)).map(
-    lambda d: d.replace(tzinfo=timezone.utc))
+    lambda d: d.replace(tzinfo=UTC))
 calendars = st.sampled_from(CALENDARS)
 
 

@@ -4,7 +4,8 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cbportal.services import money
 

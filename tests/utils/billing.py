@@ -3,7 +3,7 @@
 the helpers that create products, buy, move the clock and read bills, subscriptions,
 payment attempts and emails back."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import Session, select
@@ -21,7 +21,7 @@ VISA = PaymentInput(type="card", card_number="4242424242424242", exp_month=12, e
 
 
 def utc(*args):
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import queue
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 _LOCK = threading.Lock()
 GROUP = 16  # answers recorded in one transaction while submitting (all that arrived, when waiting)
-_POOL: "_Pool | None" = None
+_POOL: _Pool | None = None
 
 
 class _Pool:
