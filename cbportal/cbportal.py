@@ -35,6 +35,7 @@ from cbportal.pages.vendor_products import vendor_products
 from cbportal.pages.vendor_ticket import vendor_ticket
 from cbportal.pages.vendor_tickets import vendor_tickets
 from cbportal.pages.vendor_users import vendor_users
+from cbportal.services import worker
 from cbportal.settings import SettingsError, get_settings
 from cbportal.state.card import CardState
 from cbportal.state.checkout import CheckoutState
@@ -97,7 +98,7 @@ app = rx.App(api_transformer=[build_api(), build_ops_app(), request_log])
 app.register_lifespan_task(worker_task)
 app.register_lifespan_task(mail_in_task)  # the embedded mail receiver, CBPORTAL_MAIL_IN=1 (docs/inbound-email.md)
 event_timing.install()
-install_database_collector()
+install_database_collector(worker.all_sources)
 watch_websockets(app)
 app.add_page(home, route=routes.HOME, title="cbportal", on_load=SessionState.load_user)
 app.add_page(login, route=routes.LOGIN, title="Log in · cbportal", on_load=SessionState.load_user)

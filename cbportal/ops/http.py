@@ -174,8 +174,9 @@ async def metrics(request: Request) -> Response:
     from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
     from cbportal.ops.metrics import install_database_collector
+    from cbportal.services.worker import all_sources
 
-    install_database_collector()
+    install_database_collector(all_sources)
     body = await asyncio.to_thread(generate_latest, REGISTRY)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 

@@ -53,7 +53,6 @@ class DatabaseCollector:
         from cbportal.models import EmailOutbox, InsOutbox
         from cbportal.ops import heartbeat
         from cbportal.services.clock import get_clock
-        from cbportal.services.worker import all_sources
 
         up = GaugeMetricFamily("cbportal_database_up", "1 when the database answered this scrape")
         lag = GaugeMetricFamily("cbportal_due_lag_seconds", "Now minus the oldest due item, per source "
@@ -68,7 +67,7 @@ class DatabaseCollector:
         try:
             now = get_clock().now()
             with reader(get_engine()) as session:
-                for source in all_sources():
+                for source in (_sources() if _sources else []):
                     lag.add_metric([source.name], _age(now, source.next_due(session)))
                 for name, table, waiting in (
                         ("email", EmailOutbox, (EmailOutbox.sent_at.is_(None),)),
@@ -90,10 +89,15 @@ class DatabaseCollector:
 
 
 _installed = False
+_sources = None   # the worker's due-work sources, given by the app (ops imports no business module)
 
 
-def install_database_collector() -> None:
-    global _installed
+def install_database_collector(sources=None) -> None:
+    """Register the scrape-time collector once; `sources` returns the due-work sources whose
+    lag is reported (the app passes `worker.all_sources`)."""
+    global _installed, _sources
+    if sources is not None:
+        _sources = sources
     if not _installed:
         REGISTRY.register(DatabaseCollector())
         _installed = True

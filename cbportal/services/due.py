@@ -55,3 +55,7 @@ def live_clock():
 
 def set_live_clock(clock) -> None:
     _PASS.clock = clock
+
+
+class WorkerStopping(Exception):
+    """The worker is stopping: no new transaction is started."""

@@ -33,7 +33,7 @@ from sqlmodel import Session
 
 from cbportal.services import due, due_work
 from cbportal.services.clock import StoredClock
-from cbportal.services.due import DueSource
+from cbportal.services.due import DueSource, WorkerStopping
 
 log = logging.getLogger("cbportal.worker")
 MAX_SLEEP = 1.0    # a lane looks again at least this often (PostgreSQL, besides NOTIFY)
@@ -41,10 +41,6 @@ SQLITE_POLL = 0.25  # and this often on SQLite, which has no NOTIFY
 STOP_GRACE = 2.5   # seconds the current pass may go on finishing its work after `stop`
 HALT_GRACE = 1.0   # then new transactions are refused; this long for the open ones to end
 BACKOFF_FIRST, BACKOFF_MAX = 1.0, 30.0
-
-
-class WorkerStopping(Exception):
-    """The worker is stopping: no new transaction is started."""
 
 
 @dataclass
