@@ -124,12 +124,14 @@ app.add_page(vendor_users, route=routes.VENDOR_USERS, title="Users · cbportal",
 app.add_page(reports_page, route=routes.VENDOR_REPORTS, title="Reports · cbportal",
              on_load=[ReportsState.load, SubscriptionListState.load_list])
 app.add_page(staff_phone, route=routes.STAFF_PHONE, title="Phone ticket · cbportal", on_load=StaffPhoneState.load)
-app.add_page(invite_page, route=routes.INVITE, title="Choose your password · cbportal", on_load=[SessionState.load_user, InviteState.load])
+app.add_page(invite_page, route=routes.INVITE, title="Choose your password · cbportal",
+             on_load=[SessionState.load_user, InviteState.load])
 app.add_page(settings_page, route=routes.VENDOR_SETTINGS, title="Settings · cbportal", on_load=SettingsState.load)
 app.add_page(vendor_orders, route=routes.VENDOR_ORDERS, title="Transactions · cbportal", on_load=VendorOrdersState.load)
 app.add_page(upsell_page, route=routes.BUY_MORE, title="Add to your order · cbportal",
              on_load=[SessionState.load_user, UpsellState.load])
-app.add_page(vendor_emails, route=routes.VENDOR_EMAILS, title="Email samples · cbportal", on_load=VendorEmailsState.load)
+app.add_page(vendor_emails, route=routes.VENDOR_EMAILS, title="Email samples · cbportal",
+             on_load=VendorEmailsState.load)
 app.add_page(vendor_products, route=routes.VENDOR_PRODUCTS, title="Products · cbportal",
              on_load=VendorProductsState.load)
 if settings.test_mode:  # the staff test page: test clock and "advance to the next event" (R2)

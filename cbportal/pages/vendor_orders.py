@@ -157,7 +157,8 @@ def vendor_orders() -> rx.Component:
         rx.cond(S.loaded,
                 rx.cond(S.rows.length() > 0,
                         rx.vstack(
-                            _table(["Receipt", "Bought (account time)", "Account", "Product", "Customer", "Status", "Subscription"],
+                            _table(["Receipt", "Bought (account time)", "Account", "Product", "Customer",
+                                    "Status", "Subscription"],
                                    rx.foreach(S.rows, order_row)),
                             rx.hstack(rx.button("Previous", variant="soft", on_click=S.previous_page,
                                                 disabled=S.page <= 1),

@@ -13,7 +13,8 @@ def row(r: ProductRow) -> rx.Component:
                         rx.table.cell(r["kind"]), rx.table.cell(r["price"], " ", r["terms"]),
                         rx.table.cell(rx.badge(r["status"])),
                         rx.table.cell(rx.hstack(
-                            rx.button("Edit description", size="1", variant="soft", on_click=S.edit_description(r["sku"]),
+                            rx.button("Edit description", size="1", variant="soft",
+                                      on_click=S.edit_description(r["sku"]),
                                       aria_label="Edit the description of " + r["sku"]),
                             rx.cond(r["status"] == "approved", rx.link("Order form", href=r["buy_url"])),
                             align="center", spacing="3")))

@@ -60,7 +60,8 @@ def vendor_tickets() -> rx.Component:
             S.loaded,
             rx.cond(S.rows.length() > 0,
                     rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
-                        "Ticket", "Account", "Receipt", "Type", "Opened by", "Opened (account time)", "Processes in")])),
+                        "Ticket", "Account", "Receipt", "Type", "Opened by",
+                        "Opened (account time)", "Processes in")])),
                         rx.table.body(rx.foreach(S.rows, row)), width="100%"),
                     rx.text("No tickets here.", color_scheme="gray")),
             rx.hstack(rx.spinner(), rx.text("Loading tickets…"))),

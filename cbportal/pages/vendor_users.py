@@ -37,7 +37,8 @@ def role_table(title: str, labels: dict, checked, on_change, enabled=None) -> rx
                              rx.table.cell(label),
                              rx.table.cell(rx.checkbox(checked=checked.contains(role),
                                                        on_change=lambda on, r=role: on_change(r, on),
-                                                       disabled=~enabled.contains(role) if enabled is not None else False,
+                                                       disabled=~enabled.contains(role)
+                                                                if enabled is not None else False,
                                                        aria_label=f"{title}: {label}")))
                              for role, label in labels.items()]), width="100%", size="1")
 

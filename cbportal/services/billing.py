@@ -117,7 +117,8 @@ def ask_charge(gateway: Gateway, args: dict, *, maybe_sent: bool = False) -> Gat
         return None
 
 
-def call_gateway(engine: Engine, attempt_id: int, gateway: Gateway, *, maybe_sent: bool = False) -> GatewayResult | None:
+def call_gateway(engine: Engine, attempt_id: int, gateway: Gateway,
+                 *, maybe_sent: bool = False) -> GatewayResult | None:
     """Ask the gateway for a pending charge; look it up first if it may have been sent.
     None when the outcome is unknown (never guessed)."""
     with Session(engine) as session:

@@ -384,7 +384,8 @@ def _legacy(session: Session, *, now: datetime, inbound: Inbound, config: Config
     except ServiceError as error:
         why = f"Your {label} request for order {order.receipt} was not opened: {error}."
         return _auto_reply(session, now=now, inbound=inbound, config=config, why=why,
-                           lines=[f"Your order: {links.customer_order_url(config.base_url, config.secret, order.receipt, customer.email)}"],
+                           lines=["Your order: " + links.customer_order_url(
+                               config.base_url, config.secret, order.receipt, customer.email)],
                            account_id=account.id), account.id, None, str(error)[:200]
     return "ticket_opened", account.id, ticket.id, f"{kind} ticket opened by email"
 

@@ -71,7 +71,8 @@ def open_tickets(session: Session, *, actor: Actor, now: datetime, where: BoardF
     if where.opener:
         conditions.append(Ticket.opened_by == where.opener)
     if where.due_within_hours:
-        conditions += [Ticket.process_at.is_not(None), Ticket.process_at <= now + timedelta(hours=where.due_within_hours)]
+        conditions += [Ticket.process_at.is_not(None),
+                       Ticket.process_at <= now + timedelta(hours=where.due_within_hours)]
     if where.mine_user_id:
         conditions.append(Ticket.assignee_user_id == where.mine_user_id)
     if where.search:

@@ -218,7 +218,7 @@ def save_canned_reply(session: Session, *, now: datetime, actor: Actor, account:
     clash = session.exec(select(CannedReply.id).where(CannedReply.account_id == vendor.id,
                                                       CannedReply.title == title)).first()
     if clash is not None and clash != reply_id:
-        raise Conflict(f"a canned reply titled {title!r} exists", "already_exists")
+        raise Conflict(f"a canned reply titled {title!r} exists", "already_exists") from None
     if reply_id is None:
         count = len(session.exec(select(CannedReply.id).where(CannedReply.account_id == vendor.id)).all())
         if count >= MAX_CANNED:
@@ -238,7 +238,7 @@ def save_canned_reply(session: Session, *, now: datetime, actor: Actor, account:
             session.expunge(row)
         else:
             session.expire(row)
-        raise Conflict(f"a canned reply titled {title!r} exists", "already_exists")
+        raise Conflict(f"a canned reply titled {title!r} exists", "already_exists") from None
     audit.record(session, now=now, actor=actor, action="canned_reply.save", entity="canned_reply", entity_id=row.id,
                  account_id=vendor.id)
     return row

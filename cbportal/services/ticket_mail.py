@@ -108,6 +108,7 @@ def samples(session: Session) -> list[dict]:
     out = []
     for kind in WHY:
         message = compose(session, kind=kind, ticket=ticket)[1]
-        text, html = mail.render("ticket", **{k: v for k, v in message.items() if k not in ("to", "subject", "reply_to")})
+        text, html = mail.render("ticket", **{k: v for k, v in message.items()
+                                               if k not in ("to", "subject", "reply_to")})
         out.append({"kind": kind, "subject": message["subject"], "html": html, "text": text})
     return out

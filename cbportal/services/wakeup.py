@@ -10,6 +10,7 @@ after a second; meanwhile the lanes still look every second. SQLite has no NOTIF
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 
@@ -67,9 +68,7 @@ def listen(engine: Engine, loop: asyncio.AbstractEventLoop, wakes: dict[str, asy
 
     def wake(table: str | None) -> None:
         names = lanes_reading(table)
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop is gone
             loop.call_soon_threadsafe(lambda: [wakes[n].set() for n in names])
-        except RuntimeError:  # the loop is gone
-            pass
 
     return Listener(_conninfo(engine), wake)

@@ -160,7 +160,8 @@ class CheckoutState(rx.State):
             address = {k: get(k, "") for k in ("line1", "city", "postal_code")} | {"name": get("name", ""),
                                                                                   "country": get("country", "")}
         try:  # issue 17: the order bump, when ticked, is a second order on the same payment (services/offers.py)
-            receipt = offers.checkout_with_bump(get_engine(), now=get_clock().now(), gateway=get_gateway(), sku=self.sku,
+            receipt = offers.checkout_with_bump(get_engine(), now=get_clock().now(), gateway=get_gateway(),
+                                                sku=self.sku,
                                                 customer=checkout.CustomerInput(get("email", ""), get("name", ""),
                                                                                 get("country", "")),
                                                 payment=PaymentInput(type=self.pay_type, payment_method=token),

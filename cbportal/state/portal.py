@@ -98,7 +98,8 @@ class PortalState(rx.State):
                               amount=format_cents(b["amount_cents"], view["currency"]),
                               status=orders.bill_status_words(b, view["currency"]),
                               **dict(zip(("receipt_url", "pdf_url"),
-                                         links.receipt_urls("", secret, view["receipt"], email, b["seq"]), strict=False)))
+                                         links.receipt_urls("", secret, view["receipt"], email, b["seq"]),
+                                         strict=False)))
                       for b in view["bills"]]
         sub = view["subscription"]
         self.subscription = "" if sub is None else (

@@ -35,7 +35,7 @@ def _date(text: str, field: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ServiceError(f"{field} is a date such as 2026-12-31", "invalid_date")
+        raise ServiceError(f"{field} is a date such as 2026-12-31", "invalid_date") from None
 
 
 def _row(r: dict) -> SubRow:

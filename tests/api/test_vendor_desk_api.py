@@ -13,7 +13,8 @@ from tests.utils.api import bearer, order
 
 
 def test_r5_patch_changes_only_the_description_of_an_approved_product(client, shop):
-    r = client.patch("/api/v1/products/PRO", json={"description": "Now with weekly tips."}, headers=bearer(shop["owner"]))
+    r = client.patch("/api/v1/products/PRO", json={"description": "Now with weekly tips."},
+                     headers=bearer(shop["owner"]))
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["description"] == "Now with weekly tips." and body["status"] == "approved"

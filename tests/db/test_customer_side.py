@@ -99,7 +99,8 @@ def test_customer_form_problems_are_sentences_per_field():
         "country": "Choose the country you live in."}
     assert ask(checkout.CustomerInput("buyer@", "Buyer", "DE")) == {
         "email": "This does not look like an email address. Check it for typing errors."}
-    assert ask(checkout.CustomerInput("b@example.test", "Buyer", "XX")) == {"country": "Choose the country you live in."}
+    assert ask(checkout.CustomerInput("b@example.test", "Buyer", "XX")) == {
+        "country": "Choose the country you live in."}
     assert ask(checkout.CustomerInput("b@example.test", "Buyer", "DE")) == {}
 
 

@@ -145,7 +145,8 @@ def test_r3_escalations_show_the_customers_words_and_the_thread(session, desk):
     tickets.change_type(session, now=WED + timedelta(minutes=5), ticket=t, who=vendor, type="tech_support",
                         customer_consent=True)
     session.commit()
-    tickets.escalate(session, now=WED + timedelta(hours=1), ticket=t, comment="The vendor changed my refund without asking me.")
+    tickets.escalate(session, now=WED + timedelta(hours=1), ticket=t,
+                     comment="The vendor changed my refund without asking me.")
     session.commit()
     [row] = staff_desk.escalations(session, actor=desk["staff"])
     assert (row["id"], row["receipt"], row["customer"], row["escalation_text"]) == (

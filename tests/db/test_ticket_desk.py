@@ -3,6 +3,8 @@
 you mistakenly created the ticket"); internal notes are never emailed or shown to the
 customer; the thread carries the status history in the account's zone; the customer context;
 assignment; canned replies per account. SQLite and PostgreSQL."""
+# ruff: noqa: F811 - `world` is a fixture of another test module, imported and used as a parameter
+
 
 from datetime import timedelta
 

@@ -1,6 +1,8 @@
 """Issue 16 point 7 and point 1 in the services: the Subscriptions list (report access, R8),
 the description of an approved product (R5), the permissions page's save, and which pages
 and links each role gets (services/page_access.py), on SQLite and PostgreSQL."""
+# ruff: noqa: F811 - `history` is a fixture of another test module, imported and used as a parameter
+
 
 from datetime import date
 

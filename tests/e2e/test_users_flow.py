@@ -39,7 +39,8 @@ def test_owner_adds_a_clerk_sets_permissions_and_manages_keys(page: Page, base_u
     expect(page.get_by_role("status")).to_contain_text("nora@acme.test can now log in")
     page.get_by_role("button", name="Manage permissions of Nora New").click()
     dialog = page.get_by_role("dialog")
-    dialog.get_by_label("Role: Subscription Management", exact=True).click()  # a controlled checkbox: the server answers
+    dialog.get_by_label("Role: Subscription Management", exact=True).click()
+    # a controlled checkbox: the server answers
     expect(dialog.get_by_label("Role: Subscription Management", exact=True)).to_be_checked()
     dialog.get_by_role("button", name="Save permissions").click()
     expect(dialog.get_by_role("alert")).to_contain_text(

@@ -158,7 +158,7 @@ def test_transactions_compact_bar_any_case_sku_and_csv_totals(page: Page, base_u
     expect(page.get_by_role("row").nth(1)).to_contain_text(re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d E[SD]T"))
     with page.expect_download() as download:
         page.get_by_role("button", name="Export CSV").click()
-    lines = open(download.value.path()).read().splitlines()
+    lines = Path(download.value.path()).read_text().splitlines()
     assert lines[0].startswith("receipt,created,time_zone,account,sku")
     assert re.match(r"^Total \(\d+ orders?\),+USD,\d+\.\d\d,", lines[-1])
     assert re.search(r",ACME-PRO,.*,USD,\d+\.\d\d,\d+\.\d\d,", lines[1])

@@ -124,7 +124,8 @@ def test_subscriptions_list_filters_and_downloads(page: Page, base_url):
         page.get_by_role("button", name="Download subscriptions CSV").click()
     with open(download.value.path()) as file:
         lines = file.read().splitlines()
-    assert lines[0] == "receipt,account,sku,title,customer_email,status,next_bill_date,next_amount,currency,payments_left"
+    assert lines[0] == ("receipt,account,sku,title,customer_email,status,next_bill_date,next_amount,currency,"
+                        "payments_left")
     assert len(lines) == 1 + shown and all(",ACME-WEEKLY," in line for line in lines[1:])
     page.get_by_role("button", name="Clear").click()
     expect(page.get_by_label("Product SKU")).to_have_value("")
