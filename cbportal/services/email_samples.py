@@ -41,10 +41,12 @@ LABELS = {
     "payment_failed": "Payment failed (after the 3rd try)", "card_invalid": "Card no longer valid",
     "subscription_canceled": "Subscription canceled", "subscription_changed": "Subscription changed",
     "invitation": "Invitation to a new user", "product_rejected": "Product not approved (to the vendor)",
+    "my_orders": "Link to all of a customer's orders",
     "mail_in_reply": "Answer to an email cbportal could not act on",
 }
 GROUPS = {**{k: "Ticket emails" for k in mail.TICKET_KINDS}, **{k: "Billing emails" for k in mail.BILLING_KINDS},
-          **{k: "Account emails" for k in mail.ACCOUNT_KINDS}, **{k: "Inbound email" for k in mail.INBOUND_KINDS}}
+          **{k: "Account emails" for k in mail.ACCOUNT_KINDS}, **{k: "Inbound email" for k in mail.INBOUND_KINDS},
+          **{k: "Customer emails" for k in mail.CUSTOMER_KINDS}}
 
 
 def _example(engine, base_url: str, secret: str) -> str:
@@ -57,6 +59,7 @@ def _example(engine, base_url: str, secret: str) -> str:
         checkout,
         invitations,
         mail_in,
+        my_orders,
         products,
         staff_products,
         subscriptions,
@@ -124,6 +127,7 @@ def _example(engine, base_url: str, secret: str) -> str:
         config = mail_in.Config(secret=secret, domain="mail.example-vendor.com", base_url=base_url)
         mail_in.handle_recipient(s, now=t0 + day, inbound=mail_in.parse(raw, envelope_sender=CUSTOMER[0]), raw=raw,
                                  recipient="help@mail.example-vendor.com", config=config)
+        my_orders.request_link(s, now=t0 + day, email=CUSTOMER[0], base_url=base_url, secret=secret)
         s.commit()
     return receipt
 
