@@ -15,7 +15,7 @@ def test_bump_and_upsell_over_the_api(client, staff_key, shop):
     assert r.status_code == 200, r.text
     offered = client.get("/api/v1/products/PRO/offers").json()
     assert offered["bump"]["terms"] == (
-        "Then $5.00 monthly, 5 payments, the first on 2026-02-05. You can cancel at any time.")
+        "Then $5.00 monthly, 5 payments, the first on 5 February 2026. You can cancel at any time.")
     receipt = order(client, affiliate="aff1").json()["receipt"]
     body = {"email": "buyer@example.test", "sku": "ADDON", "kind": "bump"}
     r = client.post(f"/api/v1/customer/orders/{receipt}/offers", json=body)

@@ -48,7 +48,7 @@ def count(shop, model):
 def test_r5_each_offer_states_its_recurring_terms(offered):
     assert offered["bump"]["sku"] == "BUMP" and offered["bump"]["today"] == "$10.00 today"
     assert offered["bump"]["terms"] == (
-        "Then $5.00 monthly, 5 payments, the first on 2026-02-05. You can cancel at any time.")
+        "Then $5.00 monthly, 5 payments, the first on 5 February 2026. You can cancel at any time.")
     assert [u["sku"] for u in offered["upsells"]] == ["UPS"]
     assert offered["upsells"][0]["terms"].startswith("Then $19.95 monthly, until you cancel")
 
