@@ -56,7 +56,7 @@ def test_r1_bump_and_upsell_each_with_terms_confirmation_and_figures(page: Page,
     page.set_viewport_size({"width": 1366, "height": 900})
     page.get_by_label("Email").fill(EMAIL)
     page.get_by_label("Name").fill("Bump Buyer")
-    page.get_by_label("Country (2 letters)").fill("US")
+    page.get_by_label("Country").select_option("US")
     page.get_by_label("Yes, add ACME Add-on").check()
     pay(page)
     expect(page.get_by_role("alert")).to_contain_text("understand the recurring terms")

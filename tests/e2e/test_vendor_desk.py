@@ -77,7 +77,8 @@ def test_ticket_detail_context_note_canned_reply_and_assignment(page: Page, base
     mail_dir = Path(app_server["env"]["CBPORTAL_VAR_DIR"]) / "mail"
     deadline, replies = time.time() + 20, []
     while time.time() < deadline and len(replies) < 2:
-        replies = [p for p in mail_dir.glob("*-reply.eml") if receipt in p.read_text()]
+        replies = [p for p in mail_dir.glob("*-reply.eml")
+                   if receipt in (text := p.read_text()) and "web player at acme" in text]
         time.sleep(0.5)
     assert len(replies) == 2 and all("web player at acme" in p.read_text() for p in replies)
     assert not any("offer the web player first" in p.read_text() for p in mail_dir.glob("*.eml"))

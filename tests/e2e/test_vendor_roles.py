@@ -16,18 +16,18 @@ pytestmark = pytest.mark.e2e
 
 PAGES = ["/vendor", "/vendor/tickets", "/vendor/orders", "/vendor/products", "/vendor/reports", "/vendor/users",
          "/vendor/settings", "/staff", "/staff/phone", "/staff/emails"]
-NAV = ["Customer portal", "Vendor dashboard", "Tickets", "Transactions", "Products", "Reports", "Users", "API keys",
+NAV = ["Find your order", "Vendor dashboard", "Tickets", "Transactions", "Products", "Reports", "Users", "API keys",
        "Settings", "Staff", "Phone ticket", "Email samples"]
 ROLES = {   # login -> (pages it opens, navbar links it sees)
     "owner": (("owner@acme.test", "owner-demo"), PAGES[:7],
-              ["Customer portal", "Vendor dashboard", "Tickets", "Transactions", "Products", "Reports", "Users",
+              ["Find your order", "Vendor dashboard", "Tickets", "Transactions", "Products", "Reports", "Users",
                "Settings"]),
     "clerk": (("clerk@acme.test", "clerk-demo"), ["/vendor", "/vendor/tickets", "/vendor/orders", "/vendor/reports",
                                                   "/vendor/users", "/vendor/settings"],
-              ["Customer portal", "Vendor dashboard", "Tickets", "Transactions", "Reports", "API keys"]),
+              ["Find your order", "Vendor dashboard", "Tickets", "Transactions", "Reports", "API keys"]),
     "tickets": (("tickets@acme.test", "tickets-demo"), ["/vendor", "/vendor/tickets", "/vendor/users",
                                                          "/vendor/settings"],
-                ["Customer portal", "Vendor dashboard", "Tickets", "API keys"]),
+                ["Find your order", "Vendor dashboard", "Tickets", "API keys"]),
     "staff": (("staff@cbportal.test", "staff-demo"), ["/vendor/orders", "/staff", "/staff/phone", "/staff/emails"],
               ["Staff", "Phone ticket", "Email samples"]),
 }

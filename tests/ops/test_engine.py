@@ -30,6 +30,7 @@ from cbportal.services.clock import FixedClock, SystemClock
 from cbportal.services.tickets import CUSTOMER
 from tests import factories
 from tests.ops.engine_worker import CALLS_TABLE, CountingSandbox
+from tests.utils.loops import run_in_own_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 REFUNDS = CHARGES = 12
@@ -213,4 +214,4 @@ def test_on_postgresql_due_work_written_wakes_only_the_lanes_that_read_it(engine
         finally:
             listener.close()
 
-    assert asyncio.run(main()) is False
+    assert run_in_own_thread(main()) is False

@@ -7,7 +7,6 @@ per pass."""
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import email
 import io
@@ -32,6 +31,7 @@ from cbportal.models import EmailOutbox
 from cbportal.ops import logs
 from cbportal.services import mail, worker
 from cbportal.services.clock import SystemClock
+from tests.utils.loops import run_in_own_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = 80
@@ -117,13 +117,6 @@ def test_sigterm_stops_the_worker_mid_batch_within_5_s_and_nothing_is_lost_or_se
         assert all(r.sent_at is not None for r in s.exec(select(EmailOutbox)))
 
 
-def run_in_own_thread(main):
-    """asyncio.run in a thread of its own: the browser tests' Playwright leaves an event loop
-    running in the main thread, where asyncio.run refuses to start."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, main()).result()
-
-
 def test_stop_does_not_wait_for_a_pass_blocked_on_a_locked_database(tmp_path):
     """What kept the app up >15 s after SIGTERM: the pass ran in the event loop's default
     executor, which the loop's shutdown joins, while it waited out SQLite's 30 s busy timeout."""
@@ -147,7 +140,7 @@ def test_stop_does_not_wait_for_a_pass_blocked_on_a_locked_database(tmp_path):
         await task
 
     try:
-        run_in_own_thread(main)  # returns only after the loop's shutdown
+        run_in_own_thread(main())  # returns only after the loop's shutdown
         took = time.monotonic() - stopped["at"]
     finally:
         lock.rollback()

@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from cbportal.services import worker
+from tests.utils.loops import run_in_own_thread
 
 
 def _await_after_the_thread_ends(fn, *args):
@@ -20,7 +21,7 @@ def _await_after_the_thread_ends(fn, *args):
             thread.join()                   # the loop runs the hand-over only once that thread is gone
         # the timeout only keeps a regression from hanging the test run; nothing is timed
         return await asyncio.wait_for(pending, timeout=60)
-    return asyncio.run(main())
+    return run_in_own_thread(main())
 
 
 def test_a_pass_result_reaches_the_caller():
