@@ -46,6 +46,11 @@ def _age(now: datetime, then: datetime | None) -> float:
 class DatabaseCollector:
     """Figures read from the database when Prometheus scrapes."""
 
+    def describe(self):
+        """Nothing to declare up front: without this, registering would run `collect` at import
+        and open a database connection that the web server's forked processes would share."""
+        return []
+
     def collect(self):
         from sqlmodel import func, select
 
