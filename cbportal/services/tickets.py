@@ -70,7 +70,7 @@ def _type(value: str) -> TicketType:
     try:
         return TicketType(value)
     except ValueError:
-        raise Invalid("type is tech_support, refund or cancel", "invalid_type") from None
+        raise Invalid("choose technical support, a refund or a cancelation", "invalid_type") from None
 
 
 def _body(text: str | None) -> str | None:

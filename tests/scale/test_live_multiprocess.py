@@ -51,7 +51,8 @@ def wait_until_closed(engine, ticket_id: int, timeout: float = 15) -> float:
     raise AssertionError(f"the worker did not process ticket #{ticket_id}")
 
 
-@pytest.mark.xfail(reason="known regression of the lane engine (issue 12): the `cbportal worker` process does not "
+@pytest.mark.xfail(reason="known regression of the lane engine (closing note on issue 12): the `cbportal worker` "
+                   "process does not "
                    "process a refund ticket when the stored test clock jumps past it; dashboards and logins "
                    "across processes work", strict=False)
 def test_changes_from_any_process_reach_every_dashboard(page: Page, browser: Browser, base_url, scale_server):
