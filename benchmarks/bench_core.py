@@ -4,7 +4,7 @@ compared with plain timedelta addition (the ratio is what the calendar costs).""
 import time
 from datetime import UTC, date, datetime, timedelta
 
-from cbportal.services import calendar, money
+from cbportal.services.core import calendar, money
 
 
 def rate(fn, n):

@@ -21,9 +21,10 @@ from sqlmodel import Session
 from benchmarks.fixtures import _seed_account, database, postgres_available
 from cbportal.db import reader
 from cbportal.models import Customer, Order, PaymentMethod, Ticket
-from cbportal.services import ticket_board, transactions
-from cbportal.services.auth import ALL_ROLES, Actor
-from cbportal.services.ticket_board import BoardFilter
+from cbportal.services.accounts.auth import ALL_ROLES, Actor
+from cbportal.services.billing import transactions
+from cbportal.services.tickets import board as ticket_board
+from cbportal.services.tickets.board import BoardFilter
 
 OWNER = Actor(user_id=0, email="owner@bench.test", name="Owner", is_staff=False, is_owner=True, master_account_id=1,
               roles=ALL_ROLES)

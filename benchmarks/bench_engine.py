@@ -30,9 +30,11 @@ from sqlmodel import Session, func, select
 from benchmarks.fixtures import database, postgres_available, seed_due_refunds, seed_subscriptions
 from cbportal.db import use_engine
 from cbportal.models import Bill, InsOutbox, MasterAccount, SandboxCharge, Subscription, Ticket, VendorAccount
-from cbportal.services import billing, ticket_processing, worker
-from cbportal.services.clock import FixedClock, SystemClock
-from cbportal.services.gateways.sandbox import SandboxGateway
+from cbportal.services.billing import charges as billing
+from cbportal.services.billing.gateways.sandbox import SandboxGateway
+from cbportal.services.core.clock import FixedClock, SystemClock
+from cbportal.services.engine import worker
+from cbportal.services.tickets import processing as ticket_processing
 
 ITEMS = int(os.environ.get("BENCH_ENGINE_ITEMS", "2000"))
 TOTAL = int(os.environ.get("BENCH_ENGINE_TOTAL", "20000"))

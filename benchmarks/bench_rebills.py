@@ -19,8 +19,8 @@ from sqlmodel import Session, func, select
 from benchmarks.bench_tickets import Frozen
 from benchmarks.fixtures import database, postgres_available, seed_subscriptions
 from cbportal.models import Bill, Subscription
-from cbportal.services import billing
-from cbportal.services.gateways.sandbox import SandboxGateway
+from cbportal.services.billing import charges as billing
+from cbportal.services.billing.gateways.sandbox import SandboxGateway
 
 
 def run(kind: str, total: int, due: int) -> None:

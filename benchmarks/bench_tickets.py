@@ -22,10 +22,10 @@ from sqlmodel import Session, select
 
 from benchmarks.fixtures import database, postgres_available, seed_due_refunds
 from cbportal.models import SandboxCharge, Ticket
-from cbportal.services import ticket_processing
-from cbportal.services.clock import SystemClock
-from cbportal.services.gateways.sandbox import SandboxGateway
-from cbportal.services.worker import DueSource, run_forever
+from cbportal.services.billing.gateways.sandbox import SandboxGateway
+from cbportal.services.core.clock import SystemClock
+from cbportal.services.engine.worker import DueSource, run_forever
+from cbportal.services.tickets import processing as ticket_processing
 
 
 class Frozen:

@@ -35,7 +35,7 @@ from cbportal.pages.vendor_products import vendor_products
 from cbportal.pages.vendor_ticket import vendor_ticket
 from cbportal.pages.vendor_tickets import vendor_tickets
 from cbportal.pages.vendor_users import vendor_users
-from cbportal.services import worker
+from cbportal.services.engine import worker
 from cbportal.settings import SettingsError, get_settings
 from cbportal.state.card import CardState
 from cbportal.state.checkout import CheckoutState
@@ -79,8 +79,8 @@ async def worker_task():
         yield
         return
     from cbportal.db import get_engine
-    from cbportal.services.clock import get_clock
-    from cbportal.services.worker import run_forever
+    from cbportal.services.core.clock import get_clock
+    from cbportal.services.engine.worker import run_forever
 
     stop = asyncio.Event()
     task = asyncio.create_task(run_forever(get_engine(), get_clock(), stop=stop, stop_grace=1.0, halt_grace=0.5))

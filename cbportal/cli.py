@@ -54,12 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("backup", "restore"):
         return _backup_or_restore(args, settings)
     from cbportal.db import get_engine
-    from cbportal.services.clock import get_clock
+    from cbportal.services.core.clock import get_clock
 
     if args.command == "demo":
         from sqlmodel import Session
 
-        from cbportal.services import demo as demo_data
+        from cbportal.services.engine import demo as demo_data
 
         with Session(get_engine()) as session:
             if not demo_data.is_empty(session):
@@ -103,7 +103,7 @@ def _mail_in(args, settings, engine, clock) -> int:
 def _worker(engine, clock) -> int:
     """Run the worker until SIGTERM or SIGINT; then let the current pass finish what it can
     and exit within 5 s (see services.worker.run_forever)."""
-    from cbportal.services.worker import run_forever
+    from cbportal.services.engine.worker import run_forever
 
     async def run() -> None:
         stop = asyncio.Event()

@@ -283,10 +283,10 @@ class Product(SQLModel, table=True):
 
 class Customer(SQLModel, table=True):
     __tablename__ = "customer"
-    # Email prefix search: PostgreSQL's LIKE 'x%' needs text_pattern_ops (services/prefix.py).
+    # Email prefix search: PostgreSQL's LIKE 'x%' needs text_pattern_ops (services/core/prefix.py).
     # Search by any part of an email or name (issue 16) has its own indexes, made by migration
     # 0011 for one database each: trigram GIN indexes on PostgreSQL, an FTS5 trigram table on
-    # SQLite (services/text_search.py; left out of the model comparison, cbportal/migrations.py).
+    # SQLite (services/core/text_search.py; left out of the model comparison, cbportal/migrations.py).
     __table_args__ = (Index("ix_customer_email_pattern", "email", postgresql_ops={"email": "text_pattern_ops"}),)
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, index=True)
@@ -314,7 +314,7 @@ class PaymentMethod(SQLModel, table=True):
 
 class Order(SQLModel, table=True):
     __tablename__ = "customer_order"
-    # Receipt prefix search on PostgreSQL (services/prefix.py).
+    # Receipt prefix search on PostgreSQL (services/core/prefix.py).
     __table_args__ = (Index("ix_customer_order_receipt_pattern", "receipt",
                             postgresql_ops={"receipt": "text_pattern_ops"}),)
     id: int | None = Field(default=None, primary_key=True)
@@ -372,7 +372,7 @@ class PaymentAttempt(SQLModel, table=True):
     gateway_ref: str | None = Field(default=None, max_length=120)
     at: datetime = instant()
     finished_at: datetime | None = instant(default=None, nullable=True)
-    # Refunds only (services/refunds.py): when the worker next looks at this attempt (its
+    # Refunds only (services/billing/refunds.py): when the worker next looks at this attempt (its
     # lease while a call is under way, counted from the claim; then the reconcile or retry
     # time); None once it is final. A retry is a new attempt of the same chain.
     check_at: datetime | None = instant(default=None, nullable=True)
@@ -523,7 +523,7 @@ class EmailOutbox(SQLModel, table=True):
 
 class CheckoutOffer(SQLModel, table=True):
     """An order bump (offered beside a product's checkout) or a one-click upsell (offered
-    after its payment), issue 17 (services/offers.py)."""
+    after its payment), issue 17 (services/billing/offers.py)."""
     __tablename__ = "checkout_offer"
     __table_args__ = (UniqueConstraint("product_id", "offer_product_id", "kind", name="uq_checkout_offer"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -535,7 +535,7 @@ class CheckoutOffer(SQLModel, table=True):
 
 
 class InboundMail(SQLModel, table=True):
-    """One received email per recipient (services/mail_in.py): what was done with it.
+    """One received email per recipient (services/delivery/mail_in.py): what was done with it.
     `digest` (its Message-ID, else its bytes, plus the recipient) is unique, so a message
     the mail server delivers twice is acted on once."""
     __tablename__ = "inbound_mail"
@@ -642,7 +642,7 @@ class AttemptCounter(SQLModel, table=True):
     """One counter per limited key (`lookup-addr:…`, `lookup-receipt:…`, `login-user:…`,
     `login-addr:…`): attempts in the current window and, for sign-ins, the instant until
     which the key is refused. Rows are locked while counted, so the limits are atomic
-    across threads and processes (services/ratelimit.py, services/auth.py)."""
+    across threads and processes (services/accounts/ratelimit.py, services/accounts/auth.py)."""
     __tablename__ = "attempt_counter"
     key: str = Field(primary_key=True, max_length=200)
     window_start: datetime = instant()

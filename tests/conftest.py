@@ -14,7 +14,7 @@ from sqlmodel import Session, SQLModel
 
 from cbportal.db import make_engine
 from cbportal.migrations import upgrade
-from cbportal.services.clock import FixedClock
+from cbportal.services.core.clock import FixedClock
 from tests.localstripe import localstripe  # noqa: F401  (fixture: a localstripe server for the module)
 
 PG_ADMIN_URL = os.environ.get("CBPORTAL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -24,9 +24,11 @@ from cbportal.models import (
     SubscriptionStatus,
     User,
 )
-from cbportal.services import accounts, auth, money, products
-from cbportal.services.gateways import PaymentInput
-from cbportal.services.gateways.sandbox import SandboxGateway
+from cbportal.services.accounts import accounts, auth
+from cbportal.services.billing import products
+from cbportal.services.billing.gateways import PaymentInput
+from cbportal.services.billing.gateways.sandbox import SandboxGateway
+from cbportal.services.core import money
 
 _receipts = itertools.count(1)
 

@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cbportal.api.deps import ActorDep, ClockDep, SessionDep
 from cbportal.api.errors import ERROR_RESPONSES
-from cbportal.services import accounts, business_calendars
-from cbportal.services.input_policy import Bool, Int, Line
+from cbportal.services.accounts import accounts, business_calendars
+from cbportal.services.core.input_policy import Bool, Int, Line
 
 router = APIRouter(tags=["accounts"], responses=ERROR_RESPONSES)
 

@@ -1,5 +1,5 @@
 """Route: the subscriptions an account referred as affiliate, with its commission per bill
-(issue 17 point 3, services/affiliates.py; Manage Orders on the affiliate account)."""
+(issue 17 point 3, services/billing/affiliates.py; Manage Orders on the affiliate account)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pydantic import AfterValidator, BaseModel
 
 from cbportal.api.deps import ActorDep, ReadSessionDep
 from cbportal.api.errors import ERROR_RESPONSES
-from cbportal.services import affiliates
-from cbportal.services.input_policy import line
+from cbportal.services.billing import affiliates
+from cbportal.services.core.input_policy import line
 
 router = APIRouter(tags=["affiliates"], responses=ERROR_RESPONSES)
 

@@ -20,9 +20,9 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from cbportal.db import get_engine, reader
-from cbportal.services import auth, ratelimit
-from cbportal.services.clock import Clock, get_clock
-from cbportal.services.errors import NotFound
+from cbportal.services.accounts import auth, ratelimit
+from cbportal.services.core.clock import Clock, get_clock
+from cbportal.services.core.errors import NotFound
 
 
 def _write_session() -> Iterator[Session]:

@@ -1,4 +1,4 @@
-"""Routes: the email samples (issue 17 point 4, services/email_samples.py) for any user
+"""Routes: the email samples (issue 17 point 4, services/delivery/email_samples.py) for any user
 with an API key: every email kind as JSON, and all of them as one PDF."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from cbportal.api.deps import ActorDep
 from cbportal.api.errors import ERROR_RESPONSES
-from cbportal.services import email_samples
+from cbportal.services.delivery import email_samples
 
 router = APIRouter(tags=["email samples"], responses=ERROR_RESPONSES)
 

@@ -14,8 +14,8 @@ from pydantic import BaseModel
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cbportal.services.errors import ServiceError
-from cbportal.services.ratelimit import TooManyAttempts
+from cbportal.services.accounts.ratelimit import TooManyAttempts
+from cbportal.services.core.errors import ServiceError
 
 log = logging.getLogger("cbportal.api")
 

@@ -1,4 +1,4 @@
-"""Routes: order bump and one-click upsell (issue 17 point 2, services/offers.py): the
+"""Routes: order bump and one-click upsell (issue 17 point 2, services/billing/offers.py): the
 vendor sets a product's offers (Manage Products); the checkout reads them with their
 terms; the customer adds an offered item on the payment method of their order."""
 
@@ -14,9 +14,9 @@ from cbportal.api.errors import ERROR_RESPONSES
 from cbportal.api.orders import OrderOut, Receipt, _view
 from cbportal.api.products import Sku
 from cbportal.db import get_engine
-from cbportal.services import offers
-from cbportal.services.gateways import get_gateway
-from cbportal.services.input_policy import Bool, Line
+from cbportal.services.billing import offers
+from cbportal.services.billing.gateways import get_gateway
+from cbportal.services.core.input_policy import Bool, Line
 
 router = APIRouter(tags=["order bump and upsell"], responses=ERROR_RESPONSES)
 

@@ -11,9 +11,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from cbportal.api.deps import ActorDep, ClockDep, ReadSessionDep
 from cbportal.api.errors import ERROR_RESPONSES
 from cbportal.db import get_engine, reader
-from cbportal.services import checkout, orders
-from cbportal.services.gateways import PaymentInput, get_gateway
-from cbportal.services.input_policy import Int, Line, line
+from cbportal.services.billing import checkout, orders
+from cbportal.services.billing.gateways import PaymentInput, get_gateway
+from cbportal.services.core.input_policy import Int, Line, line
 
 Receipt = Annotated[str, Path(min_length=1, max_length=32, description="the order's receipt"),
                    AfterValidator(lambda v: line(v, "receipt", 32, 1))]

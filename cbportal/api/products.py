@@ -11,9 +11,9 @@ from sqlmodel import Session
 from cbportal.api.deps import ActorDep, ClockDep, ReadSessionDep, SessionDep
 from cbportal.api.errors import ERROR_RESPONSES
 from cbportal.models import VendorAccount
-from cbportal.services import products
-from cbportal.services.errors import NotFound
-from cbportal.services.input_policy import Int, Line, Pct, Text, line
+from cbportal.services.billing import products
+from cbportal.services.core.errors import NotFound
+from cbportal.services.core.input_policy import Int, Line, Pct, Text, line
 
 Sku = Annotated[str, Path(min_length=1, max_length=64, description="the product's SKU"),
                AfterValidator(lambda v: line(v, "sku", 64, 1))]

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
 from cbportal.db import get_engine, reader
-from cbportal.services import links, orders, receipt_doc
-from cbportal.services.errors import NotFound
+from cbportal.services.billing import orders, receipt_doc
+from cbportal.services.core.errors import NotFound
+from cbportal.services.delivery import links
 from cbportal.settings import get_settings
 
 router = APIRouter(include_in_schema=False)

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from cbportal.api.errors import ERROR_RESPONSES
-from cbportal.services.gateways import get_gateway
+from cbportal.services.billing.gateways import get_gateway
 
 router = APIRouter(tags=["sandbox"], responses=ERROR_RESPONSES)
 SCRIPT = Path(__file__).with_name("sandbox_stripe.js")

@@ -10,9 +10,9 @@ from cbportal.api.deps import ActorDep, ClockDep, SessionDep
 from cbportal.api.errors import ERROR_RESPONSES
 from cbportal.api.orders import AddressIn, OrderOut, Receipt
 from cbportal.db import get_engine, reader
-from cbportal.services import orders, subscriptions
-from cbportal.services.gateways import get_gateway
-from cbportal.services.input_policy import Bool, Day, Int, Line, bill_date
+from cbportal.services.billing import orders, subscriptions
+from cbportal.services.billing.gateways import get_gateway
+from cbportal.services.core.input_policy import Bool, Day, Int, Line, bill_date
 
 router = APIRouter(tags=["subscription management"], responses=ERROR_RESPONSES)
 

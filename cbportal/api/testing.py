@@ -12,9 +12,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from cbportal.api.deps import SessionDep
 from cbportal.api.errors import ERROR_RESPONSES
 from cbportal.db import get_engine
-from cbportal.services import testmode
-from cbportal.services.clock import ClockMovedBackwards, StoredClock
-from cbportal.services.errors import Conflict, NotFound
+from cbportal.services.core.clock import ClockMovedBackwards, StoredClock
+from cbportal.services.core.errors import Conflict, NotFound
+from cbportal.services.engine import testmode
 
 
 def loopback_only(request: Request) -> None:

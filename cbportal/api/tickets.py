@@ -13,9 +13,10 @@ from sqlmodel import Session
 from cbportal.api.deps import ActorDep, ClockDep, ReadSessionDep, SessionDep
 from cbportal.api.errors import ERROR_RESPONSES
 from cbportal.models import Opener, Party, Role
-from cbportal.services import orders, tickets
-from cbportal.services.auth import Actor
-from cbportal.services.input_policy import Bool, Line, Text
+from cbportal.services.accounts.auth import Actor
+from cbportal.services.billing import orders
+from cbportal.services.core.input_policy import Bool, Line, Text
+from cbportal.services.tickets import lifecycle as tickets
 
 TicketId = Annotated[int, Path(ge=1, le=2_147_483_647, description="the ticket's id")]
 

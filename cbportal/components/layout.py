@@ -5,7 +5,7 @@ The navigation links are data in one place (`NAV_LINKS`: label, route, who may s
 and `nav_links(area)` chooses them. Public pages (home, checkout, the customer portal and
 ticket, card update, invitation, login) show only the customer links: a customer never
 sees the vendor or staff navigation. On vendor and staff pages each link shows only to a
-user who may open it (services/page_access.py decides, through `SessionState.nav`)."""
+user who may open it (services/accounts/page_access.py decides, through `SessionState.nav`)."""
 
 from __future__ import annotations
 

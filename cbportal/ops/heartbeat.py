@@ -54,7 +54,7 @@ def beat_if_due(engine: Engine) -> None:
     try:
         beat(engine)
     except Exception as error:  # noqa: BLE001
-        from cbportal.services.due import WorkerStopping
+        from cbportal.services.engine.due import WorkerStopping
 
         if isinstance(error, WorkerStopping):
             raise

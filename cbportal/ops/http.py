@@ -174,7 +174,7 @@ async def metrics(request: Request) -> Response:
     from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
     from cbportal.ops.metrics import install_database_collector
-    from cbportal.services.worker import all_sources
+    from cbportal.services.engine.worker import all_sources
 
     install_database_collector(all_sources)
     body = await asyncio.to_thread(generate_latest, REGISTRY)

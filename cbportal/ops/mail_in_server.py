@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP
 
-from cbportal.services import mail_in
+from cbportal.services.delivery import mail_in
 
 log = logging.getLogger("cbportal.mail_in")
 
@@ -89,7 +89,7 @@ async def mail_in_task():
         yield
         return
     from cbportal.db import get_engine
-    from cbportal.services.clock import get_clock
+    from cbportal.services.core.clock import get_clock
 
     controller = await asyncio.to_thread(start, get_engine(), get_clock(), host=settings.mail_in_host,
                                          port=settings.mail_in_port, lmtp=settings.mail_in_protocol == "lmtp")

@@ -57,7 +57,7 @@ class DatabaseCollector:
         from cbportal.db import get_engine, reader
         from cbportal.models import EmailOutbox, InsOutbox
         from cbportal.ops import heartbeat
-        from cbportal.services.clock import get_clock
+        from cbportal.services.core.clock import get_clock
 
         up = GaugeMetricFamily("cbportal_database_up", "1 when the database answered this scrape")
         lag = GaugeMetricFamily("cbportal_due_lag_seconds", "Now minus the oldest due item, per source "

@@ -7,7 +7,7 @@ import reflex as rx
 from cbportal.components.layout import public_page
 from cbportal.components.offers import bump_box
 from cbportal.components.payment import card_box, iban_box, payment_area
-from cbportal.services import countries
+from cbportal.services.core import countries
 from cbportal.state.checkout import CheckoutState as S
 
 

@@ -1,6 +1,6 @@
 """The "Subscriptions you referred" section of the Reports page (issue 17 point 3): the
 subscriptions whose orders name one of the user's accounts as affiliate, with the
-commission of every bill (services/affiliates.py; Manage Orders, checked on every event)."""
+commission of every bill (services/billing/affiliates.py; Manage Orders, checked on every event)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import TypedDict
 import reflex as rx
 
 from cbportal.db import get_engine, reader
-from cbportal.services import affiliates
-from cbportal.services.errors import ServiceError
-from cbportal.services.money import format_cents
+from cbportal.services.billing import affiliates
+from cbportal.services.core.errors import ServiceError
+from cbportal.services.core.money import format_cents
 from cbportal.state.session import SessionState, sentence
 
 STATUS_WORDS = {"active": "active", "dunning": "in dunning", "canceled": "canceled", "completed": "completed"}

@@ -8,10 +8,11 @@ from __future__ import annotations
 import reflex as rx
 
 from cbportal.db import get_engine, reader
-from cbportal.services import checkout, links, orders
-from cbportal.services.clock import get_clock
-from cbportal.services.errors import ServiceError
-from cbportal.services.gateways import PaymentInput, get_gateway
+from cbportal.services.billing import checkout, orders
+from cbportal.services.billing.gateways import PaymentInput, get_gateway
+from cbportal.services.core.clock import get_clock
+from cbportal.services.core.errors import ServiceError
+from cbportal.services.delivery import links
 from cbportal.settings import get_settings
 from cbportal.state.checkout import confirm_in_browser
 from cbportal.state.customer_words import customer_sentence

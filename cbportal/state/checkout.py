@@ -11,10 +11,10 @@ import json
 import reflex as rx
 
 from cbportal.db import get_engine, reader
-from cbportal.services import checkout, offers
-from cbportal.services.clock import get_clock
-from cbportal.services.errors import ServiceError
-from cbportal.services.gateways import PaymentInput, get_gateway, offered_types
+from cbportal.services.billing import checkout, offers
+from cbportal.services.billing.gateways import PaymentInput, get_gateway, offered_types
+from cbportal.services.core.clock import get_clock
+from cbportal.services.core.errors import ServiceError
 from cbportal.state.customer_words import customer_sentence
 from cbportal.state.offers import after_checkout_url
 
@@ -159,7 +159,7 @@ class CheckoutState(rx.State):
         if self.physical:
             address = {k: get(k, "") for k in ("line1", "city", "postal_code")} | {"name": get("name", ""),
                                                                                   "country": get("country", "")}
-        try:  # issue 17: the order bump, when ticked, is a second order on the same payment (services/offers.py)
+        try:  # issue 17: the order bump, when ticked, is a second order on the same payment (billing/offers.py)
             receipt = offers.checkout_with_bump(get_engine(), now=get_clock().now(), gateway=get_gateway(),
                                                 sku=self.sku,
                                                 customer=checkout.CustomerInput(get("email", ""), get("name", ""),

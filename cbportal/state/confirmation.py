@@ -6,8 +6,9 @@ from __future__ import annotations
 import reflex as rx
 
 from cbportal.db import get_engine, reader
-from cbportal.services import links, orders, purchase
-from cbportal.services.errors import ServiceError
+from cbportal.services.billing import orders, purchase
+from cbportal.services.core.errors import ServiceError
+from cbportal.services.delivery import links
 from cbportal.settings import get_settings
 
 

@@ -15,9 +15,11 @@ import reflex as rx
 
 from cbportal.db import get_engine, reader, session_scope
 from cbportal.models import Order, Product, ProductKind
-from cbportal.services import links, ticket_thread, tickets
-from cbportal.services.clock import get_clock
-from cbportal.services.errors import ServiceError
+from cbportal.services.core.clock import get_clock
+from cbportal.services.core.errors import ServiceError
+from cbportal.services.delivery import links
+from cbportal.services.tickets import lifecycle as tickets
+from cbportal.services.tickets import thread as ticket_thread
 from cbportal.settings import get_settings
 from cbportal.state import live_feed
 from cbportal.state.customer_words import customer_sentence

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from cbportal.services.errors import ServiceError
-from cbportal.services.ticket_thread import TYPE_WORDS
+from cbportal.services.core.errors import ServiceError
+from cbportal.services.tickets.thread import TYPE_WORDS
 from cbportal.state.session import sentence
 
 WORDS = {

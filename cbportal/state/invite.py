@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from cbportal.db import get_engine, reader, session_scope
-from cbportal.services import invitations
-from cbportal.services.clock import get_clock
-from cbportal.services.errors import ServiceError
+from cbportal.services.accounts import invitations
+from cbportal.services.core.clock import get_clock
+from cbportal.services.core.errors import ServiceError
 from cbportal.settings import get_settings
 from cbportal.state.session import sentence
 

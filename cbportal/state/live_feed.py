@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable
 from sqlalchemy.engine import Engine
 
 from cbportal.db import get_engine, reader
-from cbportal.services import changes
-from cbportal.services.errors import ServiceError
+from cbportal.services.core import changes
+from cbportal.services.core.errors import ServiceError
 from cbportal.state.session import sentence
 
 log = logging.getLogger(__name__)

@@ -6,9 +6,9 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.db import session_scope
-from cbportal.services import auth
-from cbportal.services.clock import get_clock
-from cbportal.services.errors import ServiceError
+from cbportal.services.accounts import auth
+from cbportal.services.core.clock import get_clock
+from cbportal.services.core.errors import ServiceError
 from cbportal.state.session import SessionState
 
 

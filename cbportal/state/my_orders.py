@@ -8,9 +8,10 @@ from typing import TypedDict
 import reflex as rx
 
 from cbportal.db import get_engine, reader, session_scope
-from cbportal.services import links, my_orders
-from cbportal.services.clock import get_clock
-from cbportal.services.errors import ServiceError
+from cbportal.services.billing import my_orders
+from cbportal.services.core.clock import get_clock
+from cbportal.services.core.errors import ServiceError
+from cbportal.services.delivery import links
 from cbportal.settings import get_settings
 from cbportal.state.customer_words import customer_sentence
 

@@ -1,4 +1,4 @@
-"""Order bump and upsell in the browser (issue 17 point 2, services/offers.py).
+"""Order bump and upsell in the browser (issue 17 point 2, services/billing/offers.py).
 
 `BumpState` shows a product's order bump beside its checkout with its recurring terms;
 its two boxes ("add", "I understand the recurring terms") are fields of the checkout form,
@@ -13,10 +13,11 @@ from typing import TypedDict
 import reflex as rx
 
 from cbportal.db import get_engine, reader
-from cbportal.services import links, offers, orders
-from cbportal.services.clock import get_clock
-from cbportal.services.errors import ServiceError
-from cbportal.services.gateways import get_gateway
+from cbportal.services.billing import offers, orders
+from cbportal.services.billing.gateways import get_gateway
+from cbportal.services.core.clock import get_clock
+from cbportal.services.core.errors import ServiceError
+from cbportal.services.delivery import links
 from cbportal.settings import get_settings
 from cbportal.state.session import sentence
 

@@ -9,10 +9,14 @@ import reflex as rx
 
 from cbportal.db import get_engine, reader, session_scope
 from cbportal.models import Opener, Product, ProductKind
-from cbportal.services import links, orders, purchase, ratelimit, ticket_thread, tickets
-from cbportal.services.clock import get_clock
-from cbportal.services.errors import ServiceError
-from cbportal.services.money import format_cents
+from cbportal.services.accounts import ratelimit
+from cbportal.services.billing import orders, purchase
+from cbportal.services.core.clock import get_clock
+from cbportal.services.core.errors import ServiceError
+from cbportal.services.core.money import format_cents
+from cbportal.services.delivery import links
+from cbportal.services.tickets import lifecycle as tickets
+from cbportal.services.tickets import thread as ticket_thread
 from cbportal.settings import get_settings
 from cbportal.state.customer_words import customer_sentence
 

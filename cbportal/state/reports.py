@@ -11,10 +11,10 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.db import get_engine, reader
-from cbportal.services import reports
-from cbportal.services.accounts import accounts_of
-from cbportal.services.clock import get_clock
-from cbportal.services.money import format_cents
+from cbportal.services.accounts.accounts import accounts_of
+from cbportal.services.billing import reports
+from cbportal.services.core.clock import get_clock
+from cbportal.services.core.money import format_cents
 from cbportal.state.session import SessionState
 
 

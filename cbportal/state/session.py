@@ -7,9 +7,9 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.db import get_engine, reader, session_scope
-from cbportal.services import auth, page_access
-from cbportal.services.clock import get_clock
-from cbportal.services.errors import ServiceError
+from cbportal.services.accounts import auth, page_access
+from cbportal.services.core.clock import get_clock
+from cbportal.services.core.errors import ServiceError
 
 
 def sentence(error: ServiceError) -> str:
@@ -21,7 +21,7 @@ class SessionState(rx.State):
     token: str = rx.LocalStorage("", name="cbp_session")
     user_name: str = ""
     user_kind: str = ""          # "", "staff", "owner", "clerk"
-    nav: list[str] = [routes.PORTAL]   # the navbar links this user sees (services/page_access.py)
+    nav: list[str] = [routes.PORTAL]   # the navbar links this user sees (services/accounts/page_access.py)
     refused: str = ""            # set: the page shows this sentence and a link home instead of itself
 
     def _actor(self) -> auth.Actor | None:

@@ -11,9 +11,10 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.db import get_engine, reader, session_scope
-from cbportal.services import accounts, business_calendars, ins_admin
-from cbportal.services.clock import get_clock
-from cbportal.services.errors import ServiceError
+from cbportal.services.accounts import accounts, business_calendars
+from cbportal.services.core.clock import get_clock
+from cbportal.services.core.errors import ServiceError
+from cbportal.services.delivery import ins_admin
 from cbportal.state.session import SessionState, sentence
 
 

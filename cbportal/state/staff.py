@@ -10,9 +10,10 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.db import get_engine, reader, session_scope
-from cbportal.services import staff_desk, tickets
-from cbportal.services.clock import get_clock
-from cbportal.services.errors import ServiceError
+from cbportal.services.core.clock import get_clock
+from cbportal.services.core.errors import ServiceError
+from cbportal.services.staff import desk as staff_desk
+from cbportal.services.tickets import lifecycle as tickets
 from cbportal.state.session import SessionState, sentence
 from cbportal.state.staff_products import StaffProductsState
 from cbportal.state.staff_refunds import StaffRefundsState

@@ -1,5 +1,5 @@
 """Staff email gallery: a rendered sample of every ticket email kind, each from a ticket in
-the state that email is sent in (services/staff_samples.py)."""
+the state that email is sent in (services/staff/samples.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.db import get_engine, reader
-from cbportal.services import staff_samples
+from cbportal.services.staff import samples as staff_samples
 from cbportal.state.session import SessionState
 
 

@@ -9,9 +9,9 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.db import get_engine, reader, session_scope
-from cbportal.services import staff_products
-from cbportal.services.clock import get_clock
-from cbportal.services.errors import Invalid, ServiceError
+from cbportal.services.core.clock import get_clock
+from cbportal.services.core.errors import Invalid, ServiceError
+from cbportal.services.staff import products as staff_products
 from cbportal.state.session import SessionState, sentence
 
 

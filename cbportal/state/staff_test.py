@@ -9,8 +9,8 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.db import get_engine
-from cbportal.services import testmode, worker
-from cbportal.services.clock import StoredClock
+from cbportal.services.core.clock import StoredClock
+from cbportal.services.engine import testmode, worker
 from cbportal.settings import get_settings
 from cbportal.state.session import SessionState
 

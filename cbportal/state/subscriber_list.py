@@ -1,5 +1,5 @@
 """The Subscriptions list on the Reports page (issue 16, the seed's Subscriptions report):
-filters, pages and the CSV download. Thin: services/subscriber_list.py checks report access
+filters, pages and the CSV download. Thin: services/billing/subscriber_list.py checks report access
 and the account on every event."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.db import get_engine, reader
-from cbportal.services import subscriber_list
-from cbportal.services.errors import ServiceError
-from cbportal.services.money import format_cents
+from cbportal.services.billing import subscriber_list
+from cbportal.services.core.errors import ServiceError
+from cbportal.services.core.money import format_cents
 from cbportal.state.session import SessionState, sentence
 
 

@@ -1,6 +1,6 @@
 """The ticket page's help-desk tools (issue 16 point 2): internal notes, canned replies
 (insert, create, edit), assignment. A substate of the ticket page; every handler re-checks
-the user, the account and Manage Tickets in services/ticket_desk.py."""
+the user, the account and Manage Tickets in services/tickets/desk.py."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.db import get_engine, reader, session_scope
-from cbportal.services import ticket_desk, tickets
-from cbportal.services.clock import get_clock
-from cbportal.services.errors import ServiceError
+from cbportal.services.core.clock import get_clock
+from cbportal.services.core.errors import ServiceError
+from cbportal.services.tickets import desk as ticket_desk
+from cbportal.services.tickets import lifecycle as tickets
 from cbportal.state.session import sentence
 from cbportal.state.vendor_tickets import VendorTicketState
 

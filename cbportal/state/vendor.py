@@ -14,9 +14,10 @@ import reflex as rx
 from cbportal import routes
 from cbportal.db import get_engine, reader
 from cbportal.models import Role
-from cbportal.services import dashboard, ticket_board
-from cbportal.services.accounts import accounts_of
-from cbportal.services.clock import get_clock
+from cbportal.services.accounts import dashboard
+from cbportal.services.accounts.accounts import accounts_of
+from cbportal.services.core.clock import get_clock
+from cbportal.services.tickets import board as ticket_board
 from cbportal.state import live_feed
 from cbportal.state.session import SessionState
 

@@ -1,5 +1,5 @@
 """Email samples page (issue 17 point 4): every email kind rendered from one example
-(services/email_samples.py), for signed-in vendor users and staff, and the PDF of them all."""
+(services/delivery/email_samples.py), for signed-in vendor users and staff, and the PDF of them all."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TypedDict
 import reflex as rx
 
 from cbportal import routes
-from cbportal.services import email_samples
+from cbportal.services.delivery import email_samples
 from cbportal.state.session import SessionState
 
 

@@ -13,11 +13,11 @@ import reflex as rx
 from cbportal import routes
 from cbportal.db import get_engine, reader, session_scope
 from cbportal.models import Role
-from cbportal.services import subscriptions, transactions
-from cbportal.services.clock import get_clock
-from cbportal.services.errors import ServiceError
-from cbportal.services.gateways import get_gateway
-from cbportal.services.money import format_cents
+from cbportal.services.billing import subscriptions, transactions
+from cbportal.services.billing.gateways import get_gateway
+from cbportal.services.core.clock import get_clock
+from cbportal.services.core.errors import ServiceError
+from cbportal.services.core.money import format_cents
 from cbportal.state.session import SessionState, sentence
 
 

@@ -8,10 +8,10 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.db import get_engine, reader, session_scope
-from cbportal.services import products
-from cbportal.services.clock import get_clock
-from cbportal.services.errors import ServiceError
-from cbportal.services.money import format_cents
+from cbportal.services.billing import products
+from cbportal.services.core.clock import get_clock
+from cbportal.services.core.errors import ServiceError
+from cbportal.services.core.money import format_cents
 from cbportal.state.session import SessionState, sentence
 
 
@@ -60,7 +60,7 @@ class VendorProductsState(SessionState):
     desc_error: str = ""
 
     def _refresh(self, actor) -> None:
-        from cbportal.services.accounts import accounts_of
+        from cbportal.services.accounts.accounts import accounts_of
 
         with reader(get_engine()) as session:
             self.rows = [_row(v) for v in products.products_of(session, actor=actor)]

@@ -11,10 +11,13 @@ import reflex as rx
 from cbportal import routes
 from cbportal.db import get_engine, reader, session_scope
 from cbportal.models import Opener, Party, Role, VendorAccount
-from cbportal.services import dashboard, orders, ticket_desk, tickets
-from cbportal.services.accounts import accounts_of
-from cbportal.services.clock import get_clock
-from cbportal.services.errors import ServiceError
+from cbportal.services.accounts import dashboard
+from cbportal.services.accounts.accounts import accounts_of
+from cbportal.services.billing import orders
+from cbportal.services.core.clock import get_clock
+from cbportal.services.core.errors import ServiceError
+from cbportal.services.tickets import desk as ticket_desk
+from cbportal.services.tickets import lifecycle as tickets
 from cbportal.state import live_feed
 from cbportal.state.customer_ticket import CommentRow, ticket_fields
 from cbportal.state.session import SessionState, sentence
@@ -150,7 +153,7 @@ class VendorTicketState(SessionState):
     close_reason: str = ""
     opened_by: str = ""
     comments: list[CommentRow] = []
-    # issue 16: the help-desk side (services/ticket_desk.py)
+    # issue 16: the help-desk side (services/tickets/desk.py)
     thread_rows: list[ThreadRow] = []
     customer: dict[str, str] = {}
     other_orders: list[ContextRow] = []

@@ -10,10 +10,10 @@ import reflex as rx
 from cbportal import routes
 from cbportal.db import get_engine, reader, session_scope
 from cbportal.models import Role
-from cbportal.services import accounts, invitations, linking, users
-from cbportal.services.clock import get_clock
-from cbportal.services.errors import ServiceError
-from cbportal.services.timefmt import local_text
+from cbportal.services.accounts import accounts, invitations, linking, users
+from cbportal.services.core.clock import get_clock
+from cbportal.services.core.errors import ServiceError
+from cbportal.services.core.timefmt import local_text
 from cbportal.settings import get_settings
 from cbportal.state.session import SessionState, sentence
 

@@ -5,13 +5,13 @@ from fastapi.testclient import TestClient
 
 from cbportal import db
 from cbportal.api.app import build_api
-from cbportal.services import clock as clock_module
+from cbportal.services.core import clock as clock_module
 from tests.utils.api import bearer, shop, ticket_shop  # noqa: F401  (bearer for older imports; fixtures)
 
 
 @pytest.fixture
 def client(engine, tmp_path, monkeypatch):
-    from cbportal.services import mail
+    from cbportal.services.delivery import mail
 
     monkeypatch.setattr(mail, "transport_from_settings", lambda: mail.FolderTransport(tmp_path / "mail"))
     db.use_engine(engine)

@@ -7,8 +7,8 @@ import pytest
 from sqlmodel import Session, select
 
 from cbportal.models import Opener, Product, VendorAccount
-from cbportal.services import tickets
-from cbportal.services.clock import StoredClock
+from cbportal.services.core.clock import StoredClock
+from cbportal.services.tickets import lifecycle as tickets
 from tests import factories
 from tests.utils.api import customer_open
 

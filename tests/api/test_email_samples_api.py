@@ -5,7 +5,7 @@ import io
 
 import pypdf
 
-from cbportal.services import email_samples, mail
+from cbportal.services.delivery import email_samples, mail
 from tests.utils.api import bearer
 
 

@@ -4,7 +4,7 @@ route (API.md accounts), and new ticket timers skip those days (RULES R2, R3).""
 import pytest
 from sqlmodel import Session
 
-from cbportal.services import tickets
+from cbportal.services.tickets import lifecycle as tickets
 from tests.utils.api import bearer, customer_open
 
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from cbportal import db
 from cbportal.models import EmailOutbox, VendorAccount
-from cbportal.services import mail
+from cbportal.services.delivery import mail
 from tests.utils.api import VISA, bearer, order
 
 
@@ -155,7 +155,7 @@ def test_concurrent_creates_of_one_nickname_give_one_201_and_seven_409(client, s
 # --- atomic customer limits (point 3) -----------------------------------------------------
 
 def test_fifty_concurrent_wrong_lookups_from_one_address(client, shop):
-    from cbportal.services.ratelimit import ADDRESS_MAX
+    from cbportal.services.accounts.ratelimit import ADDRESS_MAX
 
     def guess(n):
         return client.post("/api/v1/customer/orders/lookup",
@@ -167,7 +167,7 @@ def test_fifty_concurrent_wrong_lookups_from_one_address(client, shop):
 
 
 def test_guessing_one_receipt_is_limited_per_receipt(client, shop):
-    from cbportal.services.ratelimit import SUBJECT_MAX
+    from cbportal.services.accounts.ratelimit import SUBJECT_MAX
 
     receipt = order(client).json()["receipt"]
 

@@ -4,8 +4,8 @@ keys; 403 for a role the key's user lacks; 404, never 403, for another account's
 from sqlmodel import Session, select
 
 from cbportal.models import ApiKey, Role, User
-from cbportal.services import auth
-from cbportal.services.clock import StoredClock
+from cbportal.services.accounts import auth
+from cbportal.services.core.clock import StoredClock
 from tests.utils.api import bearer, order
 
 

@@ -60,7 +60,7 @@ def test_dunning_timeline_and_card_update_over_the_api(client, shop):
 
 
 def test_customer_routes_are_rate_limited_against_receipt_guessing(client, shop):
-    from cbportal.services.ratelimit import ADDRESS_MAX
+    from cbportal.services.accounts.ratelimit import ADDRESS_MAX
 
     receipt = order(client).json()["receipt"]
     for n in range(ADDRESS_MAX):

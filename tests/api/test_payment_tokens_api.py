@@ -89,7 +89,7 @@ def stripe_api(request, monkeypatch, localstripe):  # noqa: F811
 
 
 def stripe_token(localstripe, **details):  # noqa: F811
-    from cbportal.services.gateways import get_gateway
+    from cbportal.services.billing.gateways import get_gateway
 
     kind = "card" if details.get("card") else "elv"
     intent = confirm_setup(localstripe, get_gateway().setup(kind), **details)

@@ -5,9 +5,9 @@ more than the user's own roles (R8)."""
 from sqlmodel import Session, select
 
 from cbportal.models import Role, User
-from cbportal.services import users
-from cbportal.services.auth import actor_for
-from cbportal.services.clock import StoredClock
+from cbportal.services.accounts import users
+from cbportal.services.accounts.auth import actor_for
+from cbportal.services.core.clock import StoredClock
 from tests.api.test_keys_and_roles import clerk_key
 from tests.utils.api import bearer, order
 

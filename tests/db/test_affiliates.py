@@ -7,9 +7,10 @@ import pytest
 from sqlmodel import Session, select
 
 from cbportal.models import Opener, Order, Party, Role
-from cbportal.services import affiliates, tickets
-from cbportal.services.errors import Forbidden
-from cbportal.services.tickets import Acting
+from cbportal.services.billing import affiliates
+from cbportal.services.core.errors import Forbidden
+from cbportal.services.tickets import lifecycle as tickets
+from cbportal.services.tickets.lifecycle import Acting
 from tests import factories
 from tests.utils.billing import buy, move, product, utc
 
@@ -68,7 +69,7 @@ def test_r8_needs_manage_orders_and_shows_only_the_actors_referrals(shop, partne
 
 def test_the_reports_section_shows_the_referrals_in_words(shop, partner):
     from cbportal.models import User
-    from cbportal.services import auth
+    from cbportal.services.accounts import auth
     from cbportal.state.affiliate import AffiliateState
 
     product(shop, "PRO12", initial=2995, rebill=995, rebills=11)

@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 
 from cbportal.models import Role
-from cbportal.services import accounts, auth, products
-from cbportal.services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from cbportal.services.accounts import accounts, auth
+from cbportal.services.billing import products
+from cbportal.services.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 
 
 @pytest.fixture
@@ -128,8 +129,9 @@ def test_r5_product_limit_500(session, clock, acme):
 def test_portal_lookup_refuses_a_guessing_client_for_the_window(engine, clock):
     from datetime import timedelta
 
-    from cbportal.services import orders, ratelimit
-    from cbportal.services.errors import NotFound
+    from cbportal.services.accounts import ratelimit
+    from cbportal.services.billing import orders
+    from cbportal.services.core.errors import NotFound
 
     now = clock.now()
     for n in range(ratelimit.ADDRESS_MAX):

@@ -7,11 +7,13 @@ import pytest
 from sqlmodel import Session, select
 
 from cbportal.models import Order, SandboxCharge
-from cbportal.services import billing, checkout, testmode
-from cbportal.services.clock import StoredClock
-from cbportal.services.errors import Conflict, Invalid
-from cbportal.services.gateways import PaymentInput
-from cbportal.services.gateways.sandbox import SandboxGateway
+from cbportal.services.billing import charges as billing
+from cbportal.services.billing import checkout
+from cbportal.services.billing.gateways import PaymentInput
+from cbportal.services.billing.gateways.sandbox import SandboxGateway
+from cbportal.services.core.clock import StoredClock
+from cbportal.services.core.errors import Conflict, Invalid
+from cbportal.services.engine import testmode
 from tests.localstripe import browser_token
 from tests.utils.billing import VISA, attempts, bills, buy, emails, move, product, sub_of, utc
 
@@ -221,7 +223,7 @@ def test_two_workers_charge_every_due_bill_exactly_once(shop):
 def test_stripe_gateway_through_checkout_and_rebills(shop, request):
     """The same flows on the Stripe gateway (localstripe on loopback): sale, rebill, decline."""
     stripe_base = request.getfixturevalue("localstripe")
-    from cbportal.services.gateways.stripe_gateway import StripeGateway
+    from cbportal.services.billing.gateways.stripe_gateway import StripeGateway
 
     gateway = StripeGateway(api_key="sk_test_cbportal", api_base=stripe_base, publishable_key="pk_test_cbportal")
 

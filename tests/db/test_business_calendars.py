@@ -8,9 +8,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from cbportal.models import ClosedDate, Opener
-from cbportal.services import business_calendars, tickets
-from cbportal.services.calendar import BusinessCalendar
-from cbportal.services.errors import Forbidden, Invalid
+from cbportal.services.accounts import business_calendars
+from cbportal.services.core.calendar import BusinessCalendar
+from cbportal.services.core.errors import Forbidden, Invalid
+from cbportal.services.tickets import lifecycle as tickets
 from tests import factories
 
 

@@ -7,7 +7,8 @@ from types import SimpleNamespace
 from sqlmodel import Session, select
 
 from cbportal.models import ClosedDate, Opener, Order, User, VendorAccount
-from cbportal.services import auth, tickets
+from cbportal.services.accounts import auth
+from cbportal.services.tickets import lifecycle as tickets
 from cbportal.state import staff_test
 from cbportal.state.settings import SettingsState
 from cbportal.state.staff_test import StaffTestState
@@ -76,6 +77,6 @@ def test_r2_staff_advance_the_test_clock_from_the_test_page(world, monkeypatch):
 
 
 def factories_now(world):
-    from cbportal.services.clock import get_clock
+    from cbportal.services.core.clock import get_clock
 
     return get_clock().now()

@@ -6,8 +6,10 @@ import pytest
 from sqlmodel import Session, select
 
 from cbportal.models import EmailOutbox, InsOutbox, Opener, Order, Subscription, VendorAccount
-from cbportal.services import billing, testmode, tickets, worker
-from cbportal.services.tickets import CUSTOMER
+from cbportal.services.billing import charges as billing
+from cbportal.services.engine import testmode, worker
+from cbportal.services.tickets import lifecycle as tickets
+from cbportal.services.tickets.lifecycle import CUSTOMER
 from tests.utils.billing import buy, move, product
 
 AFTER_CANCEL = ("rebill_reminder", "rebill_notice", "payment_failed", "card_invalid")

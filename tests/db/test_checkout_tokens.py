@@ -9,9 +9,9 @@ from dataclasses import replace
 from sqlmodel import Session, select
 
 from cbportal.models import EmailOutbox, PaymentAttempt, Subscription
-from cbportal.services import checkout
-from cbportal.services.gateways import Outcome, PaymentInput
-from cbportal.services.gateways.sandbox import SandboxGateway
+from cbportal.services.billing import checkout
+from cbportal.services.billing.gateways import Outcome, PaymentInput
+from cbportal.services.billing.gateways.sandbox import SandboxGateway
 from tests.utils.billing import bills, move, product, utc
 
 

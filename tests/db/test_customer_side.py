@@ -10,10 +10,14 @@ import pytest
 from sqlmodel import Session, select
 
 from cbportal.models import EmailOutbox, Opener, Order, VendorAccount
-from cbportal.services import checkout, countries, links, purchase, ticket_thread, tickets, transactions
-from cbportal.services.errors import Conflict
-from cbportal.services.gateways import PaymentInput
-from cbportal.services.gateways.sandbox import SandboxGateway
+from cbportal.services.billing import checkout, purchase, transactions
+from cbportal.services.billing.gateways import PaymentInput
+from cbportal.services.billing.gateways.sandbox import SandboxGateway
+from cbportal.services.core import countries
+from cbportal.services.core.errors import Conflict
+from cbportal.services.delivery import links
+from cbportal.services.tickets import lifecycle as tickets
+from cbportal.services.tickets import thread as ticket_thread
 from cbportal.settings import get_settings
 from tests.utils.billing import buy, move, product, utc
 
@@ -153,7 +157,7 @@ def test_a_customers_own_reply_is_not_mailed_back_to_them(shop):
 
 
 def test_ticket_email_subjects_end_at_a_word():
-    from cbportal.services.ticket_mail import WHY, subject_words
+    from cbportal.services.tickets.mail import WHY, subject_words
 
     assert subject_words(WHY["inactivity_warning"]) == "Nothing has happened on this ticket for a while"
     long = "word " * 40
@@ -180,7 +184,7 @@ def test_receipts_as_a_print_view_and_a_pdf_behind_the_signed_link(shop):
     pdf = receipts.receipt_pdf(receipt, 1, "buyer@example.test", sig)
     assert pdf.media_type == "application/pdf" and pdf.body.startswith(b"%PDF-")
     assert pdf.headers["content-disposition"] == f'attachment; filename="receipt-{receipt}-1.pdf"'
-    from cbportal.services.errors import NotFound
+    from cbportal.services.core.errors import NotFound
     for args in ((receipt, 1, "buyer@example.test", "forged"), (receipt, 2, "buyer@example.test", sig),
                  (receipt, 1, "other@example.test", sig)):
         with pytest.raises(NotFound):
@@ -190,7 +194,7 @@ def test_receipts_as_a_print_view_and_a_pdf_behind_the_signed_link(shop):
 def test_my_orders_link_is_emailed_only_to_an_address_with_orders_and_lists_them(shop):
     from datetime import timedelta
 
-    from cbportal.services import my_orders
+    from cbportal.services.billing import my_orders
 
     product(shop, "PRO", initial=1000, rebill=1000)
     product(shop, "EBOOK", initial=500, rebill=500, rebills=1)

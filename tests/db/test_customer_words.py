@@ -15,8 +15,9 @@ import pytest
 from sqlmodel import Session, select
 
 from cbportal.models import Opener, Order
-from cbportal.services import links, tickets
-from cbportal.services.errors import ServiceError
+from cbportal.services.core.errors import ServiceError
+from cbportal.services.delivery import links
+from cbportal.services.tickets import lifecycle as tickets
 from cbportal.settings import get_settings
 from cbportal.state.card import CardState
 from cbportal.state.checkout import CheckoutState
@@ -52,7 +53,7 @@ def test_every_customer_error_path_speaks_plainly(world):
     secret = get_settings().secret
     with Session(world["engine"]) as s:
         order = s.exec(select(Order).where(Order.receipt == receipt)).one()
-        from cbportal.services.clock import get_clock
+        from cbportal.services.core.clock import get_clock
         ticket = tickets.open_ticket(s, now=get_clock().now(), order=order, type="refund", who=tickets.CUSTOMER,
                                      opener=Opener.CUSTOMER, comment="first")
         s.commit()

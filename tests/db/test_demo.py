@@ -5,7 +5,9 @@ from datetime import timedelta
 from sqlmodel import select
 
 from cbportal.models import Bill, Subscription, SubscriptionStatus, Ticket, TicketStatus
-from cbportal.services import auth, demo, money
+from cbportal.services.accounts import auth
+from cbportal.services.core import money
+from cbportal.services.engine import demo
 
 
 def test_demo_loads_accounts_logins_orders_and_tickets(session, clock):
@@ -41,7 +43,8 @@ def test_demo_money_tells_the_truth_everywhere(session, clock):
     """Every processed refund ticket has its refunded bill, attempt and ledger entry, so the
     dashboard, the reports, the order window and the API agree (the money-truth issue)."""
     from cbportal.models import AttemptOutcome, CloseReason, Order, PaymentAttempt, SandboxCharge, TicketType, User
-    from cbportal.services import orders, reports, ticket_board
+    from cbportal.services.billing import orders, reports
+    from cbportal.services.tickets import board as ticket_board
 
     demo.load(session, now=clock.now(), orders_per_account=80)
     session.commit()

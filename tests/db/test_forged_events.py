@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import Session, select
 
 from cbportal.models import ApiKey, Subscription, User
-from cbportal.services import auth
-from cbportal.services import clock as clock_module
+from cbportal.services.accounts import auth
+from cbportal.services.core import clock as clock_module
 from cbportal.state.vendor_orders import VendorOrdersState
 from cbportal.state.vendor_users import VendorUsersState
 
@@ -75,7 +75,7 @@ def test_r8_dashboard_filters_never_show_another_accounts_tickets(world, who):
     """Forged switcher and filter events on the live dashboard: the other account's owner
     picking "acme", and a frame with no session, see no acme ticket."""
     from cbportal.models import Opener, Order
-    from cbportal.services import tickets
+    from cbportal.services.tickets import lifecycle as tickets
     from cbportal.state.vendor import VendorHomeState
 
     with Session(world["engine"]) as s:
@@ -99,7 +99,7 @@ def test_r8_dashboard_filters_never_show_another_accounts_tickets(world, who):
 def test_dashboard_shows_the_owner_their_tickets(world):
     """The control for the test above: the owner's identical events do show the ticket."""
     from cbportal.models import Opener, Order
-    from cbportal.services import tickets
+    from cbportal.services.tickets import lifecycle as tickets
     from cbportal.state.vendor import VendorHomeState
 
     with Session(world["engine"]) as s:

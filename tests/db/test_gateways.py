@@ -7,10 +7,10 @@ import pytest
 from sqlmodel import Session, select
 
 from cbportal.models import SandboxCharge
-from cbportal.services.errors import Invalid
-from cbportal.services.gateways import Outcome, PaymentInput
-from cbportal.services.gateways.sandbox import SandboxGateway, with_behavior
-from cbportal.services.gateways.stripe_gateway import StripeGateway
+from cbportal.services.billing.gateways import Outcome, PaymentInput
+from cbportal.services.billing.gateways.sandbox import SandboxGateway, with_behavior
+from cbportal.services.billing.gateways.stripe_gateway import StripeGateway
+from cbportal.services.core.errors import Invalid
 from tests.localstripe import PUBLISHABLE_KEY, SECRET_KEY, browser_token, confirm_setup
 
 

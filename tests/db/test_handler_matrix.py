@@ -21,8 +21,8 @@ from sqlmodel import Session, select
 
 import cbportal.state
 from cbportal.models import User
-from cbportal.services import auth
-from cbportal.services import clock as clock_module
+from cbportal.services.accounts import auth
+from cbportal.services.core import clock as clock_module
 from tests.utils.handlers import ALWAYS_IGNORED, call, fingerprint
 from tests.utils.roles import SECRET_WORDS
 

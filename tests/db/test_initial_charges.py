@@ -21,10 +21,11 @@ from cbportal.models import (
     Subscription,
     VendorAccount,
 )
-from cbportal.services import checkout, initial_charges, worker
-from cbportal.services.errors import Unavailable
-from cbportal.services.gateways import Outcome, PaymentInput
-from cbportal.services.gateways.sandbox import SandboxGateway
+from cbportal.services.billing import checkout, initial_charges
+from cbportal.services.billing.gateways import Outcome, PaymentInput
+from cbportal.services.billing.gateways.sandbox import SandboxGateway
+from cbportal.services.core.errors import Unavailable
+from cbportal.services.engine import worker
 from tests.utils.billing import move, product, utc
 
 AT = utc(2026, 1, 10, 9)

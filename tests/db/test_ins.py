@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from cbportal.models import InsDelivery, InsOutbox
-from cbportal.services import ins
+from cbportal.services.delivery import ins
 from tests import factories
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
@@ -66,8 +66,8 @@ def test_r9_no_url_no_event(session):
 def test_r9_send_test_and_the_delivery_log(session, engine, receiver):
     """Settings' "send test": a TEST event for the owner only, delivered and shown in the log."""
     from cbportal.models import Role
-    from cbportal.services import ins_admin
-    from cbportal.services.errors import Conflict, Forbidden, NotFound
+    from cbportal.services.core.errors import Conflict, Forbidden, NotFound
+    from cbportal.services.delivery import ins_admin
 
     url, got, answers = receiver
     acct, owner = factories.account(session, T0)

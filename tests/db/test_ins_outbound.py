@@ -12,8 +12,9 @@ import pytest
 from sqlmodel import Session, select
 
 from cbportal.models import InsDelivery, InsOutbox
-from cbportal.services import accounts, ins, ins_admin, outbound
-from cbportal.services.errors import Invalid
+from cbportal.services.accounts import accounts
+from cbportal.services.core.errors import Invalid
+from cbportal.services.delivery import ins, ins_admin, outbound
 from tests import factories
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)

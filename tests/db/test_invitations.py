@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import select
 
 from cbportal.models import EmailOutbox, Role, User
-from cbportal.services import auth, invitations
-from cbportal.services.errors import Forbidden, Invalid, Unauthorized
+from cbportal.services.accounts import auth, invitations
+from cbportal.services.core.errors import Forbidden, Invalid, Unauthorized
 from tests import factories
 
 SECRET = "test-secret"

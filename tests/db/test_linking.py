@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from cbportal.models import Role
-from cbportal.services import accounts, linking
-from cbportal.services.errors import Conflict, Forbidden, NotFound
+from cbportal.services.accounts import accounts, linking
+from cbportal.services.core.errors import Conflict, Forbidden, NotFound
 from tests import factories
 
 

@@ -16,8 +16,9 @@ from sqlmodel import Session, select
 
 from cbportal.models import EmailOutbox, InboundMail, Opener, Party, Ticket, TicketComment, TicketType
 from cbportal.ops.mail_in_server import start
-from cbportal.services import mail, mail_addresses, mail_in, tickets
-from cbportal.services.tickets import CUSTOMER
+from cbportal.services.delivery import mail, mail_addresses, mail_in
+from cbportal.services.tickets import lifecycle as tickets
+from cbportal.services.tickets.lifecycle import CUSTOMER
 from tests import factories
 
 DOMAIN = "mail.cbportal.test"

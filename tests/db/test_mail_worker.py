@@ -9,8 +9,9 @@ import pytest
 from sqlmodel import Session, select
 
 from cbportal.models import EmailOutbox
-from cbportal.services import mail, worker
-from cbportal.services.clock import ClockMovedBackwards, StoredClock
+from cbportal.services.core.clock import ClockMovedBackwards, StoredClock
+from cbportal.services.delivery import mail
+from cbportal.services.engine import worker
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
 

@@ -22,14 +22,17 @@ from cbportal.models import (
     Subscription,
     Ticket,
 )
-from cbportal.services import billing, refunds, staff_desk, tickets
-from cbportal.services import ticket_processing as tp
-from cbportal.services.clock import FixedClock
-from cbportal.services.errors import Forbidden, Invalid
-from cbportal.services.gateways import GatewayResult, Outcome
-from cbportal.services.gateways.sandbox import SandboxGateway
-from cbportal.services.orders import order_view
-from cbportal.services.tickets import CUSTOMER
+from cbportal.services.billing import charges as billing
+from cbportal.services.billing import refunds
+from cbportal.services.billing.gateways import GatewayResult, Outcome
+from cbportal.services.billing.gateways.sandbox import SandboxGateway
+from cbportal.services.billing.orders import order_view
+from cbportal.services.core.clock import FixedClock
+from cbportal.services.core.errors import Forbidden, Invalid
+from cbportal.services.staff import desk as staff_desk
+from cbportal.services.tickets import lifecycle as tickets
+from cbportal.services.tickets import processing as tp
+from cbportal.services.tickets.lifecycle import CUSTOMER
 from tests import factories
 
 NY = "America/New_York"

@@ -8,9 +8,10 @@ import pytest
 from sqlmodel import Session, func, select
 
 from cbportal.models import Bill, EmailOutbox, Opener, Order, Subscription
-from cbportal.services import checkout, offers, tickets
-from cbportal.services.errors import Conflict, Forbidden, Invalid, NotFound
-from cbportal.services.gateways.sandbox import SandboxGateway
+from cbportal.services.billing import checkout, offers
+from cbportal.services.billing.gateways.sandbox import SandboxGateway
+from cbportal.services.core.errors import Conflict, Forbidden, Invalid, NotFound
+from cbportal.services.tickets import lifecycle as tickets
 from tests import factories
 from tests.utils.billing import VISA, move, product, utc
 

@@ -5,7 +5,7 @@
 from sqlmodel import Session, select
 
 from cbportal.models import InsOutbox, Order, VendorAccount
-from cbportal.services.orders import order_view
+from cbportal.services.billing.orders import order_view
 from tests.db.test_subscriptions import change_product, monthly  # noqa: F401  (fixture)
 from tests.utils.billing import bills, move, sub_of, utc
 

@@ -8,8 +8,9 @@ import pytest
 from sqlmodel import Session
 
 from cbportal import db
-from cbportal.services import clock as clock_module
-from cbportal.services import links, ratelimit
+from cbportal.services.accounts import ratelimit
+from cbportal.services.core import clock as clock_module
+from cbportal.services.delivery import links
 from cbportal.settings import get_settings
 from cbportal.state.portal import PortalState
 from tests import factories

@@ -7,8 +7,9 @@ import pytest
 from sqlmodel import Session, select
 
 from cbportal.models import Opener, Order, Role
-from cbportal.services import reports, tickets
-from cbportal.services.errors import Forbidden, NotFound
+from cbportal.services.billing import reports
+from cbportal.services.core.errors import Forbidden, NotFound
+from cbportal.services.tickets import lifecycle as tickets
 from tests import factories
 from tests.utils.billing import buy, move, product, utc
 

@@ -9,9 +9,10 @@ import pytest
 from sqlmodel import Session, select
 
 from cbportal.models import Bill, Opener, Order, Subscription, Ticket
-from cbportal.services import products, subscriptions, tickets
-from cbportal.services.errors import Conflict, Forbidden
-from cbportal.services.tickets import CUSTOMER, Acting
+from cbportal.services.billing import products, subscriptions
+from cbportal.services.core.errors import Conflict, Forbidden
+from cbportal.services.tickets import lifecycle as tickets
+from cbportal.services.tickets.lifecycle import CUSTOMER, Acting
 from tests import factories
 from tests.utils.billing import bills, buy, move, physical, sub_of, utc
 

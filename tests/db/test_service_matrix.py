@@ -20,33 +20,27 @@ from sqlmodel import Session, select
 
 import cbportal.services
 from cbportal.models import ApiKey, PaymentAttempt, Role, Ticket, User, VendorAccount
-from cbportal.services import (
-    accounts,
+from cbportal.services.accounts import accounts, auth, business_calendars, dashboard, invitations, linking, users
+from cbportal.services.billing import (
     affiliates,
-    auth,
-    business_calendars,
-    dashboard,
-    ins_admin,
-    invitations,
-    linking,
     offers,
     orders,
     products,
     reports,
-    staff_desk,
-    staff_products,
-    staff_samples,
     subscriber_list,
     subscriptions,
-    ticket_board,
-    ticket_desk,
-    tickets,
     transactions,
-    users,
 )
-from cbportal.services import clock as clock_module
-from cbportal.services.errors import Forbidden, NotFound, ServiceError, Unauthorized
-from cbportal.services.gateways.sandbox import SandboxGateway
+from cbportal.services.billing.gateways.sandbox import SandboxGateway
+from cbportal.services.core import clock as clock_module
+from cbportal.services.core.errors import Forbidden, NotFound, ServiceError, Unauthorized
+from cbportal.services.delivery import ins_admin
+from cbportal.services.staff import desk as staff_desk
+from cbportal.services.staff import products as staff_products
+from cbportal.services.staff import samples as staff_samples
+from cbportal.services.tickets import board as ticket_board
+from cbportal.services.tickets import desk as ticket_desk
+from cbportal.services.tickets import lifecycle as tickets
 from tests import factories
 from tests.utils.handlers import ALWAYS_IGNORED, fingerprint
 

@@ -10,9 +10,9 @@ from sqlmodel import Session
 
 from cbportal import db
 from cbportal.models import User
-from cbportal.services import auth
-from cbportal.services import clock as clock_module
-from cbportal.services.errors import Unauthorized
+from cbportal.services.accounts import auth
+from cbportal.services.core import clock as clock_module
+from cbportal.services.core.errors import Unauthorized
 from cbportal.state.login import LoginState
 from tests import factories
 

@@ -9,8 +9,12 @@ import pytest
 from sqlmodel import select
 
 from cbportal.models import AuditLog, EmailOutbox, Opener, Party, Ticket
-from cbportal.services import products, staff_desk, staff_products, staff_samples, tickets
-from cbportal.services.errors import Forbidden, Invalid, NotFound
+from cbportal.services.billing import products
+from cbportal.services.core.errors import Forbidden, Invalid, NotFound
+from cbportal.services.staff import desk as staff_desk
+from cbportal.services.staff import products as staff_products
+from cbportal.services.staff import samples as staff_samples
+from cbportal.services.tickets import lifecycle as tickets
 from tests import factories
 
 NY = "America/New_York"

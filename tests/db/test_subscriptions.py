@@ -7,9 +7,10 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from cbportal.models import InsOutbox, Order, Product, Role, SandboxCharge, Subscription, VendorAccount
-from cbportal.services import billing, subscriptions
-from cbportal.services.errors import Conflict, Forbidden, Invalid, NotFound
-from cbportal.services.gateways.sandbox import SandboxGateway
+from cbportal.services.billing import charges as billing
+from cbportal.services.billing import subscriptions
+from cbportal.services.billing.gateways.sandbox import SandboxGateway
+from cbportal.services.core.errors import Conflict, Forbidden, Invalid, NotFound
 from tests import factories
 from tests.utils.billing import bills, buy, emails, move, physical, product, sub_of, utc
 

@@ -8,11 +8,12 @@ import pendulum
 import pytest
 
 from cbportal.models import Opener, Role
-from cbportal.services import ticket_board, tickets
-from cbportal.services import ticket_processing as tp
-from cbportal.services.errors import Forbidden, Invalid, NotFound
-from cbportal.services.ticket_board import BoardFilter
-from cbportal.services.tickets import CUSTOMER, Acting
+from cbportal.services.core.errors import Forbidden, Invalid, NotFound
+from cbportal.services.tickets import board as ticket_board
+from cbportal.services.tickets import lifecycle as tickets
+from cbportal.services.tickets import processing as tp
+from cbportal.services.tickets.board import BoardFilter
+from cbportal.services.tickets.lifecycle import CUSTOMER, Acting
 from cbportal.state.live_feed import ChangeWatcher
 from tests import factories
 
@@ -193,7 +194,7 @@ def test_waiting_on_is_who_must_act_next(session, shop):
 
 
 def test_mine_shows_only_tickets_assigned_to_me(session, shop):
-    from cbportal.services import ticket_desk
+    from cbportal.services.tickets import desk as ticket_desk
 
     assert board(session, shop["owner"], mine_user_id=shop["owner"].user_id) == ([], 0)
     ticket_desk.assign(session, now=WED, actor=shop["owner"], ticket_id=shop["refund"].id,

@@ -1,4 +1,4 @@
-"""Issue 16 point 2 in the services (services/ticket_desk.py, tickets.close): the vendor's own
+"""Issue 16 point 2 in the services (services/tickets/desk.py, tickets.close): the vendor's own
 5-minute request is canceled without consent and can't be escalated (R3, the seed's "in case
 you mistakenly created the ticket"); internal notes are never emailed or shown to the
 customer; the thread carries the status history in the account's zone; the customer context;
@@ -12,9 +12,10 @@ import pytest
 from sqlmodel import select
 
 from cbportal.models import EmailOutbox, Opener, Ticket
-from cbportal.services import ticket_desk, tickets
-from cbportal.services.errors import Conflict, Invalid, NotFound
-from cbportal.services.tickets import CUSTOMER
+from cbportal.services.core.errors import Conflict, Invalid, NotFound
+from cbportal.services.tickets import desk as ticket_desk
+from cbportal.services.tickets import lifecycle as tickets
+from cbportal.services.tickets.lifecycle import CUSTOMER
 from tests import factories
 from tests.db.test_tickets import WED, open_refund, vendor, world  # noqa: F401  (fixture)
 

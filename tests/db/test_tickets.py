@@ -17,12 +17,14 @@ from cbportal.models import (
     Subscription,
     Ticket,
 )
-from cbportal.services import refunds, tickets, worker
-from cbportal.services import ticket_processing as tp
-from cbportal.services.clock import StoredClock
-from cbportal.services.errors import Conflict, Forbidden, Invalid
-from cbportal.services.gateways.sandbox import SandboxGateway
-from cbportal.services.tickets import CUSTOMER, Acting
+from cbportal.services.billing import refunds
+from cbportal.services.billing.gateways.sandbox import SandboxGateway
+from cbportal.services.core.clock import StoredClock
+from cbportal.services.core.errors import Conflict, Forbidden, Invalid
+from cbportal.services.engine import worker
+from cbportal.services.tickets import lifecycle as tickets
+from cbportal.services.tickets import processing as tp
+from cbportal.services.tickets.lifecycle import CUSTOMER, Acting
 from tests import factories
 
 NY = "America/New_York"

@@ -6,8 +6,8 @@ import pytest
 from sqlmodel import Session
 
 from cbportal.models import Role, VendorAccount
-from cbportal.services import transactions
-from cbportal.services.errors import Forbidden, Invalid, NotFound
+from cbportal.services.billing import transactions
+from cbportal.services.core.errors import Forbidden, Invalid, NotFound
 from tests import factories
 from tests.utils.billing import buy, move, product, utc
 

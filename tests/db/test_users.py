@@ -3,8 +3,8 @@
 import pytest
 
 from cbportal.models import Role
-from cbportal.services import auth, users
-from cbportal.services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from cbportal.services.accounts import auth, users
+from cbportal.services.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from tests import factories
 
 ALL = [r.value for r in Role]

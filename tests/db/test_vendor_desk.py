@@ -1,6 +1,6 @@
 """Issue 16 point 7 and point 1 in the services: the Subscriptions list (report access, R8),
 the description of an approved product (R5), the permissions page's save, and which pages
-and links each role gets (services/page_access.py), on SQLite and PostgreSQL."""
+and links each role gets (services/accounts/page_access.py), on SQLite and PostgreSQL."""
 # ruff: noqa: F811 - `history` is a fixture of another test module, imported and used as a parameter
 
 
@@ -11,9 +11,10 @@ from sqlmodel import Session, select
 
 from cbportal import routes
 from cbportal.models import Order, Product, Role, User, VendorAccount
-from cbportal.services import page_access, products, subscriber_list, users
-from cbportal.services.auth import actor_for
-from cbportal.services.errors import Conflict, Forbidden, Invalid
+from cbportal.services.accounts import page_access, users
+from cbportal.services.accounts.auth import actor_for
+from cbportal.services.billing import products, subscriber_list
+from cbportal.services.core.errors import Conflict, Forbidden, Invalid
 from tests import factories
 from tests.db.test_reports import history  # noqa: F401  (fixture)
 from tests.utils.billing import utc

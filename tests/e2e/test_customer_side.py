@@ -15,7 +15,8 @@ from sqlmodel import Session, select
 
 from cbportal.db import make_engine
 from cbportal.models import Order, Party, Ticket, User
-from cbportal.services import auth, tickets
+from cbportal.services.accounts import auth
+from cbportal.services.tickets import lifecycle as tickets
 from tests.e2e.test_checkout_flow import move_clock
 from tests.utils.browser import app_now, refundable_order
 

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from cbportal.db import make_engine
 from cbportal.models import User
-from cbportal.services import accounts, auth
+from cbportal.services.accounts import accounts, auth
 from tests.utils.browser import app_now, login
 
 pytestmark = pytest.mark.e2e

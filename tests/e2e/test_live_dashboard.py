@@ -59,7 +59,7 @@ def test_the_ticket_list_and_page_show_changes_live(page: Page, base_url, app_se
 
     from cbportal.db import make_engine
     from cbportal.models import Opener, Order
-    from cbportal.services import tickets
+    from cbportal.services.tickets import lifecycle as tickets
 
     now = app_now(base_url)
     receipt, _ = refundable_order(app_server["database_url"], now)

@@ -10,7 +10,8 @@ from sqlmodel import Session, select
 
 from cbportal.db import make_engine
 from cbportal.models import Bill, Customer, Order, Product, User
-from cbportal.services import auth, offers, products
+from cbportal.services.accounts import auth
+from cbportal.services.billing import offers, products
 
 pytestmark = pytest.mark.e2e
 EMAIL = "bumpbuyer@example.test"

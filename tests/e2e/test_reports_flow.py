@@ -10,8 +10,9 @@ from sqlmodel import Session, select
 
 from cbportal.db import make_engine
 from cbportal.models import User
-from cbportal.services import auth, reports
-from cbportal.services.money import format_cents
+from cbportal.services.accounts import auth
+from cbportal.services.billing import reports
+from cbportal.services.core.money import format_cents
 from tests.utils.browser import app_now, login
 
 pytestmark = pytest.mark.e2e

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from cbportal.db import make_engine
 from cbportal.models import VendorAccount
-from cbportal.services import ins
+from cbportal.services.delivery import ins
 from tests.utils.browser import login
 
 pytestmark = pytest.mark.e2e

@@ -26,9 +26,12 @@ from cbportal.models import (
     User,
     VendorAccount,
 )
-from cbportal.services import auth, products, ticket_processing, tickets
-from cbportal.services.clock import FixedClock
-from cbportal.services.gateways.sandbox import SandboxGateway
+from cbportal.services.accounts import auth
+from cbportal.services.billing import products
+from cbportal.services.billing.gateways.sandbox import SandboxGateway
+from cbportal.services.core.clock import FixedClock
+from cbportal.services.tickets import lifecycle as tickets
+from cbportal.services.tickets import processing as ticket_processing
 from tests import factories
 from tests.utils.browser import app_now, login
 

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from cbportal.db import make_engine
 from cbportal.models import Customer, Order, PaymentMethod
-from cbportal.services import links
+from cbportal.services.delivery import links
 from tests.e2e.card_capture import record
 from tests.e2e.server import ROOT, app_env, running_app
 from tests.localstripe import PUBLISHABLE_KEY, SECRET_KEY, running_localstripe

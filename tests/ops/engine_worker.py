@@ -15,10 +15,10 @@ from sqlmodel import Session, select
 
 from cbportal.db import make_engine, use_engine
 from cbportal.models import SandboxCharge
-from cbportal.services import ticket_processing
-from cbportal.services.clock import SystemClock
-from cbportal.services.gateways import GatewayResult
-from cbportal.services.gateways.sandbox import SandboxGateway
+from cbportal.services.billing.gateways import GatewayResult
+from cbportal.services.billing.gateways.sandbox import SandboxGateway
+from cbportal.services.core.clock import SystemClock
+from cbportal.services.tickets import processing as ticket_processing
 
 CALLS_TABLE = ("CREATE TABLE IF NOT EXISTS gateway_call "
                "(idempotency_key VARCHAR(200) NOT NULL, kind VARCHAR(20) NOT NULL)")
@@ -45,7 +45,7 @@ class CountingSandbox(SandboxGateway):
 
 
 def use_counting_gateway(engine) -> CountingSandbox:
-    import cbportal.services.gateways as gateways
+    import cbportal.services.billing.gateways as gateways
 
     gateway = CountingSandbox(engine, SystemClock())
     gateways.get_gateway = lambda name=None: gateway
@@ -54,7 +54,7 @@ def use_counting_gateway(engine) -> CountingSandbox:
 
 
 def main(url: str) -> None:
-    from cbportal.services.worker import run_forever
+    from cbportal.services.engine.worker import run_forever
 
     engine = make_engine(url)
     use_engine(engine)

@@ -24,10 +24,13 @@ from sqlmodel import Session, select
 
 from cbportal.db import use_engine
 from cbportal.models import Bill, InsOutbox, Opener, SandboxCharge, Subscription, Ticket, VendorAccount
-from cbportal.services import billing, refunds, tickets, worker
-from cbportal.services import ticket_processing as tp
-from cbportal.services.clock import FixedClock, SystemClock
-from cbportal.services.tickets import CUSTOMER
+from cbportal.services.billing import charges as billing
+from cbportal.services.billing import refunds
+from cbportal.services.core.clock import FixedClock, SystemClock
+from cbportal.services.engine import worker
+from cbportal.services.tickets import lifecycle as tickets
+from cbportal.services.tickets import processing as tp
+from cbportal.services.tickets.lifecycle import CUSTOMER
 from tests import factories
 from tests.ops.engine_worker import CALLS_TABLE, CountingSandbox
 from tests.utils.loops import run_in_own_thread
@@ -196,7 +199,8 @@ def test_on_postgresql_due_work_written_wakes_only_the_lanes_that_read_it(engine
     the email lane for an outbox row and leaves the billing lane asleep."""
     if engine.dialect.name != "postgresql":
         pytest.skip("NOTIFY is PostgreSQL's; SQLite lanes poll every 0.25 s")
-    from cbportal.services import mail, wakeup
+    from cbportal.services.delivery import mail
+    from cbportal.services.engine import wakeup
 
     async def main():
         wakes = {"email": asyncio.Event(), "billing": asyncio.Event()}

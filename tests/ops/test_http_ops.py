@@ -18,7 +18,7 @@ from cbportal.api.app import build_api
 from cbportal.ops import heartbeat, logs
 from cbportal.ops.http import build_ops_app, request_log
 from cbportal.ops.metrics import install_database_collector
-from cbportal.services import clock as clock_module
+from cbportal.services.core import clock as clock_module
 from tests.utils.api import bearer
 
 CARDS = {"paid": "4242424242424242", "declined": "4000000000009995", "invalid": "4000000000000069"}
@@ -35,7 +35,7 @@ def _settings(**changes):
 @pytest.fixture
 def app_client(engine, tmp_path, monkeypatch):
     """The backend as cbportal.py composes it: request log around the ops app around the API."""
-    from cbportal.services import mail
+    from cbportal.services.delivery import mail
 
     monkeypatch.setattr(mail, "transport_from_settings", lambda: mail.FolderTransport(tmp_path / "mail"))
     monkeypatch.setattr(settings_module, "get_settings", lambda: _settings(redis_url=None, run_worker=True))

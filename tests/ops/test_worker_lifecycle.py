@@ -29,8 +29,9 @@ from cbportal.db import make_engine
 from cbportal.migrations import upgrade
 from cbportal.models import EmailOutbox
 from cbportal.ops import logs
-from cbportal.services import mail, worker
-from cbportal.services.clock import SystemClock
+from cbportal.services.core.clock import SystemClock
+from cbportal.services.delivery import mail
+from cbportal.services.engine import worker
 from tests.utils.loops import run_in_own_thread
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,8 +14,9 @@ from sqlmodel import Session, select
 
 from cbportal.db import make_engine
 from cbportal.models import Opener, Order, Ticket, User
-from cbportal.services import auth, tickets
-from cbportal.services.clock import StoredClock
+from cbportal.services.accounts import auth
+from cbportal.services.core.clock import StoredClock
+from cbportal.services.tickets import lifecycle as tickets
 from tests.e2e.live_checks import (
     PUSH_LIMIT_SECONDS,
     customer_converts_a_refund_request,

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from cbportal.services import dunning
+from cbportal.services.billing import dunning
 
 
 def test_r6_authorization_failures_june_timeline():

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from cbportal.services import mail
+from cbportal.services.delivery import mail
 
 # Quoted from RULES R4 (../shared/RULES.md), which the test also reads when it is there.
 R4_TICKET = ["ticket_opened", "reply", "ticket_changed", "ticket_closed", "inactivity_warning",

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cbportal.services import calendar as cal
-from cbportal.services.calendar import BusinessCalendar
-from cbportal.services.ticket_timers import inactivity_step, process_at
+from cbportal.services.core import calendar as cal
+from cbportal.services.core.calendar import BusinessCalendar
+from cbportal.services.tickets.timers import inactivity_step, process_at
 
 NY_US = BusinessCalendar(tz="America/New_York", country="US")
 BERLIN_BY = BusinessCalendar(tz="Europe/Berlin", country="DE", region="BY")

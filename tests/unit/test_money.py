@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cbportal.services import money
+from cbportal.services.core import money
 
 
 def test_r1_seed_example_initial_sale():

@@ -4,7 +4,7 @@ import pendulum
 import pytest
 
 from cbportal.models import Party
-from cbportal.services.ticket_timers import inactivity_step, process_at
+from cbportal.services.tickets.timers import inactivity_step, process_at
 
 
 def at(tz, *args):

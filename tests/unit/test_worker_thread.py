@@ -1,4 +1,4 @@
-"""The worker runs each pass in a daemon thread (services/worker.py `_in_daemon_thread`):
+"""The worker runs each pass in a daemon thread (services/engine/worker.py `_in_daemon_thread`):
 the pass's result, or the exception it raised, reaches the awaiting coroutine. A failed
 pass must not leave the worker loop waiting forever: the hand-over runs on the event
 loop after the thread is gone, so it may not rely on the `except ... as` name."""
@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from cbportal.services import worker
+from cbportal.services.engine import worker
 from tests.utils.loops import run_in_own_thread
 
 

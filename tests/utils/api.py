@@ -10,8 +10,8 @@ import pytest
 from sqlmodel import Session
 
 from cbportal.models import Role
-from cbportal.services import auth
-from cbportal.services.clock import StoredClock
+from cbportal.services.accounts import auth
+from cbportal.services.core.clock import StoredClock
 from tests import factories
 
 

@@ -10,11 +10,12 @@ from sqlmodel import Session, select
 
 from cbportal import db
 from cbportal.models import Bill, EmailOutbox, Order, PaymentAttempt, Subscription
-from cbportal.services import checkout, products, worker
-from cbportal.services import clock as clock_module
-from cbportal.services.clock import StoredClock
-from cbportal.services.gateways import PaymentInput
-from cbportal.services.gateways.sandbox import SandboxGateway
+from cbportal.services.billing import checkout, products
+from cbportal.services.billing.gateways import PaymentInput
+from cbportal.services.billing.gateways.sandbox import SandboxGateway
+from cbportal.services.core import clock as clock_module
+from cbportal.services.core.clock import StoredClock
+from cbportal.services.engine import worker
 from tests import factories
 
 VISA = PaymentInput(type="card", card_number="4242424242424242", exp_month=12, exp_year=2030, cvc="123")
@@ -27,7 +28,7 @@ def utc(*args):
 @pytest.fixture
 def shop(engine, tmp_path, monkeypatch):
     """A UTC vendor account on the stored test clock, with the app's engine and clock pointed here."""
-    from cbportal.services import mail
+    from cbportal.services.delivery import mail
 
     monkeypatch.setattr(mail, "transport_from_settings", lambda: mail.FolderTransport(tmp_path / "mail"))
     db.use_engine(engine)

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from cbportal.db import make_engine
 from cbportal.models import Bill, Customer, Order, Product, Subscription, Ticket, VendorAccount
-from cbportal.services import calendar
+from cbportal.services.core import calendar
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 

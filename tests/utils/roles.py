@@ -11,8 +11,9 @@ from sqlmodel import Session, select
 
 from cbportal import db
 from cbportal.models import ApiKey, Opener, Order, Role, Subscription, User, VendorAccount
-from cbportal.services import auth, tickets
-from cbportal.services import clock as clock_module
+from cbportal.services.accounts import auth
+from cbportal.services.core import clock as clock_module
+from cbportal.services.tickets import lifecycle as tickets
 from tests import factories
 
 SECRET_WORDS = "The matrix must never show this sentence"
