@@ -47,8 +47,8 @@ from tests.utils.handlers import ALWAYS_IGNORED, fingerprint
 VENDORS = {"bare", "clerk", "stranger", "owner"}
 STAFF_ONLY = VENDORS
 REFUSALS = (Forbidden, NotFound, Unauthorized)
-EXEMPT = {"audit.record": "writes the caller's audit row inside another entry point; not an entry point",
-          **{f"page_access.{name}": "a pure answer about the actor's own roles (which pages and links to show); "
+EXEMPT = {"core.audit.record": "writes the caller's audit row inside another entry point; not an entry point",
+          **{f"accounts.page_access.{name}": "a pure answer about the actor's own roles (which pages and links to show); "
                                     "reads no data: tests/db/test_page_access.py"
              for name in ("anyone", "vendor_user", "staff", "owner", "may_open", "refusal", "nav_links")}}
 
@@ -57,7 +57,7 @@ def entry_points() -> set[str]:
     found = set()
     for info in pkgutil.walk_packages(cbportal.services.__path__, "cbportal.services."):
         module = importlib.import_module(info.name)
-        short = info.name.rsplit(".", 1)[-1]
+        short = info.name.removeprefix("cbportal.services.")
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ == module.__name__ and not name.startswith("_") \
                     and "actor" in inspect.signature(fn).parameters:
@@ -76,114 +76,114 @@ def matrix(w, session, now):
     ticket = lambda: session.get(Ticket, w["ticket_id"])  # noqa: E731
     no_tickets, no_orders, sub_mgmt = {"bare"}, {"bare", "clerk"}, {"bare", "clerk", "stranger"}
     return {
-        "accounts.accounts_of": (lambda a, who: accounts.accounts_of(session, a), set()),
-        "affiliates.referred_subscriptions": (lambda a, who: affiliates.referred_subscriptions(session, actor=a),
+        "accounts.accounts.accounts_of": (lambda a, who: accounts.accounts_of(session, a), set()),
+        "billing.affiliates.referred_subscriptions": (lambda a, who: affiliates.referred_subscriptions(session, actor=a),
                                               no_orders),
-        "accounts.accounts_for": (lambda a, who: accounts.accounts_for(session, a, Role.MANAGE_ORDERS, acme),
+        "accounts.accounts.accounts_for": (lambda a, who: accounts.accounts_for(session, a, Role.MANAGE_ORDERS, acme),
                                   sub_mgmt),
-        "accounts.create_account": (lambda a, who: accounts.create_account(
+        "accounts.accounts.create_account": (lambda a, who: accounts.create_account(
             session, now=now, actor=a, nickname=f"new{who}", time_zone="UTC", account_email=f"o@new{who}.test"),
             STAFF_ONLY),
-        "accounts.update_settings": (lambda a, who: accounts.update_settings(
+        "accounts.accounts.update_settings": (lambda a, who: accounts.update_settings(
             session, now=now, actor=a, nickname=acme, reminder_days=5), sub_mgmt),
-        "accounts.visible_account": (lambda a, who: accounts.visible_account(session, a, acme), {"stranger"}),
-        "business_calendars.set_calendar": (lambda a, who: business_calendars.set_calendar(
+        "accounts.accounts.visible_account": (lambda a, who: accounts.visible_account(session, a, acme), {"stranger"}),
+        "accounts.business_calendars.set_calendar": (lambda a, who: business_calendars.set_calendar(
             session, now=now, actor=a, nickname=acme, country="US", closed=["2026-12-24"]), sub_mgmt),
-        "auth.revoke_api_key": (lambda a, who: auth.revoke_api_key(session, now=now, actor=a, key_id=key_id), sub_mgmt),
-        "dashboard.account_summaries": (lambda a, who: dashboard.account_summaries(session, actor=a, now=now), set()),
-        "dashboard.escalations": (lambda a, who: dashboard.escalations(session, actor=a), STAFF_ONLY),
-        "dashboard.staff_summary": (lambda a, who: dashboard.staff_summary(session, actor=a), STAFF_ONLY),
-        "dashboard.ticket_list": (lambda a, who: dashboard.ticket_list(session, actor=a), no_tickets),
-        "ins_admin.delivery_log": (lambda a, who: ins_admin.delivery_log(session, actor=a, nickname=acme), sub_mgmt),
-        "ins_admin.send_test": (lambda a, who: ins_admin.send_test(session, now=now, actor=a, nickname=acme), sub_mgmt),
-        "invitations.invite": (lambda a, who: invitations.invite(
+        "accounts.auth.revoke_api_key": (lambda a, who: auth.revoke_api_key(session, now=now, actor=a, key_id=key_id), sub_mgmt),
+        "accounts.dashboard.account_summaries": (lambda a, who: dashboard.account_summaries(session, actor=a, now=now), set()),
+        "accounts.dashboard.escalations": (lambda a, who: dashboard.escalations(session, actor=a), STAFF_ONLY),
+        "accounts.dashboard.staff_summary": (lambda a, who: dashboard.staff_summary(session, actor=a), STAFF_ONLY),
+        "accounts.dashboard.ticket_list": (lambda a, who: dashboard.ticket_list(session, actor=a), no_tickets),
+        "delivery.ins_admin.delivery_log": (lambda a, who: ins_admin.delivery_log(session, actor=a, nickname=acme), sub_mgmt),
+        "delivery.ins_admin.send_test": (lambda a, who: ins_admin.send_test(session, now=now, actor=a, nickname=acme), sub_mgmt),
+        "accounts.invitations.invite": (lambda a, who: invitations.invite(
             session, now=now, actor=a, email=f"inv-{who}@example.test", name="Inv", roles=[], base_url="",
             secret="s"), no_orders),
-        "linking.issue_code": (lambda a, who: linking.issue_code(session, now=now, actor=a, nickname=acme), sub_mgmt),
-        "linking.link": (lambda a, who: linking.link(session, now=now, actor=a, nickname="other",
+        "accounts.linking.issue_code": (lambda a, who: linking.issue_code(session, now=now, actor=a, nickname=acme), sub_mgmt),
+        "accounts.linking.link": (lambda a, who: linking.link(session, now=now, actor=a, nickname="other",
                                                      code=w["other_code"]), {"bare", "clerk"}),
-        "orders.vendor_order": (lambda a, who: orders.vendor_order(session, actor=a, receipt=r), sub_mgmt),
-        "products.create_product": (lambda a, who: products.create_product(
+        "billing.orders.vendor_order": (lambda a, who: orders.vendor_order(session, actor=a, receipt=r), sub_mgmt),
+        "billing.products.create_product": (lambda a, who: products.create_product(
             session, now=now, actor=a, sku=f"M{who}", account=acme, title="M", kind="digital", currency="USD",
             initial_price_cents=995, commission_initial_pct=50), sub_mgmt),
-        "products.decide_product": (lambda a, who: products.decide_product(
+        "billing.products.decide_product": (lambda a, who: products.decide_product(
             session, now=now, actor=a, sku="PRO", approve=False), STAFF_ONLY),
-        "products.products_of": (lambda a, who: products.products_of(session, actor=a), set()),
-        "offers.set_offers": (lambda a, who: offers.set_offers(session, now=now, actor=a, sku="PRO"), sub_mgmt),
-        "products.update_description": (lambda a, who: products.update_description(
+        "billing.products.products_of": (lambda a, who: products.products_of(session, actor=a), set()),
+        "billing.offers.set_offers": (lambda a, who: offers.set_offers(session, now=now, actor=a, sku="PRO"), sub_mgmt),
+        "billing.products.update_description": (lambda a, who: products.update_description(
             session, now=now, actor=a, sku="PRO", description="forged"), sub_mgmt),
-        "reports.monthly": (lambda a, who: reports.monthly(session, actor=a, now=now), no_orders),
-        "reports.report_accounts": (lambda a, who: reports.report_accounts(session, a), no_orders),
-        "reports.report_zone": (lambda a, who: reports.report_zone(session, actor=a, account=acme), sub_mgmt),
-        "reports.subscription_counts": (lambda a, who: reports.subscription_counts(session, actor=a), no_orders),
-        "staff_desk.accounts": (lambda a, who: staff_desk.accounts(session, actor=a), STAFF_ONLY),
-        "staff_desk.phone_ticket": (lambda a, who: staff_desk.phone_ticket(
+        "billing.reports.monthly": (lambda a, who: reports.monthly(session, actor=a, now=now), no_orders),
+        "billing.reports.report_accounts": (lambda a, who: reports.report_accounts(session, a), no_orders),
+        "billing.reports.report_zone": (lambda a, who: reports.report_zone(session, actor=a, account=acme), sub_mgmt),
+        "billing.reports.subscription_counts": (lambda a, who: reports.subscription_counts(session, actor=a), no_orders),
+        "staff.desk.accounts": (lambda a, who: staff_desk.accounts(session, actor=a), STAFF_ONLY),
+        "staff.desk.phone_ticket": (lambda a, who: staff_desk.phone_ticket(
             session, now=now, actor=a, receipt=r, email="buyer@example.test", type="tech_support"), STAFF_ONLY),
-        "staff_desk.set_abuse_flag": (lambda a, who: staff_desk.set_abuse_flag(
+        "staff.desk.set_abuse_flag": (lambda a, who: staff_desk.set_abuse_flag(
             session, now=now, actor=a, nickname=acme, flagged=True), STAFF_ONLY),
-        "staff_desk.set_admin_frequencies": (lambda a, who: staff_desk.set_admin_frequencies(
+        "staff.desk.set_admin_frequencies": (lambda a, who: staff_desk.set_admin_frequencies(
             session, now=now, actor=a, nickname=acme, granted=True), STAFF_ONLY),
-        "staff_desk.escalations": (lambda a, who: staff_desk.escalations(session, actor=a), STAFF_ONLY),
-        "staff_products.review_queue": (lambda a, who: staff_products.review_queue(session, actor=a), STAFF_ONLY),
-        "staff_products.decide": (lambda a, who: staff_products.decide(
+        "staff.desk.escalations": (lambda a, who: staff_desk.escalations(session, actor=a), STAFF_ONLY),
+        "staff.products.review_queue": (lambda a, who: staff_products.review_queue(session, actor=a), STAFF_ONLY),
+        "staff.products.decide": (lambda a, who: staff_products.decide(
             session, now=now, actor=a, sku="PRO", approve=False, reason="Misleading terms"), STAFF_ONLY),
-        "staff_samples.samples": (lambda a, who: staff_samples.samples(session, actor=a), STAFF_ONLY),
-        "staff_desk.stuck_refunds": (lambda a, who: staff_desk.stuck_refunds(session, now=now, actor=a), STAFF_ONLY),
-        "staff_desk.retry_refund": (lambda a, who: staff_desk.retry_refund(
+        "staff.samples.samples": (lambda a, who: staff_samples.samples(session, actor=a), STAFF_ONLY),
+        "staff.desk.stuck_refunds": (lambda a, who: staff_desk.stuck_refunds(session, now=now, actor=a), STAFF_ONLY),
+        "staff.desk.retry_refund": (lambda a, who: staff_desk.retry_refund(
             session, now=now, actor=a, attempt_id=attempt_id), STAFF_ONLY),
-        "staff_desk.mark_refunded": (lambda a, who: staff_desk.mark_refunded(
+        "staff.desk.mark_refunded": (lambda a, who: staff_desk.mark_refunded(
             session, now=now, actor=a, attempt_id=attempt_id, reason="Sent by bank transfer"), STAFF_ONLY),
-        "subscriber_list.search": (lambda a, who: subscriber_list.search(session, actor=a), no_orders),
-        "subscriber_list.export_csv": (lambda a, who: subscriber_list.export_csv(session, actor=a), no_orders),
-        "subscriptions.change_bill_date": (lambda a, who: subscriptions.change_bill_date(
+        "billing.subscriber_list.search": (lambda a, who: subscriber_list.search(session, actor=a), no_orders),
+        "billing.subscriber_list.export_csv": (lambda a, who: subscriber_list.export_csv(session, actor=a), no_orders),
+        "billing.subscriptions.change_bill_date": (lambda a, who: subscriptions.change_bill_date(
             **sub, actor=a, day=now.date() + timedelta(days=20)), sub_mgmt),
-        "subscriptions.change_product": (lambda a, who: subscriptions.change_product(
+        "billing.subscriptions.change_product": (lambda a, who: subscriptions.change_product(
             w["engine"], now=now, gateway=gateway, actor=a, receipt=r, sku="PRO"), sub_mgmt),
-        "subscriptions.change_shipping": (lambda a, who: subscriptions.change_shipping(
+        "billing.subscriptions.change_shipping": (lambda a, who: subscriptions.change_shipping(
             **sub, actor=a, address={"line1": "1 Main St"}), sub_mgmt),
-        "subscriptions.extend": (lambda a, who: subscriptions.extend(**sub, actor=a, periods=1), sub_mgmt),
-        "subscriptions.load": (lambda a, who: subscriptions.load(session, actor=a, receipt=r), sub_mgmt),
-        "subscriptions.options": (lambda a, who: subscriptions.options(**sub, actor=a), sub_mgmt),
-        "subscriptions.preview_change_product": (lambda a, who: subscriptions.preview_change_product(
+        "billing.subscriptions.extend": (lambda a, who: subscriptions.extend(**sub, actor=a, periods=1), sub_mgmt),
+        "billing.subscriptions.load": (lambda a, who: subscriptions.load(session, actor=a, receipt=r), sub_mgmt),
+        "billing.subscriptions.options": (lambda a, who: subscriptions.options(**sub, actor=a), sub_mgmt),
+        "billing.subscriptions.preview_change_product": (lambda a, who: subscriptions.preview_change_product(
             **sub, actor=a, sku="PRO"), sub_mgmt),
-        "subscriptions.reinstate": (lambda a, who: subscriptions.reinstate(**sub, actor=a), sub_mgmt),
-        "ticket_board.board_accounts": (lambda a, who: ticket_board.board_accounts(session, a), no_tickets),
-        "ticket_board.open_tickets": (lambda a, who: ticket_board.open_tickets(session, actor=a, now=now), no_tickets),
-        "ticket_board.saved_sales": (lambda a, who: ticket_board.saved_sales(session, actor=a, now=now), no_tickets),
-        "ticket_desk.context": (lambda a, who: ticket_desk.context(session, actor=a, ticket_id=w["ticket_id"],
+        "billing.subscriptions.reinstate": (lambda a, who: subscriptions.reinstate(**sub, actor=a), sub_mgmt),
+        "tickets.board.board_accounts": (lambda a, who: ticket_board.board_accounts(session, a), no_tickets),
+        "tickets.board.open_tickets": (lambda a, who: ticket_board.open_tickets(session, actor=a, now=now), no_tickets),
+        "tickets.board.saved_sales": (lambda a, who: ticket_board.saved_sales(session, actor=a, now=now), no_tickets),
+        "tickets.desk.context": (lambda a, who: ticket_desk.context(session, actor=a, ticket_id=w["ticket_id"],
                                                                    now=now), {"bare", "stranger"}),
-        "ticket_desk.thread": (lambda a, who: ticket_desk.thread(session, actor=a, ticket_id=w["ticket_id"]),
+        "tickets.desk.thread": (lambda a, who: ticket_desk.thread(session, actor=a, ticket_id=w["ticket_id"]),
                                {"bare", "stranger"}),
-        "ticket_desk.add_note": (lambda a, who: ticket_desk.add_note(session, now=now, actor=a,
+        "tickets.desk.add_note": (lambda a, who: ticket_desk.add_note(session, now=now, actor=a,
                                                                      ticket_id=w["ticket_id"], body="n"),
                                  {"bare", "stranger"}),
-        "ticket_desk.assignable": (lambda a, who: ticket_desk.assignable(session, actor=a, ticket_id=w["ticket_id"]),
+        "tickets.desk.assignable": (lambda a, who: ticket_desk.assignable(session, actor=a, ticket_id=w["ticket_id"]),
                                    {"bare", "stranger"}),
-        "ticket_desk.assign": (lambda a, who: ticket_desk.assign(session, now=now, actor=a, ticket_id=w["ticket_id"],
+        "tickets.desk.assign": (lambda a, who: ticket_desk.assign(session, now=now, actor=a, ticket_id=w["ticket_id"],
                                                                  user_id=None), {"bare", "stranger"}),
-        "ticket_desk.canned_replies": (lambda a, who: ticket_desk.canned_replies(session, actor=a, account=acme),
+        "tickets.desk.canned_replies": (lambda a, who: ticket_desk.canned_replies(session, actor=a, account=acme),
                                        {"bare", "stranger"}),
-        "ticket_desk.save_canned_reply": (lambda a, who: ticket_desk.save_canned_reply(
+        "tickets.desk.save_canned_reply": (lambda a, who: ticket_desk.save_canned_reply(
             session, now=now, actor=a, account=acme, title=f"T{who}", body="b"), {"bare", "stranger"}),
-        "tickets.flag": (lambda a, who: tickets.flag(session, now=now, actor=a, account_id=acme_id), STAFF_ONLY),
-        "tickets.review": (lambda a, who: tickets.review(session, now=now, actor=a, ticket=ticket(),
+        "tickets.lifecycle.flag": (lambda a, who: tickets.flag(session, now=now, actor=a, account_id=acme_id), STAFF_ONLY),
+        "tickets.lifecycle.review": (lambda a, who: tickets.review(session, now=now, actor=a, ticket=ticket(),
                                                          decision="uphold"), STAFF_ONLY),
-        "tickets.vendor_ticket": (lambda a, who: tickets.vendor_ticket(session, actor=a, ticket_id=w["ticket_id"]),
+        "tickets.lifecycle.vendor_ticket": (lambda a, who: tickets.vendor_ticket(session, actor=a, ticket_id=w["ticket_id"]),
                                   {"bare", "stranger"}),
-        "transactions.export_csv": (lambda a, who: transactions.export_csv(session, actor=a), no_orders),
-        "transactions.search": (lambda a, who: transactions.search(session, actor=a), no_orders),
-        "transactions.window": (lambda a, who: transactions.window(session, actor=a, receipt=r), sub_mgmt),
-        "users.add_clerk": (lambda a, who: users.add_clerk(session, now=now, actor=a, email=f"add-{who}@example.test",
+        "billing.transactions.export_csv": (lambda a, who: transactions.export_csv(session, actor=a), no_orders),
+        "billing.transactions.search": (lambda a, who: transactions.search(session, actor=a), no_orders),
+        "billing.transactions.window": (lambda a, who: transactions.window(session, actor=a, receipt=r), sub_mgmt),
+        "accounts.users.add_clerk": (lambda a, who: users.add_clerk(session, now=now, actor=a, email=f"add-{who}@example.test",
                                                            name="Add", password="password-123", roles=[]), no_orders),
-        "users.create_key": (lambda a, who: users.create_key(session, now=now, actor=a, name="mine"), set()),
-        "users.keys_of": (lambda a, who: users.keys_of(session, actor=a), set()),
-        "users.list_users": (lambda a, who: users.list_users(session, actor=a), no_orders),
-        "users.revoke_key": (lambda a, who: users.revoke_key(session, now=now, actor=a, key_id=key_id), sub_mgmt),
-        "users.set_active": (lambda a, who: users.set_active(session, now=now, actor=a, user_id=w["clerk_id"],
+        "accounts.users.create_key": (lambda a, who: users.create_key(session, now=now, actor=a, name="mine"), set()),
+        "accounts.users.keys_of": (lambda a, who: users.keys_of(session, actor=a), set()),
+        "accounts.users.list_users": (lambda a, who: users.list_users(session, actor=a), no_orders),
+        "accounts.users.revoke_key": (lambda a, who: users.revoke_key(session, now=now, actor=a, key_id=key_id), sub_mgmt),
+        "accounts.users.set_active": (lambda a, who: users.set_active(session, now=now, actor=a, user_id=w["clerk_id"],
                                                              active=False), sub_mgmt),
-        "users.save_permissions": (lambda a, who: users.save_permissions(
+        "accounts.users.save_permissions": (lambda a, who: users.save_permissions(
             session, now=now, actor=a, user_id=w["clerk_id"], active=True, roles=[], api_roles=[]), sub_mgmt),
-        "users.set_roles": (lambda a, who: users.set_roles(session, now=now, actor=a, user_id=w["clerk_id"],
+        "accounts.users.set_roles": (lambda a, who: users.set_roles(session, now=now, actor=a, user_id=w["clerk_id"],
                                                            roles=[]), sub_mgmt),
     }
 
@@ -234,7 +234,7 @@ def test_r8_every_service_entry_point_refuses_and_lets_through(sw):
                 else:
                     assert not isinstance(outcome, (Forbidden, Unauthorized)), f"{name} by {who}: {outcome!r}"
                     if control:
-                        assert not (isinstance(outcome, NotFound) and name != "linking.link"), \
+                        assert not (isinstance(outcome, NotFound) and name != "accounts.linking.link"), \
                             f"{name}: the control {who} was refused ({outcome!r})"
                     if who == "stranger":
                         assert not any(x in str(result) for x in secrets), f"{name} showed acme to {who}"
