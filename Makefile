@@ -6,6 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BUN := .tools/bin/bun
 CHROMIUM := /usr/bin/chromium
+TEST_WORKERS ?= $(shell nproc)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PATH := $(CURDIR)/.tools/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export REFLEX_TELEMETRY_ENABLED := false
@@ -40,13 +41,15 @@ run: demo
 dev: demo
 	CBPORTAL_LOG_FORMAT=plain $(VENV)/bin/reflex run
 
-# The scale tests (PostgreSQL, Redis, several app processes) build the frontend again,
-# so they run after the others, in a pytest run of their own.
+# Three pytest runs: the tests without a browser on every core (pytest-xdist; each test has
+# its own database), then the browser tests against one app build, then the scale tests
+# (PostgreSQL, Redis, several app processes), which build the frontend again.
 lint: deps
 	$(VENV)/bin/ruff check .
 
 test: lint $(CHROMIUM)
-	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/scale
+	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --ignore=tests/e2e --ignore=tests/scale
+	$(PY) -m pytest -q -p no:cacheprovider tests/e2e
 	$(PY) -m pytest -q -p no:cacheprovider tests/scale
 
 test-fast: deps
