@@ -7,7 +7,11 @@ differently), redirects are never followed (a 3xx is just a status), and nothing
 remote's answer but its status code is kept. Failures are our own short error names
 (`ERRORS`), never the remote's text, so the delivery log cannot be used to read banners
 or scan ports. `CBPORTAL_INS_ALLOW_PRIVATE=1` lets tests use loopback and private
-addresses; link-local (cloud metadata) stays refused even then."""
+addresses; link-local (cloud metadata) stays refused even then.
+
+A host name that was not found is remembered for `NOT_FOUND_FOR` seconds and looked up
+one delivery at a time, so a dead endpoint's backlog costs one DNS lookup, not one per
+message (addresses that were found are looked up again at every delivery)."""
 
 from __future__ import annotations
 
@@ -15,6 +19,9 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import threading
+import time
+from collections import defaultdict
 from urllib.parse import urlsplit
 
 ERRORS = {
@@ -26,6 +33,11 @@ ERRORS = {
     "tls_failed": "the secure connection failed",
     "not_http": "the answer was not HTTP",
 }
+
+
+NOT_FOUND_FOR = 60.0
+_not_found_until: dict[str, float] = {}
+_lookups: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 
 
 class OutboundRefused(Exception):
@@ -63,14 +75,22 @@ def check_url(url: str, *, allow_private: bool) -> tuple[str, str, int, list[str
     host = parts.hostname
     if parts.scheme not in ("http", "https") or not host or parts.username or parts.password:
         raise OutboundRefused("invalid_url")
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError, OSError):
-        raise OutboundRefused("host_not_found") from None
+    infos = _resolve(host, port)
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
     if not addresses or not all(address_allowed(a, allow_private=allow_private) for a in addresses):
         raise OutboundRefused("address_not_public")
     return parts.scheme, host, port, addresses
+
+
+def _resolve(host: str, port: int) -> list:
+    with _lookups[host]:
+        if _not_found_until.get(host, 0.0) > time.monotonic():
+            raise OutboundRefused("host_not_found")
+        try:
+            return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError, OSError):
+            _not_found_until[host] = time.monotonic() + NOT_FOUND_FOR
+            raise OutboundRefused("host_not_found") from None
 
 
 class _PinnedHTTP(http.client.HTTPConnection):
