@@ -30,8 +30,8 @@ CODE_WORDS = re.compile(r"\b[a-z]+_[a-z_]+\b|\bR\d+\b")
 MESSAGE_VARS = ("error", "notice", "open_error", "email_error", "name_error", "country_error", "address_error",
                 "card_error", "receipt_error")
 SERVICES = Path(__file__).resolve().parents[2] / "cbportal" / "services"
-CUSTOMER_SERVICES = ("tickets.py", "orders.py", "checkout.py", "ratelimit.py", "links.py", "input_policy.py",
-                     "accounts.py", "refunds.py")
+CUSTOMER_SERVICES = ("tickets/lifecycle.py", "billing/orders.py", "billing/checkout.py", "accounts/ratelimit.py",
+                     "delivery/links.py", "core/input_policy.py", "accounts/accounts.py", "billing/refunds.py")
 
 
 def messages(state) -> list[str]:

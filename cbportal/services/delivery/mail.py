@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from cbportal.models import EmailOutbox
 from cbportal.services.core.input_policy import header_safe
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
 BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
 MAX_BACKOFF = timedelta(hours=6)
 BATCH = 50
