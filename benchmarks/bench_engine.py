@@ -24,7 +24,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert, update
+from sqlalchemy import event, insert, update
 from sqlmodel import Session, func, select
 
 from benchmarks.fixtures import database, postgres_available, seed_due_refunds, seed_subscriptions
@@ -43,6 +43,26 @@ RATE = float(os.environ.get("BENCH_ENGINE_RATE", "20"))
 SECONDS = float(os.environ.get("BENCH_ENGINE_SECONDS", "20"))
 
 
+class Statements:
+    """Counts the SQL statements sent on `engine` while it is open (`before_cursor_execute`)."""
+
+    def __init__(self, engine):
+        self.engine, self.count = engine, 0
+
+    def _seen(self, *_args) -> None:
+        self.count += 1
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+
+LAST_STATEMENTS: dict[str, float] = {}  # "refunds"/"rebills" -> statements per item of the last run
+
+
 def _bare_refunds(engine, now) -> float:
     with engine.begin() as conn:              # the bare SQL baseline on the same rows, then undone
         t0 = time.perf_counter()
@@ -59,9 +79,11 @@ def refunds(kind: str, n: int, latency_ms: int) -> tuple[float, float]:
         seed_due_refunds(engine, n=n, now=now)
         bare = _bare_refunds(engine, now)
         t0 = time.perf_counter()
-        done = ticket_processing.process_due_tickets(
-            engine, now, gateway=SandboxGateway(engine, FixedClock(now), latency_ms=latency_ms))
+        with Statements(engine) as sent:
+            done = ticket_processing.process_due_tickets(
+                engine, now, gateway=SandboxGateway(engine, FixedClock(now), latency_ms=latency_ms))
         spent = time.perf_counter() - t0
+        LAST_STATEMENTS["refunds"] = sent.count / n
         with Session(engine) as s:
             made = s.exec(select(func.count()).select_from(SandboxCharge).where(SandboxCharge.kind == "refund")).one()
         assert done == n and made == n, (done, made)
@@ -80,9 +102,11 @@ def rebills(kind: str, due: int, total: int, latency_ms: int) -> tuple[float, fl
             conn.execute(update(Subscription).where(Subscription.id <= due).values(
                 next_charge_at=now - timedelta(hours=1)))
         t0 = time.perf_counter()
-        handled = billing.run_rebills(engine, now, gateway=SandboxGateway(engine, FixedClock(now),
-                                                                          latency_ms=latency_ms))
+        with Statements(engine) as sent:
+            handled = billing.run_rebills(engine, now, gateway=SandboxGateway(engine, FixedClock(now),
+                                                                              latency_ms=latency_ms))
         spent = time.perf_counter() - t0
+        LAST_STATEMENTS["rebills"] = sent.count / due
         with Session(engine) as s:
             paid = s.exec(select(func.count()).select_from(Bill).where(Bill.kind == "rebill",
                                                                        Bill.status == "paid")).one()
@@ -166,11 +190,13 @@ def main() -> None:
     kinds = ["sqlite"] + (["postgres"] if postgres_available() else [])
     print(f"engine at sandbox latency 0 ms ({ITEMS:,} due refund tickets; {ITEMS:,} due rebills among "
           f"{TOTAL:,} subscriptions; issue: 100,000 and 100,000 among 1,000,000; target <= 50x bare SQL)")
-    print(f"{'':>10} | {'refunds/s':>10} | {'x bare SQL':>10} | {'rebills/s':>10} | {'x bare SQL':>10}")
+    print(f"{'':>10} | {'refunds/s':>10} | {'x bare SQL':>10} | {'SQL/item':>8} | {'rebills/s':>10} | "
+          f"{'x bare SQL':>10} | {'SQL/item':>8}")
     for kind in kinds:
         r, rx = refunds(kind, ITEMS, 0)
         b, bx = rebills(kind, ITEMS, TOTAL, 0)
-        print(f"{kind:>10} | {r:>10,.0f} | {rx:>9,.0f}x | {b:>10,.0f} | {bx:>9,.0f}x")
+        print(f"{kind:>10} | {r:>10,.0f} | {rx:>9,.0f}x | {LAST_STATEMENTS['refunds']:>8.1f} | {b:>10,.0f} | "
+              f"{bx:>9,.0f}x | {LAST_STATEMENTS['rebills']:>8.1f}")
     print(f"engine at sandbox latency 300 ms, one worker process, window 32 ({SLOW_ITEMS:,} items each; "
           f"target >= 100 items/s on PostgreSQL)")
     print(f"{'':>10} | {'refunds/s':>10} | {'rebills/s':>10}")

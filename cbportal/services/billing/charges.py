@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine, func, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from cbportal.models import (
@@ -31,7 +32,7 @@ from cbportal.models import (
     SubscriptionStatus,
     VendorAccount,
 )
-from cbportal.services.billing import dunning
+from cbportal.services.billing import dunning, preload
 from cbportal.services.billing import mail as billing_mail
 from cbportal.services.billing.gateways import Gateway, GatewayResult, Outcome
 from cbportal.services.billing.gateways.window import Calls
@@ -87,12 +88,18 @@ def begin_charge(session: Session, *, now: datetime, bill: Bill, order: Order) -
         return pending
     n = session.exec(select(func.count()).select_from(PaymentAttempt).where(
         PaymentAttempt.bill_id == bill.id, PaymentAttempt.kind == AttemptKind.CHARGE)).one() + 1
+    attempt = _new_charge_attempt(session, now=now, bill=bill, order=order, number=n)
+    session.flush()
+    return attempt
+
+
+def _new_charge_attempt(session: Session, *, now: datetime, bill: Bill, order: Order, number: int) -> PaymentAttempt:
+    """The `number`th charge attempt of `bill`, added to the session (the caller flushes)."""
     method = session.get(PaymentMethod, order.payment_method_id)
     attempt = PaymentAttempt(bill_id=bill.id, kind=AttemptKind.CHARGE,
-                             idempotency_key=f"charge:{order.receipt}:{bill.seq}:{n}",
+                             idempotency_key=f"charge:{order.receipt}:{bill.seq}:{number}",
                              amount_cents=bill.amount_cents, gateway=method.gateway, at=now)
     session.add(attempt)
-    session.flush()
     return attempt
 
 
@@ -158,9 +165,10 @@ class _LookupOnly:
         return GatewayResult(outcome=Outcome.ERROR, message="the payment never reached the payment processor")
 
 
-def record_charge(session: Session, *, attempt_id: int, result: GatewayResult, at: datetime) -> str | None:
+def record_charge(session: Session, *, attempt_id: int, result: GatewayResult, at: datetime,
+                  sub: Subscription | None = None) -> str | None:
     """Record the gateway's answer on the pending attempt and its bill; None if another
-    worker recorded it first."""
+    worker recorded it first. `sub`: the order's subscription, when the caller loaded it."""
     outcome = {Outcome.PAID: AttemptOutcome.PAID, Outcome.INVALID_CARD: AttemptOutcome.INVALID_CARD}.get(
         result.outcome, AttemptOutcome.INSUFFICIENT_FUNDS)
     done = session.execute(update(PaymentAttempt).where(
@@ -174,7 +182,7 @@ def record_charge(session: Session, *, attempt_id: int, result: GatewayResult, a
         order = session.get(Order, bill.order_id)
         product = session.get(Product, order.product_id)
         rate = (product.commission_initial_bp if bill.kind == BillKind.INITIAL
-                else _sub(session, order).commission_rebill_bp)
+                else (sub or _sub(session, order)).commission_rebill_bp)
         bill.net_cents, bill.commission_cents, bill.vendor_cents = money.split_bill(
             bill.amount_cents, rebill=bill.kind == BillKind.REBILL, commission_bp=rate, affiliate=bool(order.affiliate))
         bill.status, bill.paid_at = BillStatus.PAID, at
@@ -332,71 +340,117 @@ def _run_rebills(engine: Engine, now: datetime, gateway: Gateway, clock, calls) 
     handled = 0
     while True:
         lease_until = (max(now, clock.now()) if clock else now) + LEASE
-        charges: list[tuple[int, int, datetime, bool, dict]] = []
         with Session(engine) as session:
-            ids = _claim(session, Subscription.next_charge_at, now)
-            if not ids:
+            claimed = _claim_rebills(session, now, lease_until)
+            if claimed is None:
                 return handled
-            claimed_before = handled
-            for sub_id in ids:
-                sub = session.get(Subscription, sub_id)
-                at = sub.next_charge_at
-                if sub.reminder_due_at is not None and sub.reminder_due_at <= now:
-                    send_reminder(session, sub)  # a rebill never erases an unsent reminder (R5)
-                if session.execute(update(Subscription)
-                                   .where(Subscription.id == sub_id, Subscription.next_charge_at == at)
-                                   .values(next_charge_at=lease_until).execution_options(synchronize_session=False)
-                                   ).rowcount != 1:
-                    continue
-                sub.next_charge_at = lease_until
-                handled += 1
-                if sub.status not in (SubscriptionStatus.ACTIVE, SubscriptionStatus.DUNNING):
-                    sub.next_charge_at = None
-                    continue
-                if sub.dunning_kind == DunningKind.CARD_VALIDATION:
-                    _card_step(session, sub, at)
-                    continue
-                order = session.get(Order, sub.order_id)
-                bill = _bill_to_charge(session, sub, order)
-                maybe_sent = session.exec(select(PaymentAttempt.id).where(
-                    PaymentAttempt.bill_id == bill.id, PaymentAttempt.outcome == AttemptOutcome.PENDING)
-                ).first() is not None
-                attempt = begin_charge(session, now=at, bill=bill, order=order)
-                charges.append((sub_id, attempt.id, at, maybe_sent, charge_args(session, attempt, bill, order)))
+            charges = _begin_rebills(session, claimed, lease_until)
             session.commit()
-            if handled == claimed_before:
+            if not claimed:
                 return handled  # another worker holds every due row: let it finish
+            handled += len(claimed)
         for sub_id, attempt_id, at, maybe_sent, args in charges:  # recorded and committed: now the calls
             calls.submit((sub_id, attempt_id, at),
                          lambda a=args, m=maybe_sent: ask_charge(gateway, a, maybe_sent=m))
 
 
+def _claim_rebills(session: Session, now: datetime,
+                   lease_until: datetime) -> list[tuple[Subscription, datetime]] | None:
+    """Claim a batch of due subscriptions: their rows in one query (locked, skipping locked
+    rows, on PostgreSQL; SQLite's write transaction holds them), then one compare-and-set
+    update moving each one's `next_charge_at` to the lease. Returns (sub, due instant) of
+    the rows this worker now holds; None when nothing is due. A reminder due too is sent
+    first: a rebill never erases an unsent reminder (R5)."""
+    query = select(Subscription).where(Subscription.next_charge_at <= now).order_by(
+        Subscription.next_charge_at, Subscription.id).limit(BATCH)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    subs = list(session.exec(query))
+    if not subs:
+        return None
+    due_at = {sub.id: sub.next_charge_at for sub in subs}
+    for sub in subs:
+        if sub.reminder_due_at is not None and sub.reminder_due_at <= now:
+            send_reminder(session, sub)
+    session.flush()
+    held = set(session.execute(update(Subscription).where(
+        Subscription.id.in_(due_at), Subscription.next_charge_at <= now).values(next_charge_at=lease_until)
+        .returning(Subscription.id).execution_options(synchronize_session=False)).scalars())
+    claimed = []
+    for sub in subs:
+        if sub.id in held:
+            set_committed_value(sub, "next_charge_at", lease_until)
+            claimed.append((sub, due_at[sub.id]))
+    return claimed
+
+
+def _begin_rebills(session: Session, claimed: list[tuple[Subscription, datetime]],
+                   lease_until: datetime) -> list[tuple[int, int, datetime, bool, dict]]:
+    """Record a pending charge attempt for each claimed subscription that is charged (card
+    notices and cancelations done here), with the batch's orders, bills and attempts loaded
+    in a few queries and the new rows inserted together. Returns what the calls need."""
+    orders = preload.rows(session, Order, (sub.order_id for sub, _ in claimed))
+    preload.order_parties(session, orders.values())
+    bills = preload.bills_of_orders(session, orders)
+    to_charge: list[tuple[Subscription, datetime, Order, Bill]] = []
+    for sub, at in claimed:
+        if sub.status not in (SubscriptionStatus.ACTIVE, SubscriptionStatus.DUNNING):
+            sub.next_charge_at = None
+            continue
+        if sub.dunning_kind == DunningKind.CARD_VALIDATION:
+            _card_step(session, sub, at)
+            continue
+        order = orders[sub.order_id]
+        to_charge.append((sub, at, order, _bill_to_charge(session, sub, order, bills[order.id])))
+    session.flush()  # the new bills, in one batch
+    attempts: dict[int, list[PaymentAttempt]] = {}
+    bill_ids = [bill.id for *_, bill in to_charge]
+    if bill_ids:
+        for attempt in session.exec(select(PaymentAttempt).where(PaymentAttempt.bill_id.in_(bill_ids))):
+            attempts.setdefault(attempt.bill_id, []).append(attempt)
+    begun = []
+    for sub, at, order, bill in to_charge:
+        of_bill = attempts.get(bill.id, [])
+        maybe_sent = any(a.outcome == AttemptOutcome.PENDING for a in of_bill)
+        charges_so_far = [a for a in of_bill if a.kind == AttemptKind.CHARGE]
+        attempt = next((a for a in charges_so_far if a.outcome == AttemptOutcome.PENDING), None) or \
+            _new_charge_attempt(session, now=at, bill=bill, order=order, number=len(charges_so_far) + 1)
+        begun.append((sub, at, order, bill, attempt, maybe_sent))
+    session.flush()  # the new attempts, in one batch
+    return [(sub.id, attempt.id, at, maybe_sent, charge_args(session, attempt, bill, order))
+            for sub, at, order, bill, attempt, maybe_sent in begun]
+
+
 def record_rebills(engine: Engine, got: list) -> None:
-    """Record the rebill answers that arrived together (R5, R6), in one transaction."""
+    """Record the rebill answers that arrived together (R5, R6), in one transaction, with
+    their attempts, bills, subscriptions, orders and parties loaded in a few queries."""
     with Session(engine) as session:
-        for (sub_id, attempt_id, at), result in got:
-            if result is None or result.outcome == Outcome.PENDING:
-                continue  # no answer, or still processing (SEPA): looked up again when the lease ends
-            outcome = record_charge(session, attempt_id=attempt_id, result=result, at=at)
+        answered = [(key, result) for key, result in got if result is not None and result.outcome != Outcome.PENDING]
+        attempts = preload.rows(session, PaymentAttempt, (attempt_id for (_, attempt_id, _), _ in answered))
+        bills = preload.rows(session, Bill, (a.bill_id for a in attempts.values()))
+        subs = preload.rows(session, Subscription, (sub_id for (sub_id, _, _), _ in answered))
+        orders = preload.rows(session, Order, (b.order_id for b in bills.values()))
+        preload.order_parties(session, orders.values())
+        for (sub_id, attempt_id, at), result in answered:  # no answer, or still processing (SEPA): looked up later
+            outcome = record_charge(session, attempt_id=attempt_id, result=result, at=at, sub=subs.get(sub_id))
             if outcome is None:
                 continue
-            attempt = session.get(PaymentAttempt, attempt_id)
-            after_rebill(session, sub=session.get(Subscription, sub_id), bill=session.get(Bill, attempt.bill_id),
-                         outcome=outcome, at=at)
+            after_rebill(session, sub=subs[sub_id], bill=bills[attempts[attempt_id].bill_id], outcome=outcome, at=at)
         session.commit()
 
 
-def _bill_to_charge(session: Session, sub: Subscription, order: Order) -> Bill:
-    """The failed bill being retried, the pending one a crashed worker left, or a new rebill."""
-    open_bill = session.exec(select(Bill).where(Bill.order_id == order.id, Bill.status.in_(
-        [BillStatus.PENDING, BillStatus.FAILED])).order_by(Bill.seq.desc())).first()
-    if open_bill is not None:
-        return open_bill
-    seq = (session.exec(select(func.max(Bill.seq)).where(Bill.order_id == order.id)).one() or 0) + 1
+def _bill_to_charge(session: Session, sub: Subscription, order: Order, bills: list[Bill] | None = None) -> Bill:
+    """The failed bill being retried, the pending one a crashed worker left, or a new rebill
+    (`bills`: the order's bills in `seq` order, when the caller loaded them)."""
+    if bills is None:
+        bills = list(session.exec(select(Bill).where(Bill.order_id == order.id).order_by(Bill.seq)))
+    open_bills = [b for b in bills if b.status in (BillStatus.PENDING, BillStatus.FAILED)]
+    if open_bills:
+        return open_bills[-1]
+    seq = max((b.seq for b in bills), default=0) + 1
     bill = Bill(order_id=order.id, seq=seq, kind=BillKind.REBILL, scheduled_date=sub.next_bill_date,
                 amount_cents=sub.rebill_price_cents, status=BillStatus.PENDING)
     session.add(bill)
-    session.flush()
     return bill
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from cbportal.models import (
@@ -42,6 +43,7 @@ from cbportal.models import (
     TicketStatus,
     VendorAccount,
 )
+from cbportal.services.billing import preload
 from cbportal.services.billing.gateways import Gateway, GatewayResult, Outcome
 from cbportal.services.billing.gateways.window import Calls
 from cbportal.services.core import audit
@@ -67,11 +69,14 @@ def paid_charge_ref(session: Session, bill: Bill) -> str | None:
 
 
 def begin(session: Session, *, now: datetime, bill: Bill, key: str, ticket_id: int | None = None,
-          amount_cents: int | None = None, claimed_at: datetime | None = None) -> PaymentAttempt:
+          amount_cents: int | None = None, claimed_at: datetime | None = None,
+          known: dict[str, PaymentAttempt] | None = None, flush: bool = True) -> PaymentAttempt:
     """Record a pending refund of `amount_cents` (default: the rest) of `bill` under `key`
     (or return the one recorded). `now` is when the refund is due; the caller holds the
-    lease from `claimed_at` (default `now`) and settles it after committing."""
-    existing = session.exec(select(PaymentAttempt).where(PaymentAttempt.idempotency_key == key)).first()
+    lease from `claimed_at` (default `now`) and settles it after committing. A batch passes
+    the attempts it loaded by key (`known`) and flushes once itself (`flush=False`)."""
+    existing = known.get(key) if known is not None else \
+        session.exec(select(PaymentAttempt).where(PaymentAttempt.idempotency_key == key)).first()
     if existing:
         return existing
     order = session.get(Order, bill.order_id)
@@ -81,7 +86,8 @@ def begin(session: Session, *, now: datetime, bill: Bill, key: str, ticket_id: i
                              amount_cents=amount, outcome=AttemptOutcome.PENDING, gateway=method.gateway, at=now,
                              check_at=(claimed_at or now) + LEASE, chain_started_at=now, try_no=1)
     session.add(attempt)
-    session.flush()
+    if flush:
+        session.flush()
     return attempt
 
 
@@ -139,8 +145,15 @@ class _Answer:
 
 
 def record_answers(engine: Engine, got: list[tuple[_Answer, GatewayResult | None]]) -> None:
-    """Record the answers that arrived together, in one transaction."""
+    """Record the answers that arrived together, in one transaction, with their attempts,
+    bills, orders (and every bill of them), parties and tickets loaded in a few queries."""
     with Session(engine) as session, session.no_autoflush:
+        attempts = preload.rows(session, PaymentAttempt, (item.attempt_id for item, _ in got))
+        bills = preload.rows(session, Bill, (a.bill_id for a in attempts.values()))
+        orders = preload.rows(session, Order, (b.order_id for b in bills.values()))
+        preload.order_parties(session, orders.values())
+        preload.tickets(session, (a.ticket_id for a in attempts.values()))
+        session.info[BILLS_OF_ORDERS] = preload.bills_of_orders(session, orders)
         for item, result in got:
             item.outcomes[item.attempt_id] = _record_in(session, attempt_id=item.attempt_id, lease=item.lease,
                                                         result=result, now=item.now, as_of_due=item.as_of_due)
@@ -177,7 +190,9 @@ def _record_in(session: Session, *, attempt_id: int, lease: datetime | None, res
             outcome=AttemptOutcome.REFUNDED, gateway_ref=ref, finished_at=now, check_at=None, message=None)
             .execution_options(synchronize_session=False)).rowcount
         if done:
-            session.refresh(attempt)
+            for name, value in dict(outcome=AttemptOutcome.REFUNDED, gateway_ref=ref, finished_at=now, check_at=None,
+                                    message=None).items():
+                set_committed_value(attempt, name, value)   # what the update wrote
             _succeeded(session, attempt, at=attempt.at if as_of_due else now, actor="system")
         state = "refunded" if done else "lost_lease"
     elif result is not None and result.outcome not in (Outcome.PENDING,):
@@ -197,9 +212,14 @@ def _record_in(session: Session, *, attempt_id: int, lease: datetime | None, res
 
 # --- the one success path ----------------------------------------------------------------------
 
-def order_status(session: Session, order_id: int) -> OrderStatus:
-    """`refunded` when a bill was refunded in full, `partially_refunded` when only part of one."""
-    bills = session.exec(select(Bill).where(Bill.order_id == order_id)).all()
+BILLS_OF_ORDERS = "cbportal.bills_of_orders"  # session.info: a batch's orders' bills, loaded together
+
+
+def order_status(session: Session, order_id: int, bills: list[Bill] | None = None) -> OrderStatus:
+    """`refunded` when a bill was refunded in full, `partially_refunded` when only part of one
+    (`bills`: the order's bills, when the caller holds them all)."""
+    if bills is None:
+        bills = session.exec(select(Bill).where(Bill.order_id == order_id)).all()
     if any(b.status == BillStatus.REFUNDED for b in bills):
         return OrderStatus.REFUNDED
     if any(b.refunded_cents > 0 for b in bills):
@@ -215,9 +235,11 @@ def _succeeded(session: Session, attempt: PaymentAttempt, *, at: datetime, actor
         bill.status = BillStatus.REFUNDED
     bill.refunded_at = at
     session.add(bill)
-    session.flush()
+    loaded = session.info.get(BILLS_OF_ORDERS, {}).get(bill.order_id)
+    if loaded is None:
+        session.flush()
     order = session.get(Order, bill.order_id)
-    order.status = order_status(session, order.id)
+    order.status = order_status(session, order.id, loaded)
     session.add(order)
     account = session.get(VendorAccount, order.account_id)
     ticket = session.get(Ticket, attempt.ticket_id) if attempt.ticket_id else None
@@ -238,7 +260,9 @@ def _close_ticket(session: Session, ticket: Ticket, *, at: datetime) -> None:
         refund_status=RefundStatus.SUCCEEDED).execution_options(synchronize_session=False)).rowcount
     if not closed:
         return
-    session.refresh(ticket)
+    for name, value in dict(status=TicketStatus.CLOSED, close_reason=CloseReason.PROCESSED, closed_at=at,
+                            refund_status=RefundStatus.SUCCEEDED).items():
+        set_committed_value(ticket, name, value)   # what the update wrote
     session.add(TicketEvent(ticket_id=ticket.id, kind="refunded", actor=Party.SYSTEM, at=at, detail={}))
     audit.record(session, now=at, actor="system", action="ticket.processed.refund", entity="ticket",
                  entity_id=ticket.id, account_id=ticket.account_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Engine, func, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from cbportal.models import (
@@ -18,6 +19,7 @@ from cbportal.models import (
     CloseReason,
     Order,
     Party,
+    PaymentAttempt,
     RefundStatus,
     Subscription,
     Ticket,
@@ -28,7 +30,7 @@ from cbportal.models import (
 )
 from cbportal.services.accounts import business_calendars
 from cbportal.services.billing import charges as billing
-from cbportal.services.billing import refunds
+from cbportal.services.billing import preload, refunds
 from cbportal.services.billing.gateways import Gateway, get_gateway
 from cbportal.services.billing.gateways.window import Calls
 from cbportal.services.core import audit
@@ -66,16 +68,18 @@ def _claim_ids(session: Session, where, order_by) -> list[int]:
     return list(session.exec(query))
 
 
-def _cancel_subscription(session: Session, order: Order, at: datetime, reason: str) -> None:
-    sub = session.exec(select(Subscription).where(Subscription.order_id == order.id)).first()
+def _cancel_subscription(session: Session, order: Order, at: datetime, reason: str,
+                         subs: dict[int, Subscription] | None = None) -> None:
+    sub = subs.get(order.id) if subs is not None else \
+        session.exec(select(Subscription).where(Subscription.order_id == order.id)).first()
     if sub is not None:
         billing.cancel(session, sub=sub, at=at, reason=reason)
 
 
-def _process(session: Session, ticket: Ticket, *, claimed_at: datetime) -> int | None:
+def _process(session: Session, ticket: Ticket, *, claimed_at: datetime, batch: _Batch) -> PaymentAttempt | None:
     """Process one due refund/cancel ticket (R3), compare-and-set on what we read. A refund
     with money to return stays open as "refund pending" until the gateway confirms it;
-    returns the refund attempt to settle, if any."""
+    returns the refund attempt to settle (not flushed yet), if any."""
     at = ticket.process_at
     order = session.get(Order, ticket.order_id)
     bill = session.get(Bill, ticket.target_bill_id) if ticket.type == TicketType.REFUND and ticket.target_bill_id \
@@ -90,22 +94,38 @@ def _process(session: Session, ticket: Ticket, *, claimed_at: datetime) -> int |
     if not claimed:
         return None
     for name, value in values.items():
-        setattr(ticket, name, value)
+        set_committed_value(ticket, name, value)   # written by the update above: no second UPDATE
     session.add(TicketEvent(ticket_id=ticket.id, kind="refund_pending" if refunding else "processed",
                             actor=Party.SYSTEM, at=at, detail={"type": str(ticket.type)}))
     audit.record(session, now=at, actor="system", action="ticket.refund_started" if refunding
                  else f"ticket.processed.{ticket.type}", entity="ticket", entity_id=ticket.id,
                  account_id=ticket.account_id)
-    _cancel_subscription(session, order, at, "refund" if ticket.type == TicketType.REFUND else "cancel_ticket")
+    _cancel_subscription(session, order, at, "refund" if ticket.type == TicketType.REFUND else "cancel_ticket",
+                         batch.subs)
     if refunding:
         return refunds.begin(session, now=at, bill=bill, key=f"refund:ticket:{ticket.id}", ticket_id=ticket.id,
-                             claimed_at=claimed_at).id
+                             claimed_at=claimed_at, known=batch.attempts, flush=False)
     if ticket.type == TicketType.REFUND:
         ticket_mail.send(session, now=at, kind="refund_confirmation", ticket=ticket,
                          extra="(Nothing was left to refund.)")
     else:
         ticket_mail.send(session, now=at, kind="cancel_confirmation", ticket=ticket)
     return None
+
+
+class _Batch:
+    """A claimed batch of tickets with what processing them reads, loaded in a few queries:
+    orders, target bills, subscriptions, the orders' parties, refund attempts by key."""
+
+    def __init__(self, session: Session, ids: list[int]):
+        self.tickets = list(session.exec(select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.id)))
+        orders = preload.rows(session, Order, (t.order_id for t in self.tickets))
+        preload.rows(session, Bill, (t.target_bill_id for t in self.tickets))
+        preload.order_parties(session, orders.values())
+        self.subs = preload.subscriptions_of(session, orders)
+        keys = [f"refund:ticket:{t.id}" for t in self.tickets]
+        self.attempts = {a.idempotency_key: a for a in session.exec(
+            select(PaymentAttempt).where(PaymentAttempt.idempotency_key.in_(keys)))}
 
 
 def process_due_tickets(engine: Engine, now: datetime, gateway: Gateway | None = None, clock=None) -> int:
@@ -123,12 +143,16 @@ def process_due_tickets(engine: Engine, now: datetime, gateway: Gateway | None =
             if not ids:
                 break
             before = done
-            for ticket in session.exec(select(Ticket).where(Ticket.id.in_(ids))):
-                attempt_id = _process(session, ticket, claimed_at=claimed_at)
+            batch = _Batch(session, ids)
+            attempts = []
+            for ticket in batch.tickets:
+                attempt = _process(session, ticket, claimed_at=claimed_at, batch=batch)
                 if ticket.refund_status == RefundStatus.PENDING or ticket.status == TicketStatus.CLOSED:
                     done += 1
-                if attempt_id is not None:
-                    to_settle.append(attempt_id)
+                if attempt is not None:
+                    attempts.append(attempt)
+            session.flush()   # the batch's events, audit rows and attempts, inserted together
+            to_settle = [a.id for a in attempts]
             session.commit()
         if to_settle:
             refunds.settle(engine, attempt_ids=to_settle, gateway=gateway, now=now, calls=calls)
