@@ -42,7 +42,7 @@ from cbportal.services.core import audit, input_policy
 from cbportal.services.core.errors import Conflict, Invalid, NotFound
 from cbportal.services.tickets import mail as ticket_mail
 from cbportal.services.tickets import states
-from cbportal.services.tickets.acting import CUSTOMER, SYSTEM, Acting, acting_for, opening_as  # noqa: F401
+from cbportal.services.tickets.acting import CUSTOMER, SYSTEM, Acting, acting_for, opener_for, opening_as  # noqa: F401
 from cbportal.services.tickets.states import Event
 from cbportal.services.tickets.timers import inactivity_step, process_at
 
@@ -332,7 +332,7 @@ def review(session: Session, *, now: datetime, actor: Actor, ticket: Ticket, dec
                                                   Ticket.status == TicketStatus.OPEN)).first()
         if other:
             raise Conflict(f"ticket #{other.id} is open on this order; decide that one", "ticket_already_open")
-        values = {"status": TicketStatus.OPEN, "closed_at": None, "close_reason": None}
+        values = {"closed_at": None, "close_reason": None}   # states.transition reopens it
     values.update(type=TicketType.REFUND, process_at=now, inactivity_at=None, target_bill_id=bill.id,
                   escalation=EscalationStatus.REFUNDED, last_action_at=now)
     states.transition(session, ticket, Event.REOPEN_AS_REFUND, states.Who.STAFF, now=now, values=values)

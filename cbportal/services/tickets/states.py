@@ -240,6 +240,8 @@ def transition(session: Session, ticket: Ticket, event: Event, who: Who, *, now:
     values = dict(values or {})
     if not escalation:
         values["status"] = _status_for(nxt)
+    elif event is Event.REOPEN_AS_REFUND:
+        values["status"] = TicketStatus.OPEN      # "reopen it as a refund that processes at once"
     changed = session.execute(update(Ticket).where(*_conditions(ticket, event, expect or {})).values(**values)
                               .execution_options(synchronize_session=False)).rowcount
     if changed != 1:
