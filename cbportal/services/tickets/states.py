@@ -217,8 +217,8 @@ def _conditions(ticket: Ticket, event: Event, expect: dict) -> list:
     if event in ESCALATION_EVENTS:
         cond = [Ticket.id == ticket.id, Ticket.escalation == ticket.escalation]
     else:
-        cond = [Ticket.id == ticket.id, Ticket.status == ticket.status, Ticket.type == ticket.type,
-                Ticket.process_at.is_(None) if ticket.process_at is None else Ticket.process_at == ticket.process_at]
+        cond = [Ticket.id == ticket.id, Ticket.status == ticket.status, Ticket.type == ticket.type]
+        expect = {"process_at": ticket.process_at, "refund_status": ticket.refund_status, **expect}
     for name, value in expect.items():
         column = getattr(Ticket, name)
         cond.append(column.is_(None) if value is None else column == value)
@@ -229,8 +229,8 @@ def transition(session: Session, ticket: Ticket, event: Event, who: Who, *, now:
                values: dict | None = None, expect: dict | None = None, quiet: bool = False,
                refresh: bool = True) -> State | None:
     """Move `ticket` by `event` as `who`: refuse what the table does not allow, then
-    compare-and-set the row on what was read (status, type and process_at; the
-    escalation for the escalation axis; plus `expect`) writing the table's status and
+    compare-and-set the row on what was read (status, type, process_at and refund
+    status: the state; the escalation for the escalation axis; plus `expect`) writing the table's status and
     `values`. A lost race raises `ticket_conflict`, or returns None when `quiet` (the
     worker skips rows another worker took). `refresh=False` copies the values onto the
     object instead of reading the row back."""
