@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from cbportal.api.deps import ActorDep, ClockDep, ReadSessionDep, SessionDep
 from cbportal.api.errors import ERROR_RESPONSES
-from cbportal.models import Opener, Role
+from cbportal.models import Role
 from cbportal.services.billing import orders
 from cbportal.services.core.input_policy import Bool, Line, Text
 from cbportal.services.tickets import lifecycle as tickets
@@ -180,8 +180,9 @@ def staff_review(ticket_id: TicketId, body: ReviewIn, session: SessionDep,
 @router.post("/customer/tickets", status_code=201, response_model=TicketOut)
 def customer_open(body: CustomerOpen, session: SessionDep, clk: ClockDep):
     order = orders.customer_lookup(session, receipt=body.receipt, email=body.email)
-    ticket = tickets.open_ticket(session, now=clk.now(), order=order, type=body.type, who=tickets.CUSTOMER,
-                                 opener=Opener.CUSTOMER, comment=body.comment)
+    acting, opener = opening_as(None)         # nobody logged in: the customer
+    ticket = tickets.open_ticket(session, now=clk.now(), order=order, type=body.type, who=acting, opener=opener,
+                                 comment=body.comment)
     return _view(session, ticket)
 
 
