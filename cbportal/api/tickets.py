@@ -12,11 +12,11 @@ from sqlmodel import Session
 
 from cbportal.api.deps import ActorDep, ClockDep, ReadSessionDep, SessionDep
 from cbportal.api.errors import ERROR_RESPONSES
-from cbportal.models import Opener, Party, Role
-from cbportal.services.accounts.auth import Actor
+from cbportal.models import Role
 from cbportal.services.billing import orders
 from cbportal.services.core.input_policy import Bool, Line, Text
 from cbportal.services.tickets import lifecycle as tickets
+from cbportal.services.tickets.acting import acting_for, opening_as
 
 TicketId = Annotated[int, Path(ge=1, le=2_147_483_647, description="the ticket's id")]
 
@@ -121,10 +121,6 @@ class ReviewIn(BaseModel):
     comment: Comment_ | None = None
 
 
-def _acting(who: Actor) -> tickets.Acting:
-    return tickets.Acting(Party.STAFF if who.is_staff else Party.VENDOR, who)
-
-
 def _view(session: Session, ticket) -> dict:
     session.flush()
     return tickets.ticket_view(session, ticket)
@@ -136,11 +132,7 @@ def _view(session: Session, ticket) -> dict:
 def open_ticket(body: VendorOpen, session: SessionDep, who: ActorDep,
                 clk: ClockDep):
     order = orders.vendor_order(session, actor=who, receipt=body.receipt, role=Role.MANAGE_TICKETS)
-    if who.is_staff:
-        acting, opener = tickets.Acting(Party.STAFF, who), Opener.STAFF   # phone request: customer timing
-    else:
-        acting = tickets.Acting(Party.VENDOR, who)
-        opener = Opener.API if who.via_api else (Opener.VENDOR if who.is_owner else Opener.CLERK)
+    acting, opener = opening_as(who)          # staff: a phone request, with the customer's timing
     ticket = tickets.open_ticket(session, now=clk.now(), order=order, type=body.type, who=acting, opener=opener,
                                  reason=None if who.is_staff else body.reason, comment=body.comment)
     return _view(session, ticket)
@@ -155,14 +147,14 @@ def get_ticket(ticket_id: TicketId, session: ReadSessionDep, who: ActorDep):
 def vendor_comment(ticket_id: TicketId, body: CommentIn, session: SessionDep,
                    who: ActorDep, clk: ClockDep):
     ticket = tickets.vendor_ticket(session, actor=who, ticket_id=ticket_id)
-    return _view(session, tickets.reply(session, now=clk.now(), ticket=ticket, who=_acting(who), body=body.body))
+    return _view(session, tickets.reply(session, now=clk.now(), ticket=ticket, who=acting_for(who), body=body.body))
 
 
 @router.post("/tickets/{ticket_id}/close", response_model=TicketOut)
 def vendor_close(ticket_id: TicketId, body: CloseIn, session: SessionDep, who: ActorDep,
                  clk: ClockDep):
     ticket = tickets.vendor_ticket(session, actor=who, ticket_id=ticket_id)
-    return _view(session, tickets.close(session, now=clk.now(), ticket=ticket, who=_acting(who),
+    return _view(session, tickets.close(session, now=clk.now(), ticket=ticket, who=acting_for(who),
                                         customer_consent=body.customer_consent))
 
 
@@ -170,7 +162,7 @@ def vendor_close(ticket_id: TicketId, body: CloseIn, session: SessionDep, who: A
 def vendor_change(ticket_id: TicketId, body: ChangeIn, session: SessionDep,
                   who: ActorDep, clk: ClockDep):
     ticket = tickets.vendor_ticket(session, actor=who, ticket_id=ticket_id)
-    return _view(session, tickets.change_type(session, now=clk.now(), ticket=ticket, who=_acting(who),
+    return _view(session, tickets.change_type(session, now=clk.now(), ticket=ticket, who=acting_for(who),
                                               type=body.type, customer_consent=body.customer_consent))
 
 
@@ -188,8 +180,9 @@ def staff_review(ticket_id: TicketId, body: ReviewIn, session: SessionDep,
 @router.post("/customer/tickets", status_code=201, response_model=TicketOut)
 def customer_open(body: CustomerOpen, session: SessionDep, clk: ClockDep):
     order = orders.customer_lookup(session, receipt=body.receipt, email=body.email)
-    ticket = tickets.open_ticket(session, now=clk.now(), order=order, type=body.type, who=tickets.CUSTOMER,
-                                 opener=Opener.CUSTOMER, comment=body.comment)
+    acting, opener = opening_as(None)         # nobody logged in: the customer
+    ticket = tickets.open_ticket(session, now=clk.now(), order=order, type=body.type, who=acting, opener=opener,
+                                 comment=body.comment)
     return _view(session, ticket)
 
 

@@ -8,7 +8,7 @@ from typing import TypedDict
 import reflex as rx
 
 from cbportal.db import get_engine, reader, session_scope
-from cbportal.models import Opener, Product, ProductKind
+from cbportal.models import Product, ProductKind
 from cbportal.services.accounts import ratelimit
 from cbportal.services.billing import orders, purchase
 from cbportal.services.core.clock import get_clock
@@ -141,7 +141,7 @@ class PortalState(rx.State):
             with session_scope() as session:
                 order = orders.customer_lookup(session, receipt=self.receipt, email=self.email)
                 ticket = tickets.open_ticket(session, now=get_clock().now(), order=order, type=self.open_type,
-                                             who=tickets.CUSTOMER, opener=Opener.CUSTOMER,
+                                             who=tickets.acting_for(None), opener=tickets.opener_for(None),
                                              comment=str(form.get("comment", "")))
                 session.flush()
                 ticket_id = ticket.id

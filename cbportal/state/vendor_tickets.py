@@ -10,7 +10,7 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.db import get_engine, reader, session_scope
-from cbportal.models import Opener, Party, Role, VendorAccount
+from cbportal.models import Role, VendorAccount
 from cbportal.services.accounts import dashboard
 from cbportal.services.accounts.accounts import accounts_of
 from cbportal.services.billing import orders
@@ -122,8 +122,7 @@ class VendorTicketsState(SessionState):
                 order = orders.vendor_order(session, actor=actor, receipt=str(form.get("receipt", "")),
                                             role=Role.MANAGE_TICKETS)
                 ticket = tickets.open_ticket(session, now=get_clock().now(), order=order, type=self.new_type,
-                                             who=tickets.Acting(Party.VENDOR, actor),
-                                             opener=Opener.VENDOR if actor.is_owner else Opener.CLERK,
+                                             who=tickets.acting_for(actor), opener=tickets.opener_for(actor),
                                              reason=str(form.get("reason") or "customer_request"),
                                              comment=str(form.get("comment", "")))
                 session.flush()
@@ -179,7 +178,7 @@ class VendorTicketState(SessionState):
                                         href=order_link + o["receipt"]) for o in ctx["other_orders"]]
         self.other_tickets = [ContextRow(label=f"#{t['id']}", text=f"{t['type']} · {t['status']} · {t['at']}",
                                          href=f"{routes.VENDOR_TICKET}?id={t['id']}") for t in ctx["other_tickets"]]
-        who = tickets.Acting(Party.STAFF if actor.is_staff else Party.VENDOR, actor)
+        who = tickets.acting_for(actor)
         self.own_request = tickets.vendor_own_request(ticket, who)
         self.assignee = str(ticket.assignee_user_id or "")
         self.assignees = [{"id": str(u["id"]), "name": u["name"]}
@@ -228,7 +227,7 @@ class VendorTicketState(SessionState):
         actor = self._actor()
         if actor is None:
             return rx.redirect(routes.LOGIN)
-        who = tickets.Acting(Party.STAFF if actor.is_staff else Party.VENDOR, actor)
+        who = tickets.acting_for(actor)
         try:
             with session_scope() as session:
                 ticket = tickets.vendor_ticket(session, actor=actor, ticket_id=self.ticket_id)

@@ -6,19 +6,7 @@ from sqlmodel import Session, select
 from cbportal.models import ApiKey, Role, User
 from cbportal.services.accounts import auth
 from cbportal.services.core.clock import StoredClock
-from tests.utils.api import bearer, order
-
-
-def clerk_key(engine, roles, email):
-    with Session(engine) as s:
-        owner = s.exec(select(User).where(User.email == "owner@shop.test")).one()
-        now = StoredClock(engine).now()
-        user = auth.create_user(s, now=now, email=email, name="Clerk", master_account_id=owner.master_account_id,
-                                roles=set(roles))
-        s.flush()
-        key = auth.create_api_key(s, now=now, user_id=user.id, name="script")
-        s.commit()
-        return key
+from tests.utils.api import bearer, clerk_key, order
 
 
 def test_r8_roles_are_enforced_per_route(client, engine, shop):

@@ -2,8 +2,7 @@
 order form reads them with their terms, the customer adds one on the same payment
 method after confirming its recurring terms; R1 figures per item."""
 
-from tests.api.test_subscriptions_api import add_product
-from tests.utils.api import bearer, order
+from tests.utils.api import add_product, bearer, order
 
 
 def test_bump_and_upsell_over_the_api(client, staff_key, shop):

@@ -1,19 +1,10 @@
 """API: subscription management routes (API.md, RULES R7, R1 proration, R8 account scoping)."""
 
-from tests.utils.api import bearer, order
+from tests.utils.api import add_product, bearer, order
 
 
 def sub_route(client, key, receipt, action, body):
     return client.post(f"/api/v1/orders/{receipt}/subscription/{action}", json=body, headers=bearer(key))
-
-
-def add_product(client, staff_key, owner, sku, rebill, rebills=5, **extra):
-    body = {"sku": sku, "account": "shop", "title": sku, "kind": "digital", "currency": "USD",
-            "initial_price_cents": 1000, "commission_initial_pct": 50, "commission_rebill_pct": 50,
-            "recurring": {"rebill_price_cents": rebill, "frequency": {"unit": "month", "count": 1},
-                          "rebills": rebills}, **extra}
-    assert client.post("/api/v1/products", json=body, headers=bearer(owner)).status_code == 201
-    assert client.post(f"/api/v1/products/{sku}/approve", headers=bearer(staff_key)).status_code == 200
 
 
 def test_r7_change_product_refunds_the_prorated_part_of_the_last_rebill(client, staff_key, shop):

@@ -8,8 +8,7 @@ from cbportal.models import Role, User
 from cbportal.services.accounts import users
 from cbportal.services.accounts.auth import actor_for
 from cbportal.services.core.clock import StoredClock
-from tests.api.test_keys_and_roles import clerk_key
-from tests.utils.api import bearer, order
+from tests.utils.api import bearer, clerk_key, order
 
 
 def test_r5_patch_changes_only_the_description_of_an_approved_product(client, shop):

@@ -2,15 +2,20 @@
 `partially_refunded`, not `refunded`, while the subscription stays active; the order view
 (pages, API, CSV all read it), the RFND event and the bill agree on the amount."""
 
+import pytest
 from sqlmodel import Session, select
 
 from cbportal.models import InsOutbox, Order, VendorAccount
 from cbportal.services.billing.orders import order_view
-from tests.db.test_subscriptions import change_product, monthly  # noqa: F401  (fixture)
-from tests.utils.billing import bills, move, sub_of, utc
+from tests.utils.billing import bills, change_product, monthly_subscription, move, sub_of, utc
 
 
-def test_r7_a_prorated_refund_leaves_the_order_partially_refunded(shop, monthly):  # noqa: F811
+@pytest.fixture
+def monthly(shop):
+    return monthly_subscription(shop)
+
+
+def test_r7_a_prorated_refund_leaves_the_order_partially_refunded(shop, monthly):
     with Session(shop["engine"]) as s:                 # the vendor listens to INS (R9)
         account = s.get(VendorAccount, shop["account_id"])
         account.ins_url, account.ins_secret = "https://hooks.shop.test/ins", "s3cret"

@@ -6,29 +6,16 @@ test clock (R5 rebills, R3 vendor refund in 5 minutes), on SQLite and PostgreSQL
 import pytest
 from sqlmodel import Session, select
 
-from cbportal.models import Opener, Order, Role
+from cbportal.models import Order, Role
 from cbportal.services.billing import reports
 from cbportal.services.core.errors import Forbidden, NotFound
-from cbportal.services.tickets import lifecycle as tickets
 from tests import factories
-from tests.utils.billing import buy, move, product, utc
+from tests.utils.billing import sales_history, utc
 
 
 @pytest.fixture
 def history(shop):
-    """PRO: $9.95 a month from Jan 15; WK: $3.00 a week from Feb 2; PRO refunded by the vendor on Mar 16."""
-    product(shop, "PRO", initial=2995, rebill=995)
-    product(shop, "WK", initial=500, rebill=300, unit="week")
-    pro = buy(shop, "PRO", utc(2026, 1, 15, 10))
-    buy(shop, "WK", utc(2026, 2, 2, 10))
-    move(shop, utc(2026, 3, 16, 9))
-    with Session(shop["engine"]) as s:
-        order = s.exec(select(Order).where(Order.receipt == pro)).one()
-        tickets.open_ticket(s, now=utc(2026, 3, 16, 9), order=order, type="refund",
-                            who=tickets.Acting(tickets.Party.VENDOR, shop["owner"]), opener=Opener.VENDOR)
-        s.commit()
-    move(shop, utc(2026, 4, 10, 12))
-    return shop
+    return sales_history(shop)
 
 
 def test_monthly_figures_exact(history):

@@ -9,19 +9,20 @@ from sqlmodel import Session, select
 from cbportal.models import InsOutbox, Order, Product, Role, SandboxCharge, Subscription, VendorAccount
 from cbportal.services.billing import charges as billing
 from cbportal.services.billing import subscriptions
-from cbportal.services.billing.gateways.sandbox import SandboxGateway
 from cbportal.services.core.errors import Conflict, Forbidden, Invalid, NotFound
 from tests import factories
-from tests.utils.billing import bills, buy, emails, move, physical, product, sub_of, utc
-
-
-def gateway(shop):
-    return SandboxGateway(shop["engine"], shop["clock"])
-
-
-def change_product(shop, receipt, sku, **kw):
-    return subscriptions.change_product(shop["engine"], now=shop["clock"].now(), gateway=gateway(shop),
-                                        actor=shop["owner"], receipt=receipt, sku=sku, **kw)
+from tests.utils.billing import (
+    bills,
+    buy,
+    change_product,
+    emails,
+    monthly_subscription,
+    move,
+    physical,
+    product,
+    sub_of,
+    utc,
+)
 
 
 def run(shop, fn, receipt, **kw):
@@ -33,13 +34,7 @@ def run(shop, fn, receipt, **kw):
 
 @pytest.fixture
 def monthly(shop):
-    """May 1 purchase of a $29.95/month subscription; June 1 rebill paid; next bill July 1."""
-    product(shop, "MONTHLY", initial=2995, rebill=2995)
-    product(shop, "PREMIUM", initial=4900, rebill=4900, unit="week", count=2)
-    receipt = buy(shop, "MONTHLY", utc(2026, 5, 1, 9))
-    move(shop, utc(2026, 6, 2))
-    assert [b.status for b in bills(shop, receipt)] == ["paid", "paid"]
-    return receipt
+    return monthly_subscription(shop)
 
 
 def test_r7_r1_prorated_refund_rounds_half_up_and_terms_change(shop, monthly):

@@ -3,7 +3,6 @@
 you mistakenly created the ticket"); internal notes are never emailed or shown to the
 customer; the thread carries the status history in the account's zone; the customer context;
 assignment; canned replies per account. SQLite and PostgreSQL."""
-# ruff: noqa: F811 - `world` is a fixture of another test module, imported and used as a parameter
 
 
 from datetime import timedelta
@@ -17,7 +16,12 @@ from cbportal.services.tickets import desk as ticket_desk
 from cbportal.services.tickets import lifecycle as tickets
 from cbportal.services.tickets.lifecycle import CUSTOMER
 from tests import factories
-from tests.db.test_tickets import WED, open_refund, vendor, world  # noqa: F401  (fixture)
+from tests.utils.tickets import WED, open_refund, ticket_world, vendor
+
+
+@pytest.fixture
+def world(session, engine, clock):
+    return ticket_world(session, engine, clock)
 
 
 def test_r3_vendor_cancels_its_own_5_minute_request_without_consent(session, world):

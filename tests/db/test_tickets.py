@@ -24,25 +24,14 @@ from cbportal.services.core.errors import Conflict, Forbidden, Invalid
 from cbportal.services.engine import worker
 from cbportal.services.tickets import lifecycle as tickets
 from cbportal.services.tickets import processing as tp
-from cbportal.services.tickets.lifecycle import CUSTOMER, Acting
+from cbportal.services.tickets.lifecycle import CUSTOMER
 from tests import factories
-
-NY = "America/New_York"
-WED = pendulum.datetime(2026, 1, 7, 15, tz=NY).in_timezone("UTC")        # Wed 15:00 New York
+from tests.utils.tickets import NY, WED, open_refund, ticket_world, vendor
 
 
 @pytest.fixture
 def world(session, engine, clock):
-    clock.set(WED)
-    acct, owner = factories.account(session, WED)
-    prod = factories.product(session, WED, owner, acct)
-    order = factories.order(session, engine, clock, prod, acct, paid_at=WED - timedelta(days=10))
-    session.commit()
-    return {"acct": acct, "owner": owner, "product": prod, "order": order}
-
-
-def vendor(world):
-    return Acting(tickets.Party.VENDOR, world["owner"])
+    return ticket_world(session, engine, clock)
 
 
 def emails(session, kind=None):
@@ -50,13 +39,6 @@ def emails(session, kind=None):
     if kind:
         q = q.where(EmailOutbox.kind == kind)
     return session.exec(q).all()
-
-
-def open_refund(session, world, who=CUSTOMER, opener=Opener.CUSTOMER, at=WED):
-    t = tickets.open_ticket(session, now=at, order=world["order"], type="refund", who=who, opener=opener,
-                            comment="Please refund.")
-    session.commit()
-    return t
 
 
 def test_r3_customer_refund_processes_after_24_business_hours(session, world):

@@ -1,7 +1,6 @@
 """Issue 16 point 7 and point 1 in the services: the Subscriptions list (report access, R8),
 the description of an approved product (R5), the permissions page's save, and which pages
 and links each role gets (services/accounts/page_access.py), on SQLite and PostgreSQL."""
-# ruff: noqa: F811 - `history` is a fixture of another test module, imported and used as a parameter
 
 
 from datetime import date
@@ -16,8 +15,12 @@ from cbportal.services.accounts.auth import actor_for
 from cbportal.services.billing import products, subscriber_list
 from cbportal.services.core.errors import Conflict, Forbidden, Invalid
 from tests import factories
-from tests.db.test_reports import history  # noqa: F401  (fixture)
-from tests.utils.billing import utc
+from tests.utils.billing import sales_history, utc
+
+
+@pytest.fixture
+def history(shop):
+    return sales_history(shop)
 
 
 def test_subscriptions_list_rows_filters_and_order(history):

@@ -1,24 +1,14 @@
 """Buying a recurring product in the browser, then a rebill on the test clock (RULES R5)."""
 
-import json
 import re
-import urllib.request
 from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.utils.browser import app_now
+from tests.utils.browser import app_now, move_clock
 
 pytestmark = pytest.mark.e2e
-
-
-def move_clock(base_url, to):
-    request = urllib.request.Request(f"{base_url}/api/v1/test/clock", method="PUT",
-                                     data=json.dumps({"now": to.isoformat()}).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request) as r:
-        return json.loads(r.read())
 
 
 def test_buy_a_subscription_and_see_the_rebill(page: Page, base_url):

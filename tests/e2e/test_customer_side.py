@@ -17,8 +17,7 @@ from cbportal.db import make_engine
 from cbportal.models import Order, Party, Ticket, User
 from cbportal.services.accounts import auth
 from cbportal.services.tickets import lifecycle as tickets
-from tests.e2e.test_checkout_flow import move_clock
-from tests.utils.browser import app_now, refundable_order
+from tests.utils.browser import app_now, move_clock, refundable_order
 
 pytestmark = pytest.mark.e2e
 

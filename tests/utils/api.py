@@ -2,14 +2,15 @@
 `bearer` (the key header), `shop` (accounts "shop" and "other" with the PRO and BOX
 products, made through the API) with `order` and `VISA`, and `ticket_shop` (acme with
 owner, clerk and globex keys and one paid recurring order, made through the services)
-with `customer_open`."""
+with `customer_open`; `clerk_key` (a clerk of "shop" with an API key) and `add_product`
+(an approved recurring product)."""
 
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from cbportal.models import Role
+from cbportal.models import Role, User
 from cbportal.services.accounts import auth
 from cbportal.services.core.clock import StoredClock
 from tests import factories
@@ -67,3 +68,24 @@ def ticket_shop(client, staff_key, engine):
 def customer_open(client, shop, type="refund"):
     return client.post("/api/v1/customer/tickets", json={"receipt": shop["receipt"], "email": shop["email"],
                                                          "type": type, "comment": "It does not work"})
+
+
+def clerk_key(engine, roles, email):
+    with Session(engine) as s:
+        owner = s.exec(select(User).where(User.email == "owner@shop.test")).one()
+        now = StoredClock(engine).now()
+        user = auth.create_user(s, now=now, email=email, name="Clerk", master_account_id=owner.master_account_id,
+                                roles=set(roles))
+        s.flush()
+        key = auth.create_api_key(s, now=now, user_id=user.id, name="script")
+        s.commit()
+        return key
+
+
+def add_product(client, staff_key, owner, sku, rebill, rebills=5, **extra):
+    body = {"sku": sku, "account": "shop", "title": sku, "kind": "digital", "currency": "USD",
+            "initial_price_cents": 1000, "commission_initial_pct": 50, "commission_rebill_pct": 50,
+            "recurring": {"rebill_price_cents": rebill, "frequency": {"unit": "month", "count": 1},
+                          "rebills": rebills}, **extra}
+    assert client.post("/api/v1/products", json=body, headers=bearer(owner)).status_code == 201
+    assert client.post(f"/api/v1/products/{sku}/approve", headers=bearer(staff_key)).status_code == 200

@@ -72,3 +72,11 @@ def monthly_order_with_a_paid_rebill(database_url, now):
             if rebill and order.id not in busy:
                 return order.receipt
     raise AssertionError("no demo subscription to manage")
+
+
+def move_clock(base_url, to):
+    request = urllib.request.Request(f"{base_url}/api/v1/test/clock", method="PUT",
+                                     data=json.dumps({"now": to.isoformat()}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as r:
+        return json.loads(r.read())

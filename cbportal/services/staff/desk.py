@@ -15,7 +15,6 @@ from sqlmodel import Session, select
 from cbportal.models import (
     Customer,
     EscalationStatus,
-    Opener,
     Order,
     Party,
     Ticket,
@@ -48,8 +47,8 @@ def phone_ticket(session: Session, *, now: datetime, actor: Actor, receipt: str,
     email, as in the portal; the timers are the customer's (R3)."""
     actor.require_staff()
     order = orders.customer_lookup(session, receipt=receipt, email=email)
-    return tickets.open_ticket(session, now=now, order=order, type=type, who=tickets.Acting(Party.STAFF, actor),
-                               opener=Opener.STAFF, comment=comment)
+    who, opener = tickets.opening_as(actor)          # staff: the customer's timing (R3)
+    return tickets.open_ticket(session, now=now, order=order, type=type, who=who, opener=opener, comment=comment)
 
 
 def set_abuse_flag(session: Session, *, now: datetime, actor: Actor, nickname: str, flagged: bool) -> None:

@@ -18,7 +18,6 @@ from cbportal.models import (
     CannedReply,
     Customer,
     Order,
-    Party,
     Product,
     Role,
     Subscription,
@@ -187,7 +186,7 @@ def assign(session: Session, *, now: datetime, actor: Actor, ticket_id: int, use
                        .values(assignee_user_id=user_id)).rowcount != 1:
         raise Conflict("someone else assigned this ticket meanwhile; reload it", "ticket_conflict")
     session.refresh(ticket)
-    session.add(TicketEvent(ticket_id=ticket.id, kind="assigned", actor=Party.STAFF if actor.is_staff else Party.VENDOR,
+    session.add(TicketEvent(ticket_id=ticket.id, kind="assigned", actor=tickets.acting_for(actor).party,
                             at=now, detail={"user_id": user_id}))
     audit.record(session, now=now, actor=actor, action="ticket.assigned", entity="ticket", entity_id=ticket.id,
                  account_id=account.id, user_id=user_id)

@@ -2,14 +2,14 @@
 review and the abuse flag. Every transition is compare-and-set on the ticket row and
 writes its ticket events, audit row and outbox emails in the caller's transaction.
 
-Who acts is a `Party` (customer, vendor, staff) plus, for people with logins, their
-`Actor`; routes and pages check the customer's receipt + email or signed link, and
+Every change goes through `states.transition` (the R3 table in states.py). Who acts is
+an `Acting` (acting.py: a `Party` plus, for people with logins, their `Actor`); routes
+and pages check the customer's receipt + email or signed link, and
 the vendor's account and Manage Tickets role, before calling in here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
@@ -39,33 +39,17 @@ from cbportal.models import (
 from cbportal.services.accounts import business_calendars
 from cbportal.services.accounts.auth import Actor
 from cbportal.services.core import audit, input_policy
-from cbportal.services.core.errors import Conflict, Forbidden, Invalid, NotFound
+from cbportal.services.core.errors import Conflict, Invalid, NotFound
 from cbportal.services.tickets import mail as ticket_mail
+from cbportal.services.tickets import states
+from cbportal.services.tickets.acting import CUSTOMER, SYSTEM, Acting, acting_for, opener_for, opening_as  # noqa: F401
+from cbportal.services.tickets.states import Event
 from cbportal.services.tickets.timers import inactivity_step, process_at
 
 REASONS = ("customer_request", "not_as_described", "technical_issue", "duplicate_purchase", "other")
 CUSTOMER_WINDOW = timedelta(days=60)
 VENDOR_WINDOW = timedelta(days=90)
 MAX_COMMENT = 10_000
-
-
-@dataclass(frozen=True)
-class Acting:
-    """Who acts on a ticket: the party, and the logged-in actor where there is one."""
-    party: Party
-    actor: Actor | None = None
-
-    @property
-    def user_id(self) -> int | None:
-        return self.actor.user_id if self.actor else None
-
-    @property
-    def label(self) -> str:
-        return self.party.value
-
-
-CUSTOMER = Acting(Party.CUSTOMER)
-SYSTEM = Acting(Party.SYSTEM)
 
 
 def _type(value: str) -> TicketType:
@@ -150,6 +134,7 @@ def open_ticket(session: Session, *, now: datetime, order: Order, type: str, who
                                                  Ticket.status == TicketStatus.OPEN)).first()
     if existing:
         raise Conflict(f"ticket #{existing.id} is already open on this order", "ticket_already_open")
+    states.step(states.State.NEW, Event.OPEN, states.who_of(who.party))
     by_vendor = who.party == Party.VENDOR
     bill = _check_eligible(session, order, kind, now=now, window=VENDOR_WINDOW if by_vendor else CUSTOMER_WINDOW)
     account = session.get(VendorAccount, order.account_id)
@@ -209,13 +194,6 @@ def customer_ticket(session: Session, *, ticket_id: int, email: str) -> Ticket:
     raise NotFound(f"no ticket #{ticket_id} for that email", "ticket_not_found")
 
 
-def _require_open(ticket: Ticket, now: datetime) -> None:
-    if ticket.status != TicketStatus.OPEN:
-        raise Conflict(f"ticket #{ticket.id} is closed", "ticket_closed")
-    if ticket.process_at is not None and ticket.process_at <= now:
-        raise Conflict(f"ticket #{ticket.id} is being processed now", "ticket_processing")
-
-
 VENDOR_OPENERS = (Opener.VENDOR, Opener.CLERK, Opener.API)
 
 
@@ -227,25 +205,20 @@ def vendor_own_request(ticket: Ticket, who: Acting) -> bool:
             and ticket.type in (TicketType.REFUND, TicketType.CANCEL))
 
 
-def _vendor_may_change(session: Session, ticket: Ticket, who: Acting, consent: bool) -> None:
+def _who(session: Session, ticket: Ticket, who: Acting, consent: bool = True) -> states.Who:
+    """The state table's `who`: a vendor's flag and consent decide which vendor it is (R3)."""
     if who.party != Party.VENDOR:
-        return
+        return states.who_of(who.party)
     account = session.get(VendorAccount, ticket.account_id)
-    if account.abuse_flagged and ticket.type != TicketType.TECH_SUPPORT:
-        raise Forbidden("this account is flagged: its refund and cancel tickets can't be closed or changed",
-                        "vendor_flagged")
-    if not consent:
-        raise Invalid("the vendor may do this only with the customer's consent: affirm customer_consent",
-                      "customer_consent_required")
+    return states.who_of(who.party, flagged=account.abuse_flagged, consent=consent, ticket_type=ticket.type)
 
 
-def _cas(session: Session, ticket: Ticket, **values) -> None:
-    """Update the ticket only if it is still open with the type and deadline we read."""
-    cond = [Ticket.id == ticket.id, Ticket.status == TicketStatus.OPEN, Ticket.type == ticket.type]
-    cond.append(Ticket.process_at.is_(None) if ticket.process_at is None else Ticket.process_at == ticket.process_at)
-    if session.execute(update(Ticket).where(*cond).values(**values)).rowcount != 1:
-        raise Conflict(f"ticket #{ticket.id} changed meanwhile; reload it", "ticket_conflict")
-    session.refresh(ticket)
+def _allowed(session: Session, ticket: Ticket, event: Event, who: Acting, now: datetime,
+             consent: bool = True) -> states.Who:
+    """Refuse early (before any other check) what the R3 table does not allow."""
+    table_who = _who(session, ticket, who, consent)
+    states.step(states.state_of(ticket, now), event, table_who, ticket.id)
+    return table_who
 
 
 def _touch(ticket: Ticket, party: Party, now: datetime, tz) -> dict:
@@ -263,10 +236,10 @@ def reply(session: Session, *, now: datetime, ticket: Ticket, who: Acting, body:
     text = _body(body)
     if not text:
         raise Invalid("a reply needs some text", "empty_comment")
-    if ticket.status != TicketStatus.OPEN:
-        raise Conflict(f"ticket #{ticket.id} is closed", "ticket_closed")
+    table_who = _allowed(session, ticket, Event.REPLY, who, now)
     account = session.get(VendorAccount, ticket.account_id)
-    _cas(session, ticket, **_touch(ticket, who.party, now, business_calendars.for_account(session, account)))
+    states.transition(session, ticket, Event.REPLY, table_who, now=now,
+                      values=_touch(ticket, who.party, now, business_calendars.for_account(session, account)))
     _comment(session, ticket, who, text, now)
     _event(session, ticket, "reply", who, now)
     session.flush()
@@ -276,15 +249,14 @@ def reply(session: Session, *, now: datetime, ticket: Ticket, who: Acting, body:
 
 def close(session: Session, *, now: datetime, ticket: Ticket, who: Acting, customer_consent: bool = False,
           comment: str | None = None) -> Ticket:
-    _require_open(ticket, now)
     own = vendor_own_request(ticket, who)
-    _vendor_may_change(session, ticket, who, customer_consent or own)
+    table_who = _allowed(session, ticket, Event.CLOSE, who, now, consent=customer_consent or own)
     reason = {Party.CUSTOMER: CloseReason.CUSTOMER, Party.VENDOR: CloseReason.VENDOR}.get(who.party, CloseReason.STAFF)
-    values = {"status": TicketStatus.CLOSED, "closed_at": now, "close_reason": reason, "process_at": None,
+    values = {"closed_at": now, "close_reason": reason, "process_at": None,
               "inactivity_at": None, "last_action_at": now}
     if who.party == Party.VENDOR and not own:
         values["vendor_closed_or_changed"] = True
-    _cas(session, ticket, **values)
+    states.transition(session, ticket, Event.CLOSE, table_who, now=now, values=values)
     _comment(session, ticket, who, _body(comment), now)
     _event(session, ticket, "closed", who, now, reason=reason.value, customer_consent=customer_consent,
            own_request=own)
@@ -296,10 +268,9 @@ def close(session: Session, *, now: datetime, ticket: Ticket, who: Acting, custo
 def change_type(session: Session, *, now: datetime, ticket: Ticket, who: Acting, type: str,
                 customer_consent: bool = False) -> Ticket:
     kind = _type(type)
-    _require_open(ticket, now)
-    if kind == ticket.type:
+    if kind == ticket.type and states.state_of(ticket, now) is states.State.OPEN:
         raise Conflict(f"ticket #{ticket.id} is already a {kind.value} ticket", "same_type")
-    _vendor_may_change(session, ticket, who, customer_consent)
+    table_who = _allowed(session, ticket, Event.CHANGE_TYPE, who, now, consent=customer_consent)
     order = session.get(Order, ticket.order_id)
     by_vendor = who.party == Party.VENDOR
     bill = _check_eligible(session, order, kind, now=now, window=VENDOR_WINDOW if by_vendor else CUSTOMER_WINDOW)
@@ -314,7 +285,7 @@ def change_type(session: Session, *, now: datetime, ticket: Ticket, who: Acting,
     if by_vendor:
         values["vendor_closed_or_changed"] = True
     old = ticket.type
-    _cas(session, ticket, **values)
+    states.transition(session, ticket, Event.CHANGE_TYPE, table_who, now=now, values=values)
     _event(session, ticket, "type_changed", who, now, old=str(old), new=kind.value, customer_consent=customer_consent,
            process_at=ticket.process_at.isoformat() if ticket.process_at else None, why=why)
     session.flush()
@@ -327,14 +298,8 @@ def escalate(session: Session, *, now: datetime, ticket: Ticket, comment: str) -
     text = _body(comment)
     if not text:
         raise Invalid("tell us what went wrong", "empty_comment")
-    if not ticket.vendor_closed_or_changed:
-        raise Conflict("only a ticket the vendor closed or changed can be escalated", "not_escalatable")
-    if ticket.escalation == EscalationStatus.PENDING:
-        raise Conflict("this ticket is already escalated", "already_escalated")
-    if session.execute(update(Ticket).where(Ticket.id == ticket.id, Ticket.escalation == ticket.escalation)
-                       .values(escalation=EscalationStatus.PENDING, escalated_at=now)).rowcount != 1:
-        raise Conflict("the ticket changed meanwhile; reload it", "ticket_conflict")
-    session.refresh(ticket)
+    states.transition(session, ticket, Event.ESCALATE, states.Who.CUSTOMER, now=now,
+                      values={"escalation": EscalationStatus.PENDING, "escalated_at": now})
     _comment(session, ticket, CUSTOMER, text, now)
     _event(session, ticket, "escalated", CUSTOMER, now)
     return ticket
@@ -345,15 +310,14 @@ def review(session: Session, *, now: datetime, actor: Actor, ticket: Ticket, dec
     """Staff decide an escalation: 'uphold', or 'refund' (reopen as a refund processing at once)."""
     actor.require_staff()
     who = Acting(Party.STAFF, actor)
-    if ticket.escalation != EscalationStatus.PENDING:
-        raise Conflict("this ticket is not waiting for review", "not_escalated")
+    states.step(states.escalation_state_of(ticket), Event.UPHOLD, states.Who.STAFF, ticket.id)
     if decision not in ("uphold", "refund"):
         raise Invalid("decision is uphold or refund", "invalid_decision")
     if flag_vendor:
         flag(session, now=now, actor=actor, account_id=ticket.account_id)
     if decision == "uphold":
-        ticket.escalation = EscalationStatus.UPHELD
-        session.add(ticket)
+        states.transition(session, ticket, Event.UPHOLD, states.Who.STAFF, now=now,
+                          values={"escalation": EscalationStatus.UPHELD})
         _comment(session, ticket, who, _body(comment), now)
         _event(session, ticket, "review_upheld", who, now)
         return ticket
@@ -368,12 +332,10 @@ def review(session: Session, *, now: datetime, actor: Actor, ticket: Ticket, dec
                                                   Ticket.status == TicketStatus.OPEN)).first()
         if other:
             raise Conflict(f"ticket #{other.id} is open on this order; decide that one", "ticket_already_open")
-        values = {"status": TicketStatus.OPEN, "closed_at": None, "close_reason": None}
+        values = {"closed_at": None, "close_reason": None}   # states.transition reopens it
     values.update(type=TicketType.REFUND, process_at=now, inactivity_at=None, target_bill_id=bill.id,
                   escalation=EscalationStatus.REFUNDED, last_action_at=now)
-    session.execute(update(Ticket).where(Ticket.id == ticket.id, Ticket.escalation == EscalationStatus.PENDING)
-                    .values(**values))
-    session.refresh(ticket)
+    states.transition(session, ticket, Event.REOPEN_AS_REFUND, states.Who.STAFF, now=now, values=values)
     _comment(session, ticket, who, _body(comment), now)
     _event(session, ticket, "review_refund", who, now)
     session.flush()

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine, func, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from cbportal.models import (
@@ -36,6 +35,7 @@ from cbportal.services.billing.gateways.window import Calls
 from cbportal.services.core import audit
 from cbportal.services.core.clock import get_clock
 from cbportal.services.tickets import mail as ticket_mail
+from cbportal.services.tickets.states import Event, Who, transition
 from cbportal.services.tickets.timers import inactivity_step
 
 BATCH = 50
@@ -86,15 +86,10 @@ def _process(session: Session, ticket: Ticket, *, claimed_at: datetime, batch: _
         else None
     refunding = bill is not None and bill.amount_cents > bill.refunded_cents
     values = ({"refund_status": RefundStatus.PENDING} if refunding else
-              {"status": TicketStatus.CLOSED, "close_reason": CloseReason.PROCESSED, "closed_at": at})
-    claimed = session.execute(update(Ticket).where(
-        Ticket.id == ticket.id, Ticket.status == TicketStatus.OPEN, Ticket.type == ticket.type,
-        Ticket.refund_status.is_(None), Ticket.process_at == at).values(**values)
-        .execution_options(synchronize_session=False)).rowcount
-    if not claimed:
+              {"close_reason": CloseReason.PROCESSED, "closed_at": at})
+    event = Event.START_REFUND if refunding else Event.PROCESS
+    if not transition(session, ticket, event, Who.SYSTEM, now=at, values=values, quiet=True, refresh=False):
         return None
-    for name, value in values.items():
-        set_committed_value(ticket, name, value)   # written by the update above: no second UPDATE
     session.add(TicketEvent(ticket_id=ticket.id, kind="refund_pending" if refunding else "processed",
                             actor=Party.SYSTEM, at=at, detail={"type": str(ticket.type)}))
     audit.record(session, now=at, actor="system", action="ticket.refund_started" if refunding
@@ -186,16 +181,11 @@ def process_inactivity(engine: Engine, now: datetime) -> int:
                                           warnings_sent=ticket.inactivity_warnings + 1, tz=tz)[1]
                     values = {"inactivity_warnings": ticket.inactivity_warnings + 1, "inactivity_at": nxt}
                 else:
-                    values = {"status": TicketStatus.CLOSED, "close_reason": CloseReason.INACTIVITY,
-                              "closed_at": at, "inactivity_at": None}
-                claimed = session.execute(update(Ticket).where(
-                    Ticket.id == ticket.id, Ticket.status == TicketStatus.OPEN, Ticket.inactivity_at == at,
-                    Ticket.type == TicketType.TECH_SUPPORT).values(**values)
-                    .execution_options(synchronize_session=False)).rowcount
-                if not claimed:
+                    values = {"close_reason": CloseReason.INACTIVITY, "closed_at": at, "inactivity_at": None}
+                event = Event.WARN_INACTIVE if step == "warn" else Event.CLOSE_INACTIVE
+                if not transition(session, ticket, event, Who.SYSTEM, now=at, values=values,
+                                  expect={"inactivity_at": at}, quiet=True, refresh=False):
                     continue
-                for name, value in values.items():
-                    setattr(ticket, name, value)
                 kind = "inactivity_warning" if step == "warn" else "ticket_closed"
                 session.add(TicketEvent(ticket_id=ticket.id, kind=kind, actor=Party.SYSTEM, at=at, detail={}))
                 audit.record(session, now=at, actor="system", action=f"ticket.{kind}", entity="ticket",
