@@ -40,7 +40,6 @@ from cbportal.models import (
     RefundStatus,
     Ticket,
     TicketEvent,
-    TicketStatus,
     VendorAccount,
 )
 from cbportal.services.billing import preload
@@ -253,16 +252,16 @@ def _succeeded(session: Session, attempt: PaymentAttempt, *, at: datetime, actor
 
 
 def _close_ticket(session: Session, ticket: Ticket, *, at: datetime) -> None:
+    """The gateway confirmed the ticket's refund: the R3 table's `refund_confirmed` step."""
     from cbportal.services.tickets import mail as ticket_mail
+    from cbportal.services.tickets import states
 
-    closed = session.execute(update(Ticket).where(Ticket.id == ticket.id, Ticket.status == TicketStatus.OPEN).values(
-        status=TicketStatus.CLOSED, close_reason=CloseReason.PROCESSED, closed_at=at,
-        refund_status=RefundStatus.SUCCEEDED).execution_options(synchronize_session=False)).rowcount
-    if not closed:
+    if states.state_of(ticket, at) is not states.State.REFUND_PENDING:
         return
-    for name, value in dict(status=TicketStatus.CLOSED, close_reason=CloseReason.PROCESSED, closed_at=at,
-                            refund_status=RefundStatus.SUCCEEDED).items():
-        set_committed_value(ticket, name, value)   # what the update wrote
+    if states.transition(session, ticket, states.Event.REFUND_CONFIRMED, states.Who.SYSTEM, now=at, quiet=True,
+                         refresh=False, values={"close_reason": CloseReason.PROCESSED, "closed_at": at,
+                                                "refund_status": RefundStatus.SUCCEEDED}) is None:
+        return
     session.add(TicketEvent(ticket_id=ticket.id, kind="refunded", actor=Party.SYSTEM, at=at, detail={}))
     audit.record(session, now=at, actor="system", action="ticket.processed.refund", entity="ticket",
                  entity_id=ticket.id, account_id=ticket.account_id)
