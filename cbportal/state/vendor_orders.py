@@ -18,7 +18,8 @@ from cbportal.services.billing.gateways import get_gateway
 from cbportal.services.core.clock import get_clock
 from cbportal.services.core.errors import ServiceError
 from cbportal.services.core.money import format_cents
-from cbportal.state.session import SessionState, sentence
+from cbportal.state.base import PageState
+from cbportal.state.session import sentence
 
 
 class OrderRow(TypedDict):
@@ -69,14 +70,13 @@ def _day(text: str) -> date | None:
         raise ServiceError("a date is written YYYY-MM-DD", "invalid_date") from None
 
 
-class VendorOrdersState(SessionState):
+class VendorOrdersState(PageState):
     rows: list[OrderRow] = []
     total: int = 0
     page: int = 1
     pages: int = 1
     filters: dict[str, str] = {}
     loaded: bool = False
-    error: str = ""
     # the transaction window
     receipt: str = ""
     summary: str = ""
@@ -111,9 +111,8 @@ class VendorOrdersState(SessionState):
                      for r in found["rows"]]
 
     def _run(self, fn) -> None:
-        actor = self._actor()
+        actor = self._require()
         if actor is None:
-            self.error = "Your session has ended; log in again."
             return
         try:
             fn(actor)
@@ -123,12 +122,9 @@ class VendorOrdersState(SessionState):
 
     @rx.event
     def load(self):
-        actor = self._actor()
-        self._show(actor)
+        actor, leave = self._enter(routes.VENDOR_ORDERS)
         if actor is None:
-            return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_ORDERS}")
-        if not self._gate(actor, routes.VENDOR_ORDERS):
-            return
+            return leave
         receipt = self.router.url.query_parameters.get("receipt", "")
         self.page, self.filters = 1, {"receipt": receipt} if receipt else {}
         self._run(self._search)
