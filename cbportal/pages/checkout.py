@@ -4,10 +4,14 @@ One column on narrow screens; each field shows its own error (aria-invalid)."""
 
 import reflex as rx
 
+from cbportal import routes
+from cbportal.components import page as registered
 from cbportal.components.layout import public_page
 from cbportal.components.offers import bump_box
+from cbportal.components.page import PUBLIC
 from cbportal.components.payment import card_box, iban_box, payment_area
 from cbportal.services.core import countries
+from cbportal.state.checkout import CheckoutState
 from cbportal.state.checkout import CheckoutState as S
 
 
@@ -72,6 +76,7 @@ def order_form() -> rx.Component:
         spacing="3", width="100%"), on_submit=S.pay, reset_on_submit=False, width="100%")
 
 
+@registered.page(routes.BUY, "Checkout", CheckoutState.load, area=PUBLIC)
 def checkout_page() -> rx.Component:
     return public_page(
         rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert")),

@@ -6,10 +6,12 @@ with the assignee beside it."""
 import reflex as rx
 
 from cbportal import routes
+from cbportal.components import page as registered
 from cbportal.components.layout import page
 from cbportal.components.ticket_view import messages, ticket_head
+from cbportal.state.ticket_desk import TicketDeskState
 from cbportal.state.ticket_desk import TicketDeskState as D
-from cbportal.state.vendor_tickets import ContextRow, ThreadRow
+from cbportal.state.vendor_tickets import ContextRow, ThreadRow, VendorTicketState
 from cbportal.state.vendor_tickets import VendorTicketState as S
 
 CONSENT = "The customer agreed to this"
@@ -152,6 +154,7 @@ def canned_dialog() -> rx.Component:
         open=D.canned_open, on_open_change=D.set_canned_open)
 
 
+@registered.page(routes.VENDOR_TICKET, "Ticket", [VendorTicketState.load, TicketDeskState.load_desk])
 def vendor_ticket() -> rx.Component:
     return page(
         rx.hstack(rx.link("← All tickets", href=routes.VENDOR_TICKETS), rx.spacer(),
