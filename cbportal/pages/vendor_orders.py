@@ -4,8 +4,8 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.components import page as registered
+from cbportal.components.forms import field
 from cbportal.components.layout import page
-from cbportal.pages.checkout import field
 from cbportal.state.manage_subscription import ManageSubscriptionState as S  # the page's vars, all three states
 from cbportal.state.order_window import BillLine, OrderWindowState, TicketLine
 from cbportal.state.vendor_orders import OrderRow, VendorOrdersState

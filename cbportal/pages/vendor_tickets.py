@@ -16,7 +16,7 @@ REASONS = [("customer_request", "Customer request"), ("not_as_described", "Not a
 
 def row(r: TicketRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link("#", r["id"], href=f"{routes.VENDOR_TICKET}?id=" + r["id"].to_string())),
+        rx.table.cell(rx.link("#", r["id"], href=routes.vendor_ticket(r["id"]))),
         rx.table.cell(r["account"]), rx.table.cell(rx.code(r["receipt"])), rx.table.cell(rx.badge(r["type"])),
         rx.table.cell(r["opened_by"]), rx.table.cell(r["opened_at"]),
         rx.table.cell(rx.cond((r["status"] == "open") & (r["process_at"] != ""), countdown(r["process_at"]),

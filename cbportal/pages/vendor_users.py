@@ -4,8 +4,8 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.components import page as registered
+from cbportal.components.forms import field
 from cbportal.components.layout import page
-from cbportal.pages.checkout import field
 from cbportal.state.vendor_users import ROLE_LABELS, SWITCH_ROLES, TABLE_ROLES, KeyRow, UserRow, VendorUsersState
 from cbportal.state.vendor_users import VendorUsersState as S
 

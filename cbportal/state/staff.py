@@ -156,4 +156,4 @@ class StaffPhoneState(PageState):
         except ServiceError as error:
             self.error = sentence(error)
             return
-        return rx.redirect(f"{routes.VENDOR_TICKET}?id={ticket_id}")
+        return rx.redirect(routes.vendor_ticket(ticket_id))

@@ -128,7 +128,7 @@ class VendorTicketsState(PageState):
         except ServiceError as error:
             self.error = sentence(error)
             return
-        return rx.redirect(f"{routes.VENDOR_TICKET}?id={ticket_id}")
+        return rx.redirect(routes.vendor_ticket(ticket_id))
 
 
 class VendorTicketState(PageState):
