@@ -23,3 +23,17 @@ VENDOR_USERS = "/vendor/users"
 VENDOR_REPORTS = "/vendor/reports"
 VENDOR_SETTINGS = "/vendor/settings"
 VENDOR_EMAILS = "/vendor/emails"
+
+
+def login(next: str = "") -> str:
+    """The sign-in page, coming back to `next` afterwards."""
+    return f"{LOGIN}?next={next}" if next else LOGIN
+
+
+def vendor_orders(receipt: str = "") -> str:
+    """The vendor's transactions, with one order's window open when `receipt` is given."""
+    return f"{VENDOR_ORDERS}?receipt={receipt}" if receipt else VENDOR_ORDERS
+
+
+def vendor_ticket(ticket_id: int | str) -> str:
+    return f"{VENDOR_TICKET}?id={ticket_id}"

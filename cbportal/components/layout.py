@@ -1,7 +1,7 @@
 """The page template: the navigation bar (a menu button on screens under 768 px), the
 signed-in user, the page body.
 
-The navigation links are data in one place (`NAV_LINKS`: label, route, who may see it)
+The navigation links are data in one place (`NAV_LINKS`, filled by `@registered.page(nav=...)`)
 and `nav_links(area)` chooses them. Public pages (home, checkout, the customer portal and
 ticket, card update, invitation, login) show only the customer links: a customer never
 sees the vendor or staff navigation. On vendor and staff pages each link shows only to a
@@ -9,37 +9,13 @@ user who may open it (services/accounts/page_access.py decides, through `Session
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import reflex as rx
 
 from cbportal import routes
+from cbportal.components.page import NAV_LINKS, PUBLIC, STAFF, VENDOR, NavLink  # noqa: F401
 from cbportal.state.session import SessionState
 
-PUBLIC, VENDOR, STAFF = "public", "vendor", "staff"
 NARROW = "48em"   # 768 px: under it the links fold into the menu button
-
-
-class NavLink(NamedTuple):
-    label: str
-    route: str
-    who: frozenset[str]      # the audiences that may see the link: PUBLIC, VENDOR, STAFF
-
-
-NAV_LINKS: tuple[NavLink, ...] = (
-    NavLink("Find your order", routes.PORTAL, frozenset({PUBLIC, VENDOR, STAFF})),
-    NavLink("Vendor dashboard", routes.VENDOR, frozenset({VENDOR, STAFF})),
-    NavLink("Tickets", routes.VENDOR_TICKETS, frozenset({VENDOR, STAFF})),
-    NavLink("Transactions", routes.VENDOR_ORDERS, frozenset({VENDOR, STAFF})),
-    NavLink("Products", routes.VENDOR_PRODUCTS, frozenset({VENDOR, STAFF})),
-    NavLink("Reports", routes.VENDOR_REPORTS, frozenset({VENDOR, STAFF})),
-    NavLink("Users", routes.VENDOR_USERS, frozenset({VENDOR, STAFF})),
-    NavLink("API keys", routes.VENDOR_USERS + "#keys", frozenset({VENDOR, STAFF})),
-    NavLink("Settings", routes.VENDOR_SETTINGS, frozenset({VENDOR, STAFF})),
-    NavLink("Staff", routes.STAFF, frozenset({VENDOR, STAFF})),
-    NavLink("Phone ticket", routes.STAFF_PHONE, frozenset({VENDOR, STAFF})),
-    NavLink("Email samples", routes.STAFF_EMAILS, frozenset({VENDOR, STAFF})),
-)
 
 
 def nav_links(area: str) -> list[NavLink]:

@@ -3,11 +3,16 @@
 
 import reflex as rx
 
+from cbportal import routes
+from cbportal.components import page as registered
 from cbportal.components.layout import public_page
+from cbportal.components.page import PUBLIC
 from cbportal.components.payment import card_box, payment_area
+from cbportal.state.card import CardState
 from cbportal.state.card import CardState as S
 
 
+@registered.page(routes.PORTAL_CARD, "Update your card", CardState.load, area=PUBLIC)
 def card_page() -> rx.Component:
     return public_page(
         rx.heading("Update your card", size="7"),

@@ -4,24 +4,16 @@ One column on narrow screens; each field shows its own error (aria-invalid)."""
 
 import reflex as rx
 
+from cbportal import routes
+from cbportal.components import page as registered
+from cbportal.components.forms import field, field_error
 from cbportal.components.layout import public_page
 from cbportal.components.offers import bump_box
+from cbportal.components.page import PUBLIC
 from cbportal.components.payment import card_box, iban_box, payment_area
 from cbportal.services.core import countries
+from cbportal.state.checkout import CheckoutState
 from cbportal.state.checkout import CheckoutState as S
-
-
-def field_error(name: str, error) -> rx.Component:
-    return rx.cond(error != "", rx.text(error, id=f"{name}-error", color_scheme="red", size="2"))
-
-
-def field(label: str, name: str, error="", **props) -> rx.Component:
-    invalid = {"aria_invalid": rx.cond(error != "", "true", "false"), "aria_describedby": f"{name}-error",
-               "on_blur": S.clear_error(name)} if isinstance(error, rx.Var) else {}
-    return rx.vstack(rx.el.label(label, html_for=name, style={"fontWeight": 500}),
-                     rx.input(id=name, name=name, width="100%", **invalid, **props),
-                     field_error(name, error) if isinstance(error, rx.Var) else rx.fragment(),
-                     spacing="1", width="100%")
 
 
 def country_picker() -> rx.Component:
@@ -52,8 +44,9 @@ def pay_type_picker() -> rx.Component:
 
 def order_form() -> rx.Component:
     return rx.form(rx.vstack(
-        field("Email", "email", S.email_error, type="email", auto_complete="email", input_mode="email"),
-        field("Name", "name", S.name_error, auto_complete="name"),
+        field("Email", "email", S.email_error, S.clear_error("email"), type="email",
+               auto_complete="email", input_mode="email"),
+        field("Name", "name", S.name_error, S.clear_error("name"), auto_complete="name"),
         country_picker(),
         rx.cond(S.physical, rx.vstack(
             rx.text("Shipping address (ships to ", S.ship_to, ")", weight="medium"),
@@ -72,6 +65,7 @@ def order_form() -> rx.Component:
         spacing="3", width="100%"), on_submit=S.pay, reset_on_submit=False, width="100%")
 
 
+@registered.page(routes.BUY, "Checkout", CheckoutState.load, area=PUBLIC)
 def checkout_page() -> rx.Component:
     return public_page(
         rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert")),

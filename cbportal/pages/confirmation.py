@@ -2,7 +2,11 @@
 
 import reflex as rx
 
+from cbportal import routes
+from cbportal.components import page as registered
 from cbportal.components.layout import public_page
+from cbportal.components.page import PUBLIC
+from cbportal.state.confirmation import ConfirmationState
 from cbportal.state.confirmation import ConfirmationState as S
 
 
@@ -11,6 +15,7 @@ def item(label: str, value) -> rx.Component:
                    direction=rx.breakpoints(initial="column", sm="row"), spacing="1", width="100%")
 
 
+@registered.page(routes.BUY_THANKS, "Thank you", ConfirmationState.load, area=PUBLIC)
 def confirmation_page() -> rx.Component:
     return public_page(
         rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert")),

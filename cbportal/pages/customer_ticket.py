@@ -4,10 +4,13 @@ Live: changes by the vendor or the worker show without a reload."""
 
 import reflex as rx
 
+from cbportal import routes
+from cbportal.components import page as registered
 from cbportal.components.layout import public_page
+from cbportal.components.page import PUBLIC
 from cbportal.components.ticket_view import processing_banner, refund_pending_banner
+from cbportal.state.customer_ticket import CustomerTicketState, ThreadRow
 from cbportal.state.customer_ticket import CustomerTicketState as S
-from cbportal.state.customer_ticket import ThreadRow
 
 WITHDRAW_REFUND = ("Your refund request stops: nothing will be refunded and the vendor helps you with technical "
                    "support instead. If you change your mind later, a new refund request waits the full 24 business "
@@ -112,6 +115,7 @@ def head() -> rx.Component:
             color_scheme="gray", width="100%")))
 
 
+@registered.page(routes.PORTAL_TICKET, "Your ticket", CustomerTicketState.load, area=PUBLIC)
 def customer_ticket() -> rx.Component:
     return public_page(
         rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert")),

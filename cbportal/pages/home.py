@@ -3,7 +3,9 @@
 import reflex as rx
 
 from cbportal import routes
+from cbportal.components import page as registered
 from cbportal.components.layout import public_page
+from cbportal.components.page import PUBLIC
 
 
 def area(title: str, text: str, href: str, action: str) -> rx.Component:
@@ -11,6 +13,7 @@ def area(title: str, text: str, href: str, action: str) -> rx.Component:
                              rx.link(rx.button(action), href=href), spacing="3"), width="100%")
 
 
+@registered.page(routes.HOME, "", area=PUBLIC)
 def home() -> rx.Component:
     return public_page(
         rx.heading("Support tickets and recurring billing for digital products", size="7"),

@@ -3,10 +3,14 @@
 import reflex as rx
 
 from cbportal import routes
+from cbportal.components import page as registered
 from cbportal.components.layout import public_page
+from cbportal.components.page import PUBLIC
+from cbportal.state.invite import InviteState
 from cbportal.state.invite import InviteState as S
 
 
+@registered.page(routes.INVITE, "Choose your password", InviteState.load, area=PUBLIC)
 def invite_page() -> rx.Component:
     return public_page(
         rx.heading("Choose your password", size="7"),

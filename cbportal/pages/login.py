@@ -2,10 +2,14 @@
 
 import reflex as rx
 
+from cbportal import routes
+from cbportal.components import page as registered
 from cbportal.components.layout import public_page
+from cbportal.components.page import PUBLIC
 from cbportal.state.login import LoginState
 
 
+@registered.page(routes.LOGIN, "Log in", area=PUBLIC)
 def login() -> rx.Component:
     return public_page(
         rx.card(

@@ -2,9 +2,12 @@
 
 import reflex as rx
 
+from cbportal import routes
+from cbportal.components import page as registered
 from cbportal.components.layout import public_page
+from cbportal.components.page import PUBLIC
+from cbportal.state.my_orders import MyOrdersState, OrderLink
 from cbportal.state.my_orders import MyOrdersState as S
-from cbportal.state.my_orders import OrderLink
 
 
 def ask_form() -> rx.Component:
@@ -36,6 +39,7 @@ def order_row(row: OrderLink) -> rx.Component:
         spacing="3", wrap="wrap", align="center", width="100%"), width="100%")
 
 
+@registered.page(routes.PORTAL_ORDERS, "Your orders", MyOrdersState.load, area=PUBLIC)
 def my_orders_page() -> rx.Component:
     return public_page(
         rx.heading("Your orders", size="7"),

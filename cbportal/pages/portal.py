@@ -2,7 +2,10 @@
 
 import reflex as rx
 
+from cbportal import routes
+from cbportal.components import page as registered
 from cbportal.components.layout import public_page
+from cbportal.components.page import PUBLIC
 from cbportal.pages.my_orders import ask_form
 from cbportal.state.portal import BillRow, PortalState, TicketLink
 
@@ -97,6 +100,7 @@ def order_card() -> rx.Component:
         spacing="3", width="100%"), width="100%")
 
 
+@registered.page(routes.PORTAL, "Find your order", PortalState.load, area=PUBLIC, nav=("Find your order",))
 def portal() -> rx.Component:
     return public_page(
         rx.cond(PortalState.found,

@@ -2,11 +2,13 @@
 
 import reflex as rx
 
+from cbportal import routes
+from cbportal.components import page as registered
 from cbportal.components.affiliate_subscriptions import referred_section
 from cbportal.components.layout import page
-from cbportal.state.reports import MonthRow
+from cbportal.state.reports import MonthRow, ReportsState
 from cbportal.state.reports import ReportsState as S
-from cbportal.state.subscriber_list import SubRow
+from cbportal.state.subscriber_list import SubRow, SubscriptionListState
 from cbportal.state.subscriber_list import SubscriptionListState as L
 
 COLORS = {"mrr": "var(--indigo-9)", "rebills": "var(--grass-9)", "refunds": "var(--red-9)",
@@ -89,6 +91,8 @@ def subscriptions_list() -> rx.Component:
         spacing="3", width="100%"), width="100%")
 
 
+@registered.page(routes.VENDOR_REPORTS, "Reports", [ReportsState.load, SubscriptionListState.load_list],
+                 nav=("Reports",))
 def reports_page() -> rx.Component:
     return page(
         rx.hstack(

@@ -3,8 +3,10 @@ and the business calendar (holidays and closed dates)."""
 
 import reflex as rx
 
+from cbportal import routes
+from cbportal.components import page as registered
 from cbportal.components.layout import page
-from cbportal.state.settings import Choice, DeliveryRow
+from cbportal.state.settings import Choice, DeliveryRow, SettingsState
 from cbportal.state.settings import SettingsState as S
 
 
@@ -102,6 +104,7 @@ def delivery_log() -> rx.Component:
         spacing="3", width="100%"), width="100%")
 
 
+@registered.page(routes.VENDOR_SETTINGS, "Settings", SettingsState.load, nav=("Settings",))
 def settings_page() -> rx.Component:
     return page(
         rx.hstack(rx.heading("Settings", size="7"), rx.spacer(),

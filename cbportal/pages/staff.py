@@ -3,6 +3,7 @@
 import reflex as rx
 
 from cbportal import routes
+from cbportal.components import page as registered
 from cbportal.components.layout import page
 from cbportal.pages.staff_products import product_review
 from cbportal.pages.staff_refunds import stuck_refunds
@@ -79,6 +80,7 @@ def account_row(row: AccountRow) -> rx.Component:
         rx.table.cell(flag_control(row)), data_testid="account-row")
 
 
+@registered.page(routes.STAFF, "Staff", StaffHomeState.load, nav=("Staff",))
 def staff() -> rx.Component:
     return page(
         rx.heading("Staff", size="7"),
@@ -116,6 +118,7 @@ def _field(name: str, label: str, placeholder: str, error, type_: str, width: st
         spacing="1", max_width=width, width="100%")
 
 
+@registered.page(routes.STAFF_PHONE, "Phone ticket", StaffPhoneState.load, nav=("Phone ticket",))
 def staff_phone() -> rx.Component:
     S = StaffPhoneState
     return page(

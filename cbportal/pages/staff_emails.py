@@ -2,8 +2,10 @@
 
 import reflex as rx
 
+from cbportal import routes
+from cbportal.components import page as registered
 from cbportal.components.layout import page
-from cbportal.state.staff_emails import EmailSample
+from cbportal.state.staff_emails import EmailSample, StaffEmailsState
 from cbportal.state.staff_emails import StaffEmailsState as S
 
 
@@ -17,6 +19,7 @@ def sample(row: EmailSample) -> rx.Component:
         width="100%"), width="100%", data_testid="email-sample")
 
 
+@registered.page(routes.STAFF_EMAILS, "Email samples", StaffEmailsState.load, nav=("Email samples",))
 def staff_emails() -> rx.Component:
     return page(
         rx.heading("Email samples", size="7"),

@@ -4,6 +4,7 @@ vendor is emailed."""
 
 import reflex as rx
 
+from cbportal.components.confirm import reason_dialog
 from cbportal.state.staff_products import ReviewRow
 from cbportal.state.staff_products import StaffProductsState as S
 
@@ -14,24 +15,12 @@ def _term(label: str, value) -> rx.Component:
 
 
 def _reject_dialog(row: ReviewRow) -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(rx.button("Reject", size="1", variant="soft", color_scheme="red")),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Reject " + row["sku"] + "?"),
-            rx.alert_dialog.description(
-                "The product will not go on sale. The vendor is emailed the reason you give here, and may add the "
-                "product again with the terms changed."),
-            rx.form(rx.vstack(
-                rx.el.input(type="hidden", name="sku", value=row["sku"]),
-                rx.text_area(name="reason", aria_label="Reason for the vendor", width="100%",
-                             placeholder="What the vendor should change"),
-                rx.cond(S.error != "", rx.text(S.error, color_scheme="red", size="2", role="alert")),
-                rx.hstack(rx.alert_dialog.cancel(rx.button("Keep it waiting", variant="soft", color_scheme="gray",
-                                                           type="button")),
-                          rx.button("Reject and email the vendor", type="submit", color_scheme="red"),
-                          spacing="3", justify="end", wrap="wrap"),
-                spacing="3", width="100%", margin_top="1em"),
-                on_submit=S.reject, reset_on_submit=False)))
+    return reason_dialog(
+        trigger="Reject", color="red", title="Reject " + row["sku"] + "?",
+        description="The product will not go on sale. The vendor is emailed the reason you give here, and may add "
+                    "the product again with the terms changed.",
+        hidden=("sku", row["sku"]), reason_label="Reason for the vendor", placeholder="What the vendor should change",
+        cancel="Keep it waiting", submit="Reject and email the vendor", error=S.error, on_submit=S.reject)
 
 
 def _row(row: ReviewRow) -> rx.Component:

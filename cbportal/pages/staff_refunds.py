@@ -4,6 +4,8 @@ amount, tries, the gateway's last message and its age; "Retry now" and "Mark ref
 
 import reflex as rx
 
+from cbportal import routes
+from cbportal.components.confirm import reason_dialog
 from cbportal.state.staff_refunds import StaffRefundsState as S
 from cbportal.state.staff_refunds import StuckRow
 
@@ -23,27 +25,16 @@ def _retry_dialog(row: StuckRow) -> rx.Component:
 
 
 def _mark_dialog(row: StuckRow) -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(rx.button("Mark refunded", size="1", variant="soft", color_scheme="amber")),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Mark " + row["amount"] + " as refunded by hand?"),
-            rx.alert_dialog.description(
-                "Only when the money already went back to the customer outside the payment processor (a bank "
-                "transfer, for instance). The refund is recorded as done: the ticket closes, the customer and the "
-                "vendor get the refund confirmation and the vendor's site is told of the refund. If the processor "
-                "also completes it later, the customer is paid twice: check its dashboard first."),
-            rx.form(rx.vstack(
-                rx.el.input(type="hidden", name="attempt_id", value=row["attempt_id"].to_string()),
-                rx.text("How was the money returned? (kept in the audit log)", size="2", weight="medium"),
-                rx.text_area(name="reason", aria_label="How the money was returned", width="100%",
-                             placeholder="e.g. Bank transfer on 3 March, reference 4471"),
-                rx.cond(S.error != "", rx.text(S.error, color_scheme="red", size="2", role="alert")),
-                rx.hstack(rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray",
-                                                           type="button")),
-                          rx.button("Mark refunded", type="submit", color_scheme="amber"),
-                          spacing="3", justify="end", wrap="wrap"),
-                spacing="3", width="100%", margin_top="1em"),
-                on_submit=S.mark_refunded, reset_on_submit=False)))
+    return reason_dialog(
+        trigger="Mark refunded", color="amber", title="Mark " + row["amount"] + " as refunded by hand?",
+        description="Only when the money already went back to the customer outside the payment processor (a bank "
+                    "transfer, for instance). The refund is recorded as done: the ticket closes, the customer and "
+                    "the vendor get the refund confirmation and the vendor's site is told of the refund. If the "
+                    "processor also completes it later, the customer is paid twice: check its dashboard first.",
+        hidden=("attempt_id", row["attempt_id"].to_string()),
+        question="How was the money returned? (kept in the audit log)", reason_label="How the money was returned",
+        placeholder="e.g. Bank transfer on 3 March, reference 4471", cancel="Cancel", submit="Mark refunded",
+        error=S.error, on_submit=S.mark_refunded)
 
 
 def _row(row: StuckRow) -> rx.Component:
@@ -52,7 +43,7 @@ def _row(row: StuckRow) -> rx.Component:
                   rx.code(row["receipt"]), spacing="2", wrap="wrap", align="center"),
         rx.text("Waiting for ", row["age"], " · ", row["tries"], " tries · ",
                 rx.cond(row["ticket_id"] > 0, rx.link("ticket #" + row["ticket_id"].to_string(),
-                                                      href="/vendor/ticket?id=" + row["ticket_id"].to_string()),
+                                                      href=routes.vendor_ticket(row["ticket_id"])),
                         "no ticket"), size="2", color_scheme="gray"),
         rx.text("Last answer from the payment processor: ", row["message"], size="2"),
         rx.hstack(_retry_dialog(row), _mark_dialog(row), spacing="3", wrap="wrap"),

@@ -2,8 +2,10 @@
 
 import reflex as rx
 
+from cbportal import routes
+from cbportal.components import page as registered
 from cbportal.components.layout import page
-from cbportal.state.staff_test import KindRow
+from cbportal.state.staff_test import KindRow, StaffTestState
 from cbportal.state.staff_test import StaffTestState as S
 
 
@@ -11,6 +13,7 @@ def ran_row(row: KindRow) -> rx.Component:
     return rx.table.row(rx.table.cell(row["kind"]), rx.table.cell(row["count"]), data_testid="ran-row")
 
 
+@registered.page(routes.STAFF_TEST, "Test clock", StaffTestState.load, test_only=True)
 def staff_test() -> rx.Component:
     return page(
         rx.heading("Test clock", size="7"),

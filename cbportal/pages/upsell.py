@@ -3,8 +3,11 @@ an "I understand" box, charged on the payment method just used (`/buy/more`)."""
 
 import reflex as rx
 
+from cbportal import routes
+from cbportal.components import page as registered
 from cbportal.components.layout import page
-from cbportal.state.offers import OfferRow
+from cbportal.components.page import PUBLIC
+from cbportal.state.offers import OfferRow, UpsellState
 from cbportal.state.offers import UpsellState as S
 
 
@@ -21,6 +24,7 @@ def _offer(row: OfferRow) -> rx.Component:
         spacing="2", width="100%"), on_submit=S.accept, reset_on_submit=False), width="100%")
 
 
+@registered.page(routes.BUY_MORE, "Add to your order", UpsellState.load, area=PUBLIC)
 def upsell_page() -> rx.Component:
     return page(
         rx.heading("Thank you for your order", size="7"),

@@ -4,9 +4,10 @@ countdowns, filters, search and an account switcher."""
 import reflex as rx
 
 from cbportal import routes
+from cbportal.components import page as registered
 from cbportal.components.countdown import countdown
 from cbportal.components.layout import page
-from cbportal.state.vendor import AccountRow, BoardRow
+from cbportal.state.vendor import AccountRow, BoardRow, VendorHomeState
 from cbportal.state.vendor import VendorHomeState as S
 
 TYPES = [("all", "All types"), ("refund", "Refund"), ("cancel", "Cancel"), ("tech_support", "Tech support")]
@@ -123,6 +124,7 @@ def board() -> rx.Component:
         spacing="3", width="100%")
 
 
+@registered.page(routes.VENDOR, "Vendor dashboard", VendorHomeState.load, nav=("Vendor dashboard",))
 def vendor() -> rx.Component:
     return page(
         rx.hstack(

@@ -4,8 +4,9 @@ one example, each in a sandboxed frame, and the whole set as one PDF."""
 import reflex as rx
 
 from cbportal import routes
+from cbportal.components import page as registered
 from cbportal.components.layout import page
-from cbportal.state.vendor_emails import SampleRow
+from cbportal.state.vendor_emails import SampleRow, VendorEmailsState
 from cbportal.state.vendor_emails import VendorEmailsState as S
 
 
@@ -20,6 +21,7 @@ def sample(row: SampleRow) -> rx.Component:
         width="100%"), width="100%", data_testid="email-sample")
 
 
+@registered.page(routes.VENDOR_EMAILS, "Email samples", VendorEmailsState.load)
 def vendor_emails() -> rx.Component:
     return page(
         rx.hstack(rx.heading("Email samples", size="7"), rx.spacer(),

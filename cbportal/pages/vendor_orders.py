@@ -2,10 +2,13 @@
 
 import reflex as rx
 
+from cbportal import routes
+from cbportal.components import page as registered
+from cbportal.components.forms import field
 from cbportal.components.layout import page
-from cbportal.pages.checkout import field
-from cbportal.state.vendor_orders import BillLine, OrderRow, TicketLine
-from cbportal.state.vendor_orders import VendorOrdersState as S
+from cbportal.state.manage_subscription import ManageSubscriptionState as S  # the page's vars, all three states
+from cbportal.state.order_window import BillLine, OrderWindowState, TicketLine
+from cbportal.state.vendor_orders import OrderRow, VendorOrdersState
 
 
 def _table(headers: list[str], body) -> rx.Component:
@@ -147,6 +150,8 @@ def order_window() -> rx.Component:
         spacing="3", width="100%"), width="100%")
 
 
+@registered.page(routes.VENDOR_ORDERS, "Transactions", [VendorOrdersState.load, OrderWindowState.open_linked],
+                 nav=("Transactions",))
 def vendor_orders() -> rx.Component:
     return page(
         rx.hstack(rx.heading("Transactions", size="7"), rx.spacer(),

@@ -2,9 +2,11 @@
 
 import reflex as rx
 
+from cbportal import routes
+from cbportal.components import page as registered
+from cbportal.components.forms import field
 from cbportal.components.layout import page
-from cbportal.pages.checkout import field
-from cbportal.state.vendor_products import ProductRow
+from cbportal.state.vendor_products import ProductRow, VendorProductsState
 from cbportal.state.vendor_products import VendorProductsState as S
 
 
@@ -60,6 +62,7 @@ def create_form() -> rx.Component:
         on_submit=S.create, reset_on_submit=False), width="100%")
 
 
+@registered.page(routes.VENDOR_PRODUCTS, "Products", VendorProductsState.load, nav=("Products",))
 def vendor_products() -> rx.Component:
     return page(
         rx.heading("Products", size="7"),

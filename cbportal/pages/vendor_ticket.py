@@ -6,10 +6,12 @@ with the assignee beside it."""
 import reflex as rx
 
 from cbportal import routes
+from cbportal.components import page as registered
 from cbportal.components.layout import page
 from cbportal.components.ticket_view import messages, ticket_head
+from cbportal.state.ticket_desk import TicketDeskState
 from cbportal.state.ticket_desk import TicketDeskState as D
-from cbportal.state.vendor_tickets import ContextRow, ThreadRow
+from cbportal.state.vendor_tickets import ContextRow, ThreadRow, VendorTicketState
 from cbportal.state.vendor_tickets import VendorTicketState as S
 
 CONSENT = "The customer agreed to this"
@@ -111,7 +113,7 @@ def customer_panel() -> rx.Component:
         rx.text(c["customer_name"], weight="bold", data_testid="customer-name"),
         rx.link(c["customer_email"], href="mailto:" + c["customer_email"], size="2"),
         rx.text(c["sku"], " · ", c["title"], size="2"),
-        rx.hstack(rx.text("Order ", size="2"), rx.link(c["receipt"], href=f"{routes.VENDOR_ORDERS}?receipt=" +
+        rx.hstack(rx.text("Order ", size="2"), rx.link(c["receipt"], href=routes.VENDOR_ORDERS + "?receipt=" +
                                                        c["receipt"]), rx.badge(c["order_status"]), align="center"),
         rx.cond(c["stake"] != "", rx.text("At stake: ", rx.text.strong(c["stake"]), " (", c["stake_note"], ")",
                                           size="2", data_testid="at-stake")),
@@ -152,6 +154,7 @@ def canned_dialog() -> rx.Component:
         open=D.canned_open, on_open_change=D.set_canned_open)
 
 
+@registered.page(routes.VENDOR_TICKET, "Ticket", [VendorTicketState.load, TicketDeskState.load_desk])
 def vendor_ticket() -> rx.Component:
     return page(
         rx.hstack(rx.link("← All tickets", href=routes.VENDOR_TICKETS), rx.spacer(),

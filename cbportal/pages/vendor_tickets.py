@@ -3,10 +3,11 @@
 import reflex as rx
 
 from cbportal import routes
+from cbportal.components import page as registered
 from cbportal.components.countdown import countdown
 from cbportal.components.layout import page
 from cbportal.pages.vendor_emails import email_samples_link
-from cbportal.state.vendor_tickets import TicketRow
+from cbportal.state.vendor_tickets import TicketRow, VendorTicketsState
 from cbportal.state.vendor_tickets import VendorTicketsState as S
 
 REASONS = [("customer_request", "Customer request"), ("not_as_described", "Not as described"),
@@ -15,7 +16,7 @@ REASONS = [("customer_request", "Customer request"), ("not_as_described", "Not a
 
 def row(r: TicketRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link("#", r["id"], href=f"{routes.VENDOR_TICKET}?id=" + r["id"].to_string())),
+        rx.table.cell(rx.link("#", r["id"], href=routes.vendor_ticket(r["id"]))),
         rx.table.cell(r["account"]), rx.table.cell(rx.code(r["receipt"])), rx.table.cell(rx.badge(r["type"])),
         rx.table.cell(r["opened_by"]), rx.table.cell(r["opened_at"]),
         rx.table.cell(rx.cond((r["status"] == "open") & (r["process_at"] != ""), countdown(r["process_at"]),
@@ -45,6 +46,7 @@ def open_form() -> rx.Component:
         on_submit=S.open_ticket, reset_on_submit=False), width="100%")
 
 
+@registered.page(routes.VENDOR_TICKETS, "Tickets", VendorTicketsState.load, nav=("Tickets",))
 def vendor_tickets() -> rx.Component:
     return page(
         rx.hstack(rx.heading("Tickets", size="7"),

@@ -2,9 +2,11 @@
 
 import reflex as rx
 
+from cbportal import routes
+from cbportal.components import page as registered
+from cbportal.components.forms import field
 from cbportal.components.layout import page
-from cbportal.pages.checkout import field
-from cbportal.state.vendor_users import ROLE_LABELS, SWITCH_ROLES, TABLE_ROLES, KeyRow, UserRow
+from cbportal.state.vendor_users import ROLE_LABELS, SWITCH_ROLES, TABLE_ROLES, KeyRow, UserRow, VendorUsersState
 from cbportal.state.vendor_users import VendorUsersState as S
 
 
@@ -148,6 +150,7 @@ def linking_card() -> rx.Component:
         spacing="3", width="100%"), width="100%")
 
 
+@registered.page(routes.VENDOR_USERS, "Users", VendorUsersState.load, nav=("Users", "API keys#keys"))
 def vendor_users() -> rx.Component:
     return page(
         rx.heading("Users and API keys", size="7"),

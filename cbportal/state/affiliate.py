@@ -12,7 +12,8 @@ from cbportal.db import get_engine, reader
 from cbportal.services.billing import affiliates
 from cbportal.services.core.errors import ServiceError
 from cbportal.services.core.money import format_cents
-from cbportal.state.session import SessionState, sentence
+from cbportal.state.base import PageState
+from cbportal.state.session import sentence
 
 STATUS_WORDS = {"active": "active", "dunning": "in dunning", "canceled": "canceled", "completed": "completed"}
 COMMISSION_WORDS = {"earned": "earned", "reversed": "reversed (refunded)", "not earned": "not earned"}
@@ -28,7 +29,7 @@ class ReferredRow(TypedDict):
     earned: str
 
 
-class AffiliateState(SessionState):
+class AffiliateState(PageState):
     referred: list[ReferredRow] = []
     referred_total: str = ""
     referred_error: str = ""

@@ -9,11 +9,10 @@ from cbportal.db import session_scope
 from cbportal.services.accounts import auth
 from cbportal.services.core.clock import get_clock
 from cbportal.services.core.errors import ServiceError
-from cbportal.state.session import SessionState
+from cbportal.state.base import PageState
 
 
-class LoginState(SessionState):
-    error: str = ""
+class LoginState(PageState):
     busy: bool = False
 
     @rx.event

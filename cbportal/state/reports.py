@@ -15,7 +15,7 @@ from cbportal.services.accounts.accounts import accounts_of
 from cbportal.services.billing import reports
 from cbportal.services.core.clock import get_clock
 from cbportal.services.core.money import format_cents
-from cbportal.state.session import SessionState
+from cbportal.state.base import PageState
 
 
 class StatusCount(TypedDict):
@@ -39,9 +39,8 @@ def _dollars(cents: int) -> float:
     return cents / 100
 
 
-class ReportsState(SessionState):
+class ReportsState(PageState):
     loaded: bool = False
-    error: str = ""
     account: str = ""
     nicknames: list[str] = []
     statuses: list[StatusCount] = []
@@ -67,12 +66,9 @@ class ReportsState(SessionState):
         self._csv_rows = rows
 
     def _guarded(self, **changes):
-        actor = self._actor()
-        self._show(actor)
+        actor, leave = self._enter(routes.VENDOR_REPORTS)
         if actor is None:
-            return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_REPORTS}")
-        if not self._gate(actor, routes.VENDOR_REPORTS):
-            return
+            return leave
         if not self._change_and_refresh(actor, self._refresh, **changes):
             self.statuses, self.months, self._csv_rows = [], [], []
         self.loaded = True

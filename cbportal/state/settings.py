@@ -15,7 +15,8 @@ from cbportal.services.accounts import accounts, business_calendars
 from cbportal.services.core.clock import get_clock
 from cbportal.services.core.errors import ServiceError
 from cbportal.services.delivery import ins_admin
-from cbportal.state.session import SessionState, sentence
+from cbportal.state.base import PageState
+from cbportal.state.session import sentence
 
 
 class DeliveryRow(TypedDict):
@@ -41,9 +42,8 @@ def _choices(pairs, none_label: str) -> list[Choice]:
         Choice(value=code, label=f"{name} ({code})") for code, name in pairs]
 
 
-class SettingsState(SessionState):
+class SettingsState(PageState):
     loaded: bool = False
-    error: str = ""
     notice: str = ""
     is_owner: bool = False
     nicknames: list[str] = []
@@ -92,7 +92,7 @@ class SettingsState(SessionState):
         """Check the user, make the change (if any) in one transaction, show the stored values again."""
         actor = self._signed_in()
         if actor is None:
-            return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_SETTINGS}")
+            return rx.redirect(routes.login(next=routes.VENDOR_SETTINGS))
         if not self._gate(actor, routes.VENDOR_SETTINGS):
             return
         self.error, self.notice = "", ""

@@ -14,7 +14,8 @@ from cbportal.services.core.clock import get_clock
 from cbportal.services.core.errors import ServiceError
 from cbportal.services.staff import desk as staff_desk
 from cbportal.services.tickets import lifecycle as tickets
-from cbportal.state.session import SessionState, sentence
+from cbportal.state.base import PageState
+from cbportal.state.session import sentence
 from cbportal.state.staff_products import StaffProductsState
 from cbportal.state.staff_refunds import StaffRefundsState
 
@@ -45,7 +46,7 @@ class AccountRow(TypedDict):
     time_zone: str
 
 
-class StaffHomeState(SessionState):
+class StaffHomeState(PageState):
     accounts: list[AccountRow] = []
     escalations: list[EscalationRow] = []
     notice: str = ""
@@ -54,12 +55,9 @@ class StaffHomeState(SessionState):
 
     @rx.event
     def load(self):
-        actor = self._actor()
-        self._show(actor)
+        actor, leave = self._enter(routes.STAFF)
         if actor is None:
-            return rx.redirect(f"{routes.LOGIN}?next={routes.STAFF}")
-        if not self._gate(actor, routes.STAFF):
-            return
+            return leave
         with reader(get_engine()) as session:
             self.escalations = [EscalationRow(**row) for row in staff_desk.escalations(session, actor=actor)]
             self.accounts = [AccountRow(**row) for row in staff_desk.accounts(session, actor=actor)]
@@ -117,21 +115,17 @@ class StaffHomeState(SessionState):
             f"{nickname} {'may now use' if granted else 'may no longer use'} admin-controlled frequencies.")
 
 
-class StaffPhoneState(SessionState):
+class StaffPhoneState(PageState):
     """Staff open a ticket for a customer on the phone (receipt + email, like the portal)."""
-    error: str = ""
     receipt_error: str = ""
     email_error: str = ""
     ticket_type: str = "refund"
 
     @rx.event
     def load(self):
-        actor = self._actor()
-        self._show(actor)
+        actor, leave = self._enter(routes.STAFF_PHONE)
         if actor is None:
-            return rx.redirect(f"{routes.LOGIN}?next={routes.STAFF_PHONE}")
-        if not self._gate(actor, routes.STAFF_PHONE):
-            return
+            return leave
         self.error = self.receipt_error = self.email_error = ""
 
     @rx.event
@@ -162,4 +156,4 @@ class StaffPhoneState(SessionState):
         except ServiceError as error:
             self.error = sentence(error)
             return
-        return rx.redirect(f"{routes.VENDOR_TICKET}?id={ticket_id}")
+        return rx.redirect(routes.vendor_ticket(ticket_id))

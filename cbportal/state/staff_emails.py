@@ -10,7 +10,7 @@ import reflex as rx
 from cbportal import routes
 from cbportal.db import get_engine, reader
 from cbportal.services.staff import samples as staff_samples
-from cbportal.state.session import SessionState
+from cbportal.state.base import PageState
 
 
 class EmailSample(TypedDict):
@@ -20,18 +20,15 @@ class EmailSample(TypedDict):
     source: str
 
 
-class StaffEmailsState(SessionState):
+class StaffEmailsState(PageState):
     samples: list[EmailSample] = []
     loaded: bool = False
 
     @rx.event
     def load(self):
-        actor = self._actor()
-        self._show(actor)
+        actor, leave = self._enter(routes.STAFF_EMAILS)
         if actor is None:
-            return rx.redirect(f"{routes.LOGIN}?next={routes.STAFF_EMAILS}")
-        if not self._gate(actor, routes.STAFF_EMAILS):
-            return
+            return leave
         with reader(get_engine()) as session:
             self.samples = [EmailSample(kind=s["kind"], subject=s["subject"], html=s["html"], source=s["source"])
                             for s in staff_samples.samples(session, actor=actor)]

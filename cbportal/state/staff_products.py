@@ -12,7 +12,8 @@ from cbportal.db import get_engine, reader, session_scope
 from cbportal.services.core.clock import get_clock
 from cbportal.services.core.errors import Invalid, ServiceError
 from cbportal.services.staff import products as staff_products
-from cbportal.state.session import SessionState, sentence
+from cbportal.state.base import PageState
+from cbportal.state.session import sentence
 
 
 class ReviewRow(TypedDict):
@@ -39,10 +40,9 @@ def _split_words(split: dict | None, what: str) -> str:
             f"({split['rate']}) and {split['vendor']} to the vendor; without one, {split['net']} to the vendor.")
 
 
-class StaffProductsState(SessionState):
+class StaffProductsState(PageState):
     queue: list[ReviewRow] = []
     notice: str = ""
-    error: str = ""
 
     def _staff(self):
         actor = self._actor()
@@ -61,7 +61,7 @@ class StaffProductsState(SessionState):
     def load(self):
         actor = self._staff()
         if actor is None:
-            return rx.redirect(f"{routes.LOGIN}?next={routes.STAFF}")
+            return rx.redirect(routes.login(next=routes.STAFF))
         self._refresh(actor)
 
     def _decide(self, sku: str, approve: bool, reason: str):

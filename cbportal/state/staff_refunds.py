@@ -13,7 +13,8 @@ from cbportal.db import get_engine, reader, session_scope
 from cbportal.services.core.clock import get_clock
 from cbportal.services.core.errors import Invalid, ServiceError
 from cbportal.services.staff import desk as staff_desk
-from cbportal.state.session import SessionState, sentence
+from cbportal.state.base import PageState
+from cbportal.state.session import sentence
 
 
 class StuckRow(TypedDict):
@@ -27,10 +28,9 @@ class StuckRow(TypedDict):
     ticket_id: int
 
 
-class StaffRefundsState(SessionState):
+class StaffRefundsState(PageState):
     stuck: list[StuckRow] = []
     notice: str = ""
-    error: str = ""
     loaded: bool = False
 
     def _staff(self):
@@ -50,7 +50,7 @@ class StaffRefundsState(SessionState):
     def load(self):
         actor = self._staff()
         if actor is None:
-            return rx.redirect(f"{routes.LOGIN}?next={routes.STAFF}")
+            return rx.redirect(routes.login(next=routes.STAFF))
         self._refresh(actor)
 
     def _act(self, change, done: str):

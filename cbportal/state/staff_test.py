@@ -12,7 +12,7 @@ from cbportal.db import get_engine
 from cbportal.services.core.clock import StoredClock
 from cbportal.services.engine import testmode, worker
 from cbportal.settings import get_settings
-from cbportal.state.session import SessionState
+from cbportal.state.base import PageState
 
 
 class KindRow(TypedDict):
@@ -24,7 +24,7 @@ def _stamp(instant) -> str:
     return instant.strftime("%a %Y-%m-%d %H:%M UTC") if instant else "nothing scheduled"
 
 
-class StaffTestState(SessionState):
+class StaffTestState(PageState):
     loaded: bool = False
     test_mode: bool = False
     clock_now: str = ""
@@ -45,7 +45,7 @@ class StaffTestState(SessionState):
     @rx.event
     def load(self):
         if not self._allowed():
-            return rx.redirect(f"{routes.LOGIN}?next={routes.STAFF_TEST}")
+            return rx.redirect(routes.login(next=routes.STAFF_TEST))
         self.test_mode = get_settings().test_mode
         if self.test_mode:
             self._read()
@@ -55,7 +55,7 @@ class StaffTestState(SessionState):
     def advance(self):
         """Move the test clock to the next due instant and run what is due there."""
         if not self._allowed():
-            return rx.redirect(f"{routes.LOGIN}?next={routes.STAFF_TEST}")
+            return rx.redirect(routes.login(next=routes.STAFF_TEST))
         if not get_settings().test_mode:
             self.summary = "Test mode is off: the clock is the real one."
             return

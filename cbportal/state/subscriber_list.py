@@ -14,7 +14,8 @@ from cbportal.db import get_engine, reader
 from cbportal.services.billing import subscriber_list
 from cbportal.services.core.errors import ServiceError
 from cbportal.services.core.money import format_cents
-from cbportal.state.session import SessionState, sentence
+from cbportal.state.base import PageState
+from cbportal.state.session import sentence
 
 
 class SubRow(TypedDict):
@@ -45,7 +46,7 @@ def _row(r: dict) -> SubRow:
                   next_amount=amount, left="until canceled" if r["payments_left"] is None else str(r["payments_left"]))
 
 
-class SubscriptionListState(SessionState):
+class SubscriptionListState(PageState):
     sub_rows: list[SubRow] = []
     sub_total: int = 0
     sub_page: int = 1
@@ -62,7 +63,7 @@ class SubscriptionListState(SessionState):
     def _search(self):
         actor = self._actor()
         if actor is None:
-            return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_REPORTS}")
+            return rx.redirect(routes.login(next=routes.VENDOR_REPORTS))
         try:
             with reader(get_engine()) as session:
                 found = subscriber_list.search(session, actor=actor, page=self.sub_page, **self._filters())

@@ -9,7 +9,7 @@ import reflex as rx
 
 from cbportal import routes
 from cbportal.services.delivery import email_samples
-from cbportal.state.session import SessionState
+from cbportal.state.base import PageState
 
 
 class SampleRow(TypedDict):
@@ -21,7 +21,7 @@ class SampleRow(TypedDict):
     html: str
 
 
-class VendorEmailsState(SessionState):
+class VendorEmailsState(PageState):
     samples: list[SampleRow] = []
     loaded: bool = False
 
@@ -33,7 +33,7 @@ class VendorEmailsState(SessionState):
     @rx.event
     def load(self):
         if self._signed_in() is None:
-            return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_EMAILS}")
+            return rx.redirect(routes.login(next=routes.VENDOR_EMAILS))
         self.samples = [SampleRow(kind=s["kind"], label=s["label"], group=s["group"], subject=s["subject"],
                                   to=", ".join(s["to"]), html=s["html"]) for s in email_samples.samples()]
         self.loaded = True
@@ -41,5 +41,5 @@ class VendorEmailsState(SessionState):
     @rx.event
     def download_pdf(self):
         if self._signed_in() is None:
-            return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_EMAILS}")
+            return rx.redirect(routes.login(next=routes.VENDOR_EMAILS))
         return rx.download(data=email_samples.pdf(), filename="cbportal-email-samples.pdf")

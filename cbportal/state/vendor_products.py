@@ -12,7 +12,8 @@ from cbportal.services.billing import products
 from cbportal.services.core.clock import get_clock
 from cbportal.services.core.errors import ServiceError
 from cbportal.services.core.money import format_cents
-from cbportal.state.session import SessionState, sentence
+from cbportal.state.base import PageState
+from cbportal.state.session import sentence
 
 
 class ProductRow(TypedDict):
@@ -46,11 +47,10 @@ def _row(view: dict) -> ProductRow:
                       terms=terms, buy_url=f"{routes.BUY}?sku={view['sku']}", description=view["description"])
 
 
-class VendorProductsState(SessionState):
+class VendorProductsState(PageState):
     rows: list[ProductRow] = []
     accounts: list[str] = []
     loaded: bool = False
-    error: str = ""
     notice: str = ""
     recurring: bool = True
     unit: str = "month"
@@ -68,12 +68,9 @@ class VendorProductsState(SessionState):
 
     @rx.event
     def load(self):
-        actor = self._actor()
-        self._show(actor)
+        actor, leave = self._enter(routes.VENDOR_PRODUCTS)
         if actor is None:
-            return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_PRODUCTS}")
-        if not self._gate(actor, routes.VENDOR_PRODUCTS):
-            return
+            return leave
         self._refresh(actor)
         self.loaded = True
 

@@ -19,8 +19,9 @@ from cbportal.services.core.errors import ServiceError
 from cbportal.services.tickets import desk as ticket_desk
 from cbportal.services.tickets import lifecycle as tickets
 from cbportal.state import live_feed
+from cbportal.state.base import PageState
 from cbportal.state.customer_ticket import CommentRow, ticket_fields
-from cbportal.state.session import SessionState, sentence
+from cbportal.state.session import sentence
 
 
 class TicketRow(TypedDict):
@@ -48,12 +49,11 @@ class ContextRow(TypedDict):
     href: str
 
 
-class VendorTicketsState(SessionState):
+class VendorTicketsState(PageState):
     """The ticket list, live like the dashboard (live_feed.follow)."""
     rows: list[TicketRow] = []
     status_filter: str = "open"
     loaded: bool = False
-    error: str = ""
     new_type: str = "refund"
     prefill_receipt: str = ""
     live: bool = False
@@ -76,12 +76,9 @@ class VendorTicketsState(SessionState):
 
     @rx.event
     def load(self):
-        actor = self._actor()
-        self._show(actor)
+        actor, leave = self._enter(routes.VENDOR_TICKETS)
         if actor is None:
-            return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_TICKETS}")
-        if not self._gate(actor, routes.VENDOR_TICKETS):
-            return
+            return leave
         self.prefill_receipt = self.router.url.query_parameters.get("receipt", "")[:32]
         try:
             self._refresh(actor)
@@ -130,10 +127,10 @@ class VendorTicketsState(SessionState):
         except ServiceError as error:
             self.error = sentence(error)
             return
-        return rx.redirect(f"{routes.VENDOR_TICKET}?id={ticket_id}")
+        return rx.redirect(routes.vendor_ticket(ticket_id))
 
 
-class VendorTicketState(SessionState):
+class VendorTicketState(PageState):
     """The ticket page is live too: a customer's reply or the worker processing it shows at once."""
     ticket_id: int = 0
     live: bool = False
@@ -141,7 +138,6 @@ class VendorTicketState(SessionState):
     _watcher_for: str = ""
     _account_ids: list[int] = []
     found: bool = False
-    error: str = ""
     notice: str = ""
     receipt: str = ""
     type: str = ""

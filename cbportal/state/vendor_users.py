@@ -15,7 +15,8 @@ from cbportal.services.core.clock import get_clock
 from cbportal.services.core.errors import ServiceError
 from cbportal.services.core.timefmt import local_text
 from cbportal.settings import get_settings
-from cbportal.state.session import SessionState, sentence
+from cbportal.state.base import PageState
+from cbportal.state.session import sentence
 
 ROLE_LABELS = {Role.MANAGE_TICKETS.value: "Manage Tickets", Role.MANAGE_ORDERS.value: "Manage Orders",
                Role.SUBSCRIPTION_MANAGEMENT.value: "Subscription Management",
@@ -47,12 +48,11 @@ class KeyRow(TypedDict):
 
 
 
-class VendorUsersState(SessionState):
+class VendorUsersState(PageState):
     rows: list[UserRow] = []
     keys: list[KeyRow] = []
     can_manage_users: bool = False
     loaded: bool = False
-    error: str = ""
     notice: str = ""
     new_key: str = ""
     editing_id: str = ""
@@ -88,9 +88,8 @@ class VendorUsersState(SessionState):
                 for u in users.list_users(session, actor=actor)]
 
     def _do(self, fn, done: str) -> None:
-        actor = self._actor()
+        actor = self._require()
         if actor is None:
-            self.error = "Your session has ended; log in again."
             return
         try:
             with session_scope() as session:
@@ -103,12 +102,9 @@ class VendorUsersState(SessionState):
 
     @rx.event
     def load(self):
-        actor = self._actor()
-        self._show(actor)
+        actor, leave = self._enter(routes.VENDOR_USERS)
         if actor is None:
-            return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR_USERS}")
-        if not self._gate(actor, routes.VENDOR_USERS):
-            return
+            return leave
         self.new_key, self.error, self.notice, self.link_code = "", "", "", ""
         self._refresh(actor)
         self.loaded = True

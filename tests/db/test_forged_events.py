@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from cbportal.models import ApiKey, Subscription, User
 from cbportal.services.accounts import auth
 from cbportal.services.core import clock as clock_module
-from cbportal.state.vendor_orders import VendorOrdersState
+from cbportal.state.manage_subscription import ManageSubscriptionState as VendorOrdersState  # all 3 states
 from cbportal.state.vendor_users import VendorUsersState
 
 

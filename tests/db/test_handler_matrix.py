@@ -86,21 +86,22 @@ def matrix(w) -> dict[tuple[str, str], tuple[list, dict, str]]:
         ("VendorHomeState", "pick_opener"): (["customer"], {}, v),
         ("VendorHomeState", "pick_due"): (["72"], {}, v),
         ("VendorHomeState", "due_hours"): ([{"hours": "12"}], {}, v), ("VendorHomeState", "set_mine"): ([True], {}, v),
-        ("VendorHomeState", "clear_filters"): ([], {}, v), ("VendorOrdersState", "set_tab"): (["date"], {}, v),
+        ("VendorHomeState", "clear_filters"): ([], {}, v), ("ManageSubscriptionState", "set_tab"): (["date"], {}, v),
         ("VendorHomeState", "search_tickets"): ([{"search": r}], {}, v),
         ("VendorHomeState", "stop_watching"): ([], {}, v), ("VendorHomeState", "show_more"): ([], {}, v),
         ("VendorOrdersState", "load"): ([], {}, v), ("VendorOrdersState", "search"): ([{"receipt": r}], {}, v),
         ("VendorOrdersState", "next_page"): ([], {}, v), ("VendorOrdersState", "previous_page"): ([], {}, v),
-        ("VendorOrdersState", "export_csv"): ([], {}, v), ("VendorOrdersState", "open_order"): ([r], {}, v),
-        ("VendorOrdersState", "open_manage"): ([], {"receipt": r}, v),
-        ("VendorOrdersState", "set_manage_open"): ([True], {"receipt": r}, v),
-        ("VendorOrdersState", "choose_product"): (["PRO"], {"receipt": r}, v),
-        ("VendorOrdersState", "set_refund_declined"): ([True], {"receipt": r}, v),
-        ("VendorOrdersState", "save_product"): ([{"next_bill_date": ""}], {"receipt": r, "chosen_sku": "PRO"}, v),
-        ("VendorOrdersState", "save_bill_date"): ([{"date": "2026-02-20"}], {"receipt": r}, v),
-        ("VendorOrdersState", "save_extend"): ([{"periods": "3"}], {"receipt": r}, v),
-        ("VendorOrdersState", "reinstate"): ([], {"receipt": r}, v),
-        ("VendorOrdersState", "save_shipping"): ([{"line1": "1 Main St", "city": "X", "postal_code": "1",
+        ("VendorOrdersState", "export_csv"): ([], {}, v), ("OrderWindowState", "open_order"): ([r], {}, v),
+        ("OrderWindowState", "open_linked"): ([], {}, v),
+        ("ManageSubscriptionState", "open_manage"): ([], {"receipt": r}, v),
+        ("ManageSubscriptionState", "set_manage_open"): ([True], {"receipt": r}, v),
+        ("ManageSubscriptionState", "choose_product"): (["PRO"], {"receipt": r}, v),
+        ("ManageSubscriptionState", "set_refund_declined"): ([True], {"receipt": r}, v),
+        ("ManageSubscriptionState", "save_product"): ([{"next_bill_date": ""}], {"receipt": r, "chosen_sku": "PRO"}, v),
+        ("ManageSubscriptionState", "save_bill_date"): ([{"date": "2026-02-20"}], {"receipt": r}, v),
+        ("ManageSubscriptionState", "save_extend"): ([{"periods": "3"}], {"receipt": r}, v),
+        ("ManageSubscriptionState", "reinstate"): ([], {"receipt": r}, v),
+        ("ManageSubscriptionState", "save_shipping"): ([{"line1": "1 Main St", "city": "X", "postal_code": "1",
                                                    "country": "US"}], {"receipt": r}, v),
         ("VendorProductsState", "load"): ([], {}, v), ("VendorProductsState", "set_recurring"): ([True], {}, v),
         ("VendorProductsState", "set_unit"): (["week"], {}, v),
@@ -241,5 +242,5 @@ def test_the_owner_sees_what_the_others_may_not(mw):
     classes = {cls.__name__: cls for cls in state_classes()}
     m = matrix(mw)
     shown = "".join(call(classes[n], h, *m[(n, h)][:2], mw["tokens"]["owner"]) for n, h in (
-        ("VendorHomeState", "search_tickets"), ("VendorOrdersState", "open_order"), ("VendorTicketState", "load")))
+        ("VendorHomeState", "search_tickets"), ("OrderWindowState", "open_order"), ("VendorTicketState", "load")))
     assert mw["receipt"] in shown and "buyer@example.test" in shown

@@ -1,0 +1,60 @@
+"""The base of every signed-in page state: a declared `error`, one access guard and the
+session helpers the handlers used to repeat (actor, refusal, redirect to sign-in).
+
+`_enter(route)` starts a page load: who is signed in, the navbar for them, a visitor sent
+to sign in, a user who may not open the page told why (services/accounts/page_access.py).
+`_require(rule)` starts an action: the actor when signed in (and, with a rule, allowed),
+else None with `error` saying the session ended. The services check roles again (R8)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import reflex as rx
+
+from cbportal import routes
+from cbportal.services.accounts import auth
+from cbportal.services.core.errors import ServiceError
+from cbportal.state.session import SessionState, sentence
+
+SESSION_ENDED = "Your session has ended; log in again."
+
+
+def is_staff(actor: auth.Actor) -> bool:
+    return actor.is_staff
+
+
+class PageState(SessionState):
+    error: str = ""
+
+    def _enter(self, route: str) -> tuple[auth.Actor | None, rx.event.EventSpec | None]:
+        """A page load's start: (actor, None) when the page may open; (None, redirect to
+        sign-in) for a visitor; (None, None) when refused (the page shows why)."""
+        actor = self._actor()
+        self._show(actor)
+        if actor is None:
+            return None, rx.redirect(routes.login(next=route))
+        if not self._gate(actor, route):
+            return None, None
+        return actor, None
+
+    def _require(self, rule: Callable[[auth.Actor], bool] | None = None) -> auth.Actor | None:
+        """An action's start: the signed-in actor (passing `rule`), else None and a sentence."""
+        actor = self._actor()
+        if actor is None or (rule is not None and not rule(actor)):
+            self.error = SESSION_ENDED
+            return None
+        return actor
+
+    def _run(self, fn) -> bool:
+        """Call `fn(actor)` for the signed-in user; a refusal becomes the page's `error`."""
+        actor = self._require()
+        if actor is None:
+            return False
+        try:
+            fn(actor)
+        except ServiceError as error:
+            self.error = sentence(error)
+            return False
+        self.error = ""
+        return True
