@@ -6,10 +6,9 @@ import asyncio
 import contextlib
 import ipaddress
 
-import reflex as rx
-
 from cbportal import pages
 from cbportal.api.app import build_api
+from cbportal.app_events import PortalApp
 from cbportal.components.page import add_all as add_all_pages
 from cbportal.ops import events as event_timing
 from cbportal.ops.http import build_ops_app, request_log
@@ -54,7 +53,8 @@ async def worker_task():
 
 # The API app mounts Reflex; the ops app (/healthz, /readyz, /metrics) mounts that; the
 # request log wraps everything, so each request is timed and logged once, with its id.
-app = rx.App(api_transformer=[build_api(), build_ops_app(), request_log])
+# PortalApp: Reflex's app whose event queue drops a departed browser's queued events (app_events.py).
+app = PortalApp(api_transformer=[build_api(), build_ops_app(), request_log])
 app.register_lifespan_task(worker_task)
 app.register_lifespan_task(mail_in_task)  # the embedded mail receiver, CBPORTAL_MAIL_IN=1 (docs/inbound-email.md)
 event_timing.install()

@@ -1,6 +1,8 @@
 """One change watcher per app process. It reads the change feed (services/changes) four
 times a second and wakes the live dashboards of the accounts that changed. A change made
 by another app process or by the worker reaches it the same way: through the database.
+Per-account figures (`SharedFigures`) are read once per account change in a process and
+handed to every open page of that account. `LivePage` declares what `follow` needs of a page.
 
 Ids of rows committed late (a transaction that took its id before a faster one committed)
 are caught by re-reading the last `settle_seconds` of ids and skipping the ones seen."""
@@ -10,9 +12,12 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
+import reflex as rx
 from sqlalchemy.engine import Engine
 
 from cbportal.db import get_engine, reader
@@ -36,6 +41,7 @@ class ChangeWatcher:
         self._task: asyncio.Task | None = None
         self._wake: asyncio.Event | None = None
         self._lock: asyncio.Lock | None = None
+        self.figures = SharedFigures(self)
 
     def version(self, account_ids: Iterable[int]) -> int:
         """A number that grows whenever one of these accounts changes."""
@@ -101,11 +107,50 @@ class ChangeWatcher:
             wake.set()
 
 
+class SharedFigures:
+    """Per-account figures (summaries, saved sales) of this process, computed once per change
+    of the account (the watcher's version) and shared by every open page of that account.
+    Time-dependent counts ("due in 24 h") are read again after `MAX_AGE_SECONDS` anyway."""
+
+    MAX_AGE_SECONDS = 30.0
+
+    def __init__(self, feed: ChangeWatcher):
+        self._feed = feed
+        self._entries: dict[tuple[str, int], tuple[int, float, Any]] = {}
+        self._lock = threading.Lock()
+        self.reads = 0                  # computations done: for tests and benchmarks
+
+    def get(self, kind: str, account_id: int, compute: Callable[[], Any], fresh: bool = False) -> Any:
+        """The figure `kind` of the account; `compute()` runs only when the account changed
+        since the last computation (or it is too old, or `fresh` asks for a new read)."""
+        with self._lock:                # pages refreshing at once: the first reads, the others share
+            version, now = self._feed._versions[account_id], time.monotonic()
+            entry = self._entries.get((kind, account_id))
+            if not fresh and entry and entry[0] == version and entry[1] > now - self.MAX_AGE_SECONDS:
+                return entry[2]
+            value = compute()
+            self.reads += 1
+            self._entries[(kind, account_id)] = (version, now, value)
+            return value
+
+
+class LivePage(rx.State, mixin=True):
+    """What `follow` needs of a live page: these vars, the signed-in user (`_actor()`, from
+    SessionState) and a refresh method. Mix it into the page state."""
+
+    live: bool = False              # the page follows changes (shown as "live")
+    watch_id: str = ""              # the current follower's id; changing it stops the old one
+    error: str = ""                 # a refused refresh says why here
+    _watcher_for: str = ""          # the watch_id a follower already runs for
+    _account_ids: list[int] = []    # the accounts whose changes refresh the page
+
+
 _watcher: ChangeWatcher | None = None
 
 WAKE_SECONDS = 20          # how often an idle page checks that its browser is still there
 GONE_SECONDS = 60          # a browser away this long (no reconnect) ends its follower
 COALESCE_SECONDS = 0.2     # at most five refreshes a second while the worker is busy
+MISSED_CHECK_SECONDS = 1.0  # a page that missed a change while its browser was away checks this often
 
 
 def watcher() -> ChangeWatcher:
@@ -129,8 +174,8 @@ async def _browser_connected(token: str) -> bool:
 async def follow(state, refresh: Callable) -> None:
     """The body of a live page's background task: refresh the page whenever one of its
     accounts (`state._account_ids`) changes, until the page stops (`watch_id` changes),
-    the user is no longer signed in, or the browser has left. The page state has the vars
-    `watch_id`, `_watcher_for`, `live`, `error` and `_account_ids`, and `refresh(actor)`."""
+    the user is no longer signed in, or the browser has left (changes while it is away
+    are not read for it). The page state has the vars of `LivePage` and `refresh(actor)`."""
     async with state:
         if not state.watch_id or state._watcher_for == state.watch_id or state._actor() is None:
             return                                  # not signed in, or this page already has a follower
@@ -138,19 +183,27 @@ async def follow(state, refresh: Callable) -> None:
         token = state.router.session.client_token
     feed = watcher()
     await feed.start()
-    seen, changed, gone_for = None, True, 0.0       # one refresh first: nothing between load and now is lost
+    loop = asyncio.get_running_loop()
+    seen, changed, missed, away_since = None, True, False, None   # one refresh first: nothing is lost
     while True:
         async with state:
             if state.watch_id != mine:
                 return
             account_ids = list(state._account_ids)
         if seen is not None:
-            changed = await feed.wait_changed(account_ids, seen, timeout=WAKE_SECONDS)
+            timeout = MISSED_CHECK_SECONDS if missed else WAKE_SECONDS
+            changed = await feed.wait_changed(account_ids, seen, timeout=timeout) or missed
         seen = feed.version(account_ids)            # taken before the refresh reads: a later change wakes us
-        if not changed:
-            gone_for = 0.0 if await _browser_connected(token) else gone_for + WAKE_SECONDS
-            if gone_for < GONE_SECONDS:
+        if not await _browser_connected(token):     # no reads for a browser that left; caught up on return
+            away_since, missed = away_since or loop.time(), changed
+            if loop.time() - away_since < GONE_SECONDS:
                 continue
+            changed = False                         # gone for good: the follower ends below
+        else:
+            away_since = None
+            if not changed:
+                continue
+            missed = False
         async with state:
             if state.watch_id != mine:
                 return

@@ -39,7 +39,9 @@ def state_classes() -> list[type[rx.State]]:
         for sub in cls.__subclasses__():
             yield sub
             yield from below(sub)
-    return sorted({c for c in below(rx.State) if c.__module__.startswith("cbportal.")}, key=lambda c: c.__name__)
+    # a mixin (live_feed.LivePage) is never a state of its own: its vars are checked on the pages using it
+    return sorted({c for c in below(rx.State) if c.__module__.startswith("cbportal.") and not c._mixin},
+                  key=lambda c: c.__name__)
 
 
 def own_handlers(cls) -> set[str]:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import bcrypt
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cbportal.models import ApiKey, Role, User, UserRole, VendorAccount, WebSession
 from cbportal.services.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, Unauthorized
@@ -170,20 +172,78 @@ def login(session: Session, *, now: datetime, email: str, password: str, address
     return token
 
 
+class SessionCache:
+    """The actors of recently checked browser sessions, for `CACHE_SECONDS` (name and roles).
+    A hit still asks the database one indexed question — is the session unrevoked, unexpired,
+    its user active? — so a logout or a deactivation made by any process counts at once;
+    this process's own logouts, deactivations and role changes also drop the entry."""
+
+    CACHE_SECONDS = 5.0
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[float, Actor]] = {}
+        self._lock = threading.Lock()
+        self.loads = 0              # full lookups (session, user, roles): for tests and benchmarks
+
+    def get(self, token_hash: str) -> Actor | None:
+        with self._lock:
+            entry = self._entries.get(token_hash)
+        if entry is None or entry[0] <= time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, token_hash: str, actor: Actor) -> None:
+        with self._lock:
+            if len(self._entries) > 10_000:       # a bound: drop the expired ones
+                now = time.monotonic()
+                self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
+            self._entries[token_hash] = (time.monotonic() + self.CACHE_SECONDS, actor)
+
+    def forget_token(self, token_hash: str) -> None:
+        with self._lock:
+            self._entries.pop(token_hash, None)
+
+    def forget_user(self, user_id: int) -> None:
+        with self._lock:
+            self._entries = {k: v for k, v in self._entries.items() if v[1].user_id != user_id}
+
+
+session_cache = SessionCache()
+
+
+def _session_still_valid(session: Session, token_hash: str, now: datetime) -> bool:
+    """One indexed read: the session exists, is not revoked or expired, and its user is active."""
+    found = session.exec(select(WebSession.id).join(User, col(User.id) == WebSession.user_id).where(
+        WebSession.token_hash == token_hash, col(WebSession.revoked_at).is_(None), WebSession.expires_at > now,
+        col(User.active).is_(True))).first()
+    return found is not None
+
+
 def actor_for_session(session: Session, *, now: datetime, token: str | None) -> Actor | None:
     """The user of a browser session token, or None when it is unknown, expired or revoked."""
     if not token:
         return None
-    row = session.exec(select(WebSession).where(WebSession.token_hash == _sha256(token))).first()
+    token_hash = _sha256(token)
+    cached = session_cache.get(token_hash)
+    if cached is not None:
+        if _session_still_valid(session, token_hash, now):
+            return cached
+        session_cache.forget_token(token_hash)
+        return None
+    session_cache.loads += 1
+    row = session.exec(select(WebSession).where(WebSession.token_hash == token_hash)).first()
     if not row or row.revoked_at is not None or row.expires_at <= now:
         return None
     user = session.get(User, row.user_id)
     if not user or not user.active:
         return None
-    return actor_for(session, user)
+    actor = actor_for(session, user)
+    session_cache.put(token_hash, actor)
+    return actor
 
 
 def logout(session: Session, *, now: datetime, token: str) -> None:
+    session_cache.forget_token(_sha256(token))
     row = session.exec(select(WebSession).where(WebSession.token_hash == _sha256(token))).first()
     if row and row.revoked_at is None:
         row.revoked_at = now

@@ -14,21 +14,23 @@ from cbportal.services.core.timefmt import local_text
 
 
 def account_summaries(session: Session, *, actor: Actor, now) -> list[dict]:
-    rows = []
-    for account in accounts_of(session, actor):
-        def count(model, *where):
-            return session.exec(select(func.count()).select_from(model).where(*where)).one()
+    return [account_summary(session, account, now=now) for account in accounts_of(session, actor)]
 
-        rows.append({
-            "nickname": account.nickname, "time_zone": account.time_zone,
-            "open_tickets": count(Ticket, Ticket.account_id == account.id, Ticket.status == "open"),
-            "due_24h": count(Ticket, Ticket.account_id == account.id, Ticket.status == "open",
-                             Ticket.process_at.is_not(None), Ticket.process_at <= now + timedelta(hours=24)),
-            "active_subscriptions": count(Subscription, Subscription.account_id == account.id,
-                                          Subscription.status == "active"),
-            "orders_30d": count(Order, Order.account_id == account.id, Order.created_at >= now - timedelta(days=30)),
-        })
-    return rows
+
+def account_summary(session: Session, account: VendorAccount, *, now) -> dict:
+    """One account's figures (the caller has checked the actor may see it)."""
+    def count(model, *where):
+        return session.exec(select(func.count()).select_from(model).where(*where)).one()
+
+    return {
+        "nickname": account.nickname, "time_zone": account.time_zone,
+        "open_tickets": count(Ticket, Ticket.account_id == account.id, Ticket.status == "open"),
+        "due_24h": count(Ticket, Ticket.account_id == account.id, Ticket.status == "open",
+                         Ticket.process_at.is_not(None), Ticket.process_at <= now + timedelta(hours=24)),
+        "active_subscriptions": count(Subscription, Subscription.account_id == account.id,
+                                      Subscription.status == "active"),
+        "orders_30d": count(Order, Order.account_id == account.id, Order.created_at >= now - timedelta(days=30)),
+    }
 
 
 def staff_summary(session: Session, *, actor: Actor) -> dict:

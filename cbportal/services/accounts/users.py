@@ -80,6 +80,7 @@ def set_roles(session: Session, *, now: datetime, actor: Actor, user_id: int, ro
     if user.id == actor.user_id and Role.MANAGE_USERS not in wanted:
         raise Conflict("you can't take Manage Users from yourself", "own_manage_users")
     session.execute(delete(UserRole).where(UserRole.user_id == user.id))
+    auth.session_cache.forget_user(user.id)
     for role in sorted(wanted):
         session.add(UserRole(user_id=user.id, role=role))
     audit.record(session, now=now, actor=actor, action="user.roles", entity="user", entity_id=user.id,
@@ -112,6 +113,7 @@ def set_active(session: Session, *, now: datetime, actor: Actor, user_id: int, a
         raise Conflict("the owner and you yourself can't be deactivated", "cannot_deactivate")
     user.active = bool(active)
     session.add(user)
+    auth.session_cache.forget_user(user.id)
     audit.record(session, now=now, actor=actor, action="user.active", entity="user", entity_id=user.id,
                  active=user.active)
 

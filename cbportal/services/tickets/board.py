@@ -132,6 +132,16 @@ def sale_outcomes(session: Session, ids: list[int], since: datetime, bucket=None
 def saved_sales(session: Session, *, actor: Actor, now: datetime, account: str = "", days: int = 30) -> dict:
     """The dashboard's saved-sales figures for the last `days` days, with the save rate."""
     ids = [a.id for a in board_accounts(session, actor, account)]
-    figures = dict(sale_outcomes(session, ids, now - timedelta(days=days))[None])
+    return with_rate(dict(sale_outcomes(session, ids, now - timedelta(days=days))[None]), days)
+
+
+def account_saved_sales(session: Session, account_id: int, *, now: datetime, days: int = 30) -> dict:
+    """One account's saved/converted/processed counts (the caller checked Manage Tickets);
+    the dashboard adds them up over the accounts it shows (`with_rate`)."""
+    return dict(sale_outcomes(session, [account_id], now - timedelta(days=days))[None])
+
+
+def with_rate(figures: dict, days: int = 30) -> dict:
+    """Saved/converted/processed counts with the save rate (percent of decided requests saved)."""
     decided = figures["saved"] + figures["processed"]
     return {**figures, "rate": round(100 * figures["saved"] / decided) if decided else 0, "days": days}
