@@ -58,3 +58,20 @@ class PageState(SessionState):
             return False
         self.error = ""
         return True
+
+
+def change_and_refresh(state, actor: auth.Actor, refresh, **changes) -> bool:
+    """Set page fields (filters, the account picked) on `state` and refresh with them; when
+    the services refuse, put the fields back and show why in the state's declared `error`."""
+    before = {name: getattr(state, name) for name in changes}
+    for name, value in changes.items():
+        setattr(state, name, value)
+    try:
+        refresh(actor)
+    except ServiceError as error:
+        for name, value in before.items():
+            setattr(state, name, value)
+        state.error = sentence(error)
+        return False
+    state.error = ""
+    return True

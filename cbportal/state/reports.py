@@ -15,7 +15,7 @@ from cbportal.services.accounts.accounts import accounts_of
 from cbportal.services.billing import reports
 from cbportal.services.core.clock import get_clock
 from cbportal.services.core.money import format_cents
-from cbportal.state.base import PageState
+from cbportal.state.base import PageState, change_and_refresh
 
 
 class StatusCount(TypedDict):
@@ -69,7 +69,7 @@ class ReportsState(PageState):
         actor, leave = self._enter(routes.VENDOR_REPORTS)
         if actor is None:
             return leave
-        if not self._change_and_refresh(actor, self._refresh, **changes):
+        if not change_and_refresh(self, actor, self._refresh, **changes):
             self.statuses, self.months, self._csv_rows = [], [], []
         self.loaded = True
 

@@ -40,22 +40,6 @@ class SessionState(rx.State):
         self.refused = page_access.refusal(actor, route) if actor is not None else ""
         return actor is not None and self.refused == ""
 
-    def _change_and_refresh(self, actor: auth.Actor, refresh, **changes) -> bool:
-        """Set page fields (filters, the account picked) and refresh with them; when the
-        services refuse, put the fields back and show why (the subclass has an `error` var)."""
-        before = {name: getattr(self, name) for name in changes}
-        for name, value in changes.items():
-            setattr(self, name, value)
-        try:
-            refresh(actor)
-        except ServiceError as error:
-            for name, value in before.items():
-                setattr(self, name, value)
-            self.error = sentence(error)
-            return False
-        self.error = ""
-        return True
-
     @rx.event
     def load_user(self):
         self.refused = ""

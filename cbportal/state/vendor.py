@@ -21,6 +21,7 @@ from cbportal.services.accounts.accounts import accounts_of
 from cbportal.services.core.clock import get_clock
 from cbportal.services.tickets import board as ticket_board
 from cbportal.state import live_feed
+from cbportal.state.base import change_and_refresh
 from cbportal.state.session import SessionState
 
 
@@ -157,7 +158,7 @@ class VendorHomeState(live_feed.LivePage, SessionState):
             return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR}")
         changes.setdefault("shown", ticket_board.PAGE_SIZE)     # a new filter starts at the first 50 again
         self._user_id = actor.user_id
-        if self._change_and_refresh(actor, self._refresh, **changes):
+        if change_and_refresh(self, actor, self._refresh, **changes):
             return rx.call_script(f"window.history.replaceState(null, '', '{routes.VENDOR}{self._query_string()}')")
 
     @rx.event
