@@ -32,5 +32,6 @@ def call(cls, handler, args, preset, token):
     result = getattr(cls, handler).fn(state, *args)
     if inspect.isgenerator(result):
         result = list(result)
-    seen = {name: getattr(state, name) for name in cls.base_vars if name != "token" and name not in preset}
+    # every var the page can show, its parents' included (a substate reads and writes them: `error`)
+    seen = {name: getattr(state, name) for name in cls.vars if name != "token" and name not in preset}
     return str(result) + str(seen)
