@@ -191,19 +191,22 @@ async def follow(state, refresh: Callable) -> None:
                 return
             account_ids = list(state._account_ids)
         if seen is not None:
-            timeout = MISSED_CHECK_SECONDS if missed else WAKE_SECONDS
+            timeout = MISSED_CHECK_SECONDS if away_since is not None else WAKE_SECONDS
             changed = await feed.wait_changed(account_ids, seen, timeout=timeout) or missed
         seen = feed.version(account_ids)            # taken before the refresh reads: a later change wakes us
-        if not await _browser_connected(token):     # no reads for a browser that left; caught up on return
-            away_since, missed = away_since or loop.time(), changed
-            if loop.time() - away_since < GONE_SECONDS:
-                continue
-            changed = False                         # gone for good: the follower ends below
-        else:
-            away_since = None
-            if not changed:
-                continue
-            missed = False
+        # Is the browser still there? Asked when idle and while it is away, not on every change:
+        # the answer can take a round trip to Redis, and a change must reach an open page at once.
+        if away_since is not None or not changed:
+            if not await _browser_connected(token):  # no reads for a browser that left; caught up on return
+                away_since, missed = away_since or loop.time(), changed
+                if loop.time() - away_since < GONE_SECONDS:
+                    continue
+                changed = False                     # gone for good: the follower ends below
+            else:
+                away_since = None
+                if not changed:
+                    continue
+        missed = False
         async with state:
             if state.watch_id != mine:
                 return
