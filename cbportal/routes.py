@@ -1,4 +1,5 @@
-"""Route constants and URL builders for the pages."""
+"""Route constants and URL builders for the pages. The builders take a plain value or a
+Reflex Var (a table row's field): they format, never branch, on their argument."""
 
 HOME = "/"
 LOGIN = "/login"
@@ -32,8 +33,18 @@ def login(next: str = "") -> str:
 
 def vendor_orders(receipt: str = "") -> str:
     """The vendor's transactions, with one order's window open when `receipt` is given."""
-    return f"{VENDOR_ORDERS}?receipt={receipt}" if receipt else VENDOR_ORDERS
+    return vendor_order(receipt) if receipt else VENDOR_ORDERS
 
 
-def vendor_ticket(ticket_id: int | str) -> str:
+def vendor_order(receipt) -> str:
+    """The vendor's transactions with the order `receipt`'s window open."""
+    return f"{VENDOR_ORDERS}?receipt={receipt}"
+
+
+def vendor_tickets_for(receipt) -> str:
+    """The vendor's tickets page with the new-ticket form filled for the order `receipt`."""
+    return f"{VENDOR_TICKETS}?receipt={receipt}"
+
+
+def vendor_ticket(ticket_id) -> str:
     return f"{VENDOR_TICKET}?id={ticket_id}"

@@ -52,7 +52,7 @@ def month_row(r: MonthRow) -> rx.Component:
 
 def sub_row(r: SubRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link(r["receipt"], href=f"/vendor/orders?receipt={r['receipt']}")),
+        rx.table.cell(rx.link(r["receipt"], href=routes.vendor_order(r["receipt"]))),
         rx.table.cell(r["product"]), rx.table.cell(r["customer"]), rx.table.cell(rx.badge(r["status"])),
         rx.table.cell(r["next_date"]), rx.table.cell(r["next_amount"]), rx.table.cell(r["left"]),
         data_testid="subscription-row")

@@ -36,7 +36,7 @@ def _refund_dialog(row: EscalationRow, flag: bool) -> rx.Component:
 
 def escalation_row(row: EscalationRow) -> rx.Component:
     return rx.card(rx.vstack(
-        rx.hstack(rx.link("Ticket #", row["id"], href="/vendor/ticket?id=" + row["id"].to_string()),
+        rx.hstack(rx.link("Ticket #", row["id"], href=routes.vendor_ticket(row["id"])),
                   rx.text(row["account"]), rx.cond(row["flagged"], rx.badge("flagged", color_scheme="red")),
                   rx.code(row["receipt"]), rx.text(row["type"], " · ", row["status"], color_scheme="gray"),
                   spacing="2", wrap="wrap", align="center"),

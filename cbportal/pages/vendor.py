@@ -70,7 +70,7 @@ NEW_ROW_CSS = ("@keyframes cbp-new-row { from { background-color: var(--amber-5)
 
 def ticket_row(r: BoardRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link("#", r["id"], href=f"{routes.VENDOR_TICKET}?id=" + r["id"].to_string())),
+        rx.table.cell(rx.link("#", r["id"], href=routes.vendor_ticket(r["id"]))),
         rx.table.cell(r["account"]), rx.table.cell(rx.code(r["receipt"])),
         rx.table.cell(rx.vstack(rx.text(r["name"], size="2"), rx.text(r["email"], size="1", color_scheme="gray"),
                                 spacing="0")),

@@ -47,7 +47,7 @@ def bill_row(b: BillLine) -> rx.Component:
 
 
 def ticket_row(t: TicketLine) -> rx.Component:
-    return rx.table.row(rx.table.cell(rx.link("#" + t["id"], href="/vendor/ticket?id=" + t["id"])),
+    return rx.table.row(rx.table.cell(rx.link("#" + t["id"], href=routes.vendor_ticket(t["id"]))),
                         rx.table.cell(t["type"]), rx.table.cell(t["status"]), rx.table.cell(t["opened"]))
 
 
@@ -146,7 +146,7 @@ def order_window() -> rx.Component:
         rx.cond(S.ticket_lines.length() > 0,
                 _table(["Ticket", "Type", "Status", "Opened"], rx.foreach(S.ticket_lines, ticket_row)),
                 rx.text("No tickets on this order.", size="2", color_scheme="gray")),
-        rx.link("Create a refund or cancel ticket", href="/vendor/tickets?receipt=" + S.receipt),
+        rx.link("Create a refund or cancel ticket", href=routes.vendor_tickets_for(S.receipt)),
         spacing="3", width="100%"), width="100%")
 
 

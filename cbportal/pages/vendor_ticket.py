@@ -113,8 +113,8 @@ def customer_panel() -> rx.Component:
         rx.text(c["customer_name"], weight="bold", data_testid="customer-name"),
         rx.link(c["customer_email"], href="mailto:" + c["customer_email"], size="2"),
         rx.text(c["sku"], " · ", c["title"], size="2"),
-        rx.hstack(rx.text("Order ", size="2"), rx.link(c["receipt"], href=routes.VENDOR_ORDERS + "?receipt=" +
-                                                       c["receipt"]), rx.badge(c["order_status"]), align="center"),
+        rx.hstack(rx.text("Order ", size="2"), rx.link(c["receipt"], href=routes.vendor_order(c["receipt"])),
+                  rx.badge(c["order_status"]), align="center"),
         rx.cond(c["stake"] != "", rx.text("At stake: ", rx.text.strong(c["stake"]), " (", c["stake_note"], ")",
                                           size="2", data_testid="at-stake")),
         rx.heading("Assigned to", size="2"),
