@@ -12,9 +12,10 @@ behind each other or behind writers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -24,23 +25,35 @@ from cbportal.services.accounts import auth, ratelimit
 from cbportal.services.core.clock import Clock, get_clock
 from cbportal.services.core.errors import NotFound
 
-
-def _write_session() -> Iterator[Session]:
-    with Session(get_engine()) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+# A route's session is opened in the threadpool (lazily, by its first query) but closed here,
+# on threads of its own: if the commit or rollback had to queue for the route threadpool's 40
+# tokens, 50 concurrent requests could each hold a connection (or SQLite's write lock) while the
+# threads holding those tokens waited for one: a deadlock until the pool's 30 s timeout.
+_FINISHERS = anyio.CapacityLimiter(64)
 
 
-def _read_session() -> Iterator[Session]:
-    with reader(get_engine()) as session:
-        try:
-            yield session
-        finally:
-            session.rollback()
+async def _finish(call) -> None:
+    await anyio.to_thread.run_sync(call, limiter=_FINISHERS)
+
+
+async def _write_session() -> AsyncIterator[Session]:
+    session = Session(get_engine())
+    try:
+        yield session
+        await _finish(session.commit)
+    except BaseException:
+        await _finish(session.rollback)
+        raise
+    finally:
+        await _finish(session.close)
+
+
+async def _read_session() -> AsyncIterator[Session]:
+    session = reader(get_engine())
+    try:
+        yield session
+    finally:
+        await _finish(session.close)   # closing rolls the read transaction back
 
 
 db_session = Depends(_write_session, scope="function")
@@ -101,8 +114,12 @@ async def customer_rate_limit(request: Request):
         yield
         return
     engine = get_engine()
-    keys = await run_in_threadpool(ratelimit.reserve, engine, address=client_address(request),
-                                   subject=await _customer_subject(request), now=get_clock().now())
+    address, subject = client_address(request), await _customer_subject(request)
+
+    def reserve() -> list[str]:   # the clock too is read in the thread: the stored test clock reads the database
+        return ratelimit.reserve(engine, address=address, subject=subject, now=get_clock().now())
+
+    keys = await run_in_threadpool(reserve)
     try:
         yield
     except NotFound:
