@@ -9,8 +9,9 @@ from cbportal.components import page as registered
 from cbportal.components.layout import public_page
 from cbportal.components.page import PUBLIC
 from cbportal.components.ticket_view import processing_banner, refund_pending_banner
-from cbportal.state.customer_ticket import CustomerTicketState, ThreadRow
+from cbportal.state.customer_ticket import CustomerTicketState
 from cbportal.state.customer_ticket import CustomerTicketState as S
+from cbportal.state.ticket_rows import CustomerThreadRow
 
 WITHDRAW_REFUND = ("Your refund request stops: nothing will be refunded and the vendor helps you with technical "
                    "support instead. If you change your mind later, a new refund request waits the full 24 business "
@@ -41,7 +42,7 @@ def confirm(trigger: rx.Component, title: str, description, action_label: str, o
             max_width="28em"))
 
 
-def thread_row(row: ThreadRow) -> rx.Component:
+def thread_row(row: CustomerThreadRow) -> rx.Component:
     return rx.cond(
         row["kind"] == "comment",
         rx.card(rx.vstack(

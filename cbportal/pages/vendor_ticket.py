@@ -11,13 +11,14 @@ from cbportal.components.layout import page
 from cbportal.components.ticket_view import messages, ticket_head
 from cbportal.state.ticket_desk import TicketDeskState
 from cbportal.state.ticket_desk import TicketDeskState as D
-from cbportal.state.vendor_tickets import ContextRow, ThreadRow, VendorTicketState
-from cbportal.state.vendor_tickets import VendorTicketState as S
+from cbportal.state.ticket_rows import ContextRow, DeskThreadRow
+from cbportal.state.vendor_ticket import VendorTicketState
+from cbportal.state.vendor_ticket import VendorTicketState as S
 
 CONSENT = "The customer agreed to this"
 
 
-def thread_row(row: ThreadRow) -> rx.Component:
+def thread_row(row: DeskThreadRow) -> rx.Component:
     return rx.match(
         row["kind"],
         ("status", rx.hstack(rx.text("•", color_scheme="gray"), rx.text(row["body"], size="2", color_scheme="gray"),

@@ -7,7 +7,8 @@ from cbportal.components import page as registered
 from cbportal.components.countdown import countdown
 from cbportal.components.layout import page
 from cbportal.pages.vendor_emails import email_samples_link
-from cbportal.state.vendor_tickets import TicketRow, VendorTicketsState
+from cbportal.state.ticket_rows import TicketRow
+from cbportal.state.vendor_tickets import VendorTicketsState
 from cbportal.state.vendor_tickets import VendorTicketsState as S
 
 REASONS = [("customer_request", "Customer request"), ("not_as_described", "Not as described"),

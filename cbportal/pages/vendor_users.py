@@ -6,7 +6,9 @@ from cbportal import routes
 from cbportal.components import page as registered
 from cbportal.components.forms import field
 from cbportal.components.layout import page
-from cbportal.state.vendor_users import ROLE_LABELS, SWITCH_ROLES, TABLE_ROLES, KeyRow, UserRow, VendorUsersState
+from cbportal.state.user_rows import ROLE_LABELS, SWITCH_ROLES, TABLE_ROLES, KeyRow, UserRow
+from cbportal.state.vendor_permissions import PermissionsState as P
+from cbportal.state.vendor_users import VendorUsersState
 from cbportal.state.vendor_users import VendorUsersState as S
 
 
@@ -17,7 +19,7 @@ def user_row(u: UserRow) -> rx.Component:
         rx.table.cell(rx.badge(u["status"], color_scheme=rx.match(u["status"], ("invited", "amber"),
                                                                  ("deactivated", "gray"), "green"))),
         rx.table.cell(rx.cond(u["owner"], rx.fragment(), rx.hstack(
-            rx.button("Manage permissions", size="1", variant="soft", on_click=S.edit_roles(u["id"]),
+            rx.button("Manage permissions", size="1", variant="soft", on_click=P.edit_roles(u["id"]),
                       aria_label="Manage permissions of " + u["name"]),
             rx.cond(u["status"] == "active",
                     rx.alert_dialog.root(
@@ -49,29 +51,29 @@ def permissions_dialog() -> rx.Component:
     """The seed's permissions page: enabled, may manage users, report access and the user's API
     keys on top; the roles in the middle; the API integration roles (what the keys carry) below."""
     return rx.dialog.root(rx.dialog.content(
-        rx.dialog.title("Permissions of ", S.editing_name),
-        rx.dialog.description(S.editing_email, " · API keys: ", S.editing_keys, size="2"),
+        rx.dialog.title("Permissions of ", P.editing_name),
+        rx.dialog.description(P.editing_email, " · API keys: ", P.editing_keys, size="2"),
         rx.vstack(
-            rx.el.label(rx.hstack(rx.switch(checked=S.editing_active, on_change=S.set_editing_active),
+            rx.el.label(rx.hstack(rx.switch(checked=P.editing_active, on_change=P.set_editing_active),
                                   rx.text("Enabled"))),
-            rx.cond(~S.editing_active, rx.text("Saving ends their sessions and API keys at once.", size="2",
+            rx.cond(~P.editing_active, rx.text("Saving ends their sessions and API keys at once.", size="2",
                                                color_scheme="red")),
-            *[rx.el.label(rx.hstack(rx.switch(checked=S.editing_roles.contains(role),
-                                              on_change=lambda on, r=role: S.toggle_role(r, on)), rx.text(label)))
+            *[rx.el.label(rx.hstack(rx.switch(checked=P.editing_roles.contains(role),
+                                              on_change=lambda on, r=role: P.toggle_role(r, on)), rx.text(label)))
               for role, label in SWITCH_ROLES.items()],
             rx.text("Report access opens the Reports page and the Subscriptions list.", size="1", color_scheme="gray"),
-            role_table("Role", TABLE_ROLES, S.editing_roles, S.toggle_role),
+            role_table("Role", TABLE_ROLES, P.editing_roles, P.toggle_role),
             rx.text("Subscription Management needs Manage Tickets and Manage Orders too.", size="1",
                     color_scheme="gray"),
-            role_table("API integration role", ROLE_LABELS, S.editing_api_roles, S.toggle_api_role,
-                       enabled=S.editing_roles),
+            role_table("API integration role", ROLE_LABELS, P.editing_api_roles, P.toggle_api_role,
+                       enabled=P.editing_roles),
             rx.text("The user's API keys carry only these roles, and never one the user does not hold.", size="1",
                     color_scheme="gray"),
             spacing="2", padding_y="1em", width="100%"),
         rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert")),
         rx.hstack(rx.dialog.close(rx.button("Cancel", variant="soft")), rx.button("Save permissions",
-                                                                                 on_click=S.save_roles),
-                  justify="end")), open=S.editing_open, on_open_change=S.set_editing_open)
+                                                                                 on_click=P.save_roles),
+                  justify="end")), open=P.editing_open, on_open_change=P.set_editing_open)
 
 
 def add_form() -> rx.Component:
@@ -155,7 +157,7 @@ def vendor_users() -> rx.Component:
     return page(
         rx.heading("Users and API keys", size="7"),
         rx.cond(S.notice != "", rx.callout(S.notice, color_scheme="green", role="status")),
-        rx.cond((S.error != "") & ~S.editing_open, rx.callout(S.error, color_scheme="red", role="alert")),
+        rx.cond((S.error != "") & ~P.editing_open, rx.callout(S.error, color_scheme="red", role="alert")),
         rx.cond(S.loaded, rx.fragment(
             rx.cond(S.can_manage_users, rx.vstack(
                 rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (

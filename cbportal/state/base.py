@@ -27,13 +27,14 @@ def is_staff(actor: auth.Actor) -> bool:
 class PageState(SessionState):
     error: str = ""
 
-    def _enter(self, route: str) -> tuple[auth.Actor | None, rx.event.EventSpec | None]:
+    def _enter(self, route: str, back: str = "") -> tuple[auth.Actor | None, rx.event.EventSpec | None]:
         """A page load's start: (actor, None) when the page may open; (None, redirect to
-        sign-in) for a visitor; (None, None) when refused (the page shows why)."""
+        sign-in, coming back to `back` or `route`) for a visitor; (None, None) when refused
+        (the page shows why)."""
         actor = self._actor()
         self._show(actor)
         if actor is None:
-            return None, rx.redirect(routes.login(next=route))
+            return None, rx.redirect(routes.login(next=back or route))
         if not self._gate(actor, route):
             return None, None
         return actor, None
@@ -58,6 +59,15 @@ class PageState(SessionState):
             return False
         self.error = ""
         return True
+
+    def _require_or_login(self, rule: Callable[[auth.Actor], bool] | None = None,
+                          back: str = "") -> tuple[auth.Actor | None, rx.event.EventSpec | None]:
+        """An action's start that sends a visitor (or a user failing `rule`) to sign in, coming
+        back to `back`: (actor, None), else (None, the redirect)."""
+        actor = self._actor()
+        if actor is None or (rule is not None and not rule(actor)):
+            return None, rx.redirect(routes.login(next=back))
+        return actor, None
 
 
 def change_and_refresh(state, actor: auth.Actor, refresh, **changes) -> bool:

@@ -9,7 +9,6 @@ are shown in the browser's time zone (asked once on load, checked, and stated)."
 from __future__ import annotations
 
 import secrets
-from typing import TypedDict
 
 import reflex as rx
 
@@ -23,38 +22,15 @@ from cbportal.services.tickets import thread as ticket_thread
 from cbportal.settings import get_settings
 from cbportal.state import live_feed
 from cbportal.state.customer_words import customer_sentence
+from cbportal.state.ticket_rows import CommentRow, CustomerThreadRow, customer_fields
 
 BROWSER_ZONE = "Intl.DateTimeFormat().resolvedOptions().timeZone"
 
 
-class CommentRow(TypedDict):
-    author: str
-    body: str
-    at: str
-
-
-class ThreadRow(TypedDict):
-    kind: str        # "comment" or "action"
-    author: str
-    body: str
-    at: str
-
-
-def ticket_fields(view: dict) -> dict:
-    """The page-state fields both ticket pages show, from `tickets.ticket_view`."""
-    return {"found": True, "type": view["type"], "status": view["status"], "receipt": view["receipt"],
-            "process_at": view["process_at"] or "", "process_why": view["process_why"] or "",
-            "refund_status": view["refund_status"] or "",
-            "close_reason": view["close_reason"] or "",
-            "comments": [CommentRow(author=c["author"], body=c["body"], at=c["at"][:16].replace("T", " "))
-                         for c in view["comments"]]}
-
-
-class CustomerTicketState(rx.State):
+class CustomerTicketState(live_feed.LivePage, rx.State):
     ticket_id: int = 0
     email: str = ""
     sig: str = ""
-    error: str = ""
     notice: str = ""
     found: bool = False
     type: str = ""
@@ -71,13 +47,9 @@ class CustomerTicketState(rx.State):
     can_escalate: bool = False
     escalated: bool = False
     comments: list[CommentRow] = []
-    thread: list[ThreadRow] = []
+    thread: list[CustomerThreadRow] = []
     zone: str = "UTC"
     order_url: str = ""
-    live: bool = False
-    watch_id: str = ""
-    _watcher_for: str = ""
-    _account_ids: list[int] = []
 
     def _signed(self) -> bool:
         return links.check_ticket_signature(get_settings().secret, self.ticket_id, self.email, self.sig)
@@ -92,15 +64,10 @@ class CustomerTicketState(rx.State):
         return tickets.customer_ticket(session, ticket_id=self.ticket_id, email=self.email)
 
     def _show(self, session, ticket) -> None:
-        view = tickets.ticket_view(session, ticket)
-        for name, value in ticket_fields(view).items():
+        fields = customer_fields(tickets.ticket_view(session, ticket),
+                                 ticket_thread.timeline(session, ticket, zone=self.zone))
+        for name, value in fields.items():
             setattr(self, name, value)
-        self.escalated = view["escalated"]
-        self.can_escalate = view["vendor_closed_or_changed"] and view["escalation"] != "pending"
-        self.type_title = ticket_thread.TYPE_TITLE.get(self.type, "Ticket")
-        self.status_words = ticket_thread.STATUS_WORDS.get(self.status, "")
-        self.close_words = ticket_thread.CLOSE_WORDS.get(self.close_reason, "")
-        self.thread = [ThreadRow(**row) for row in ticket_thread.timeline(session, ticket, zone=self.zone)]
         order = session.get(Order, ticket.order_id)
         self.physical = session.get(Product, order.product_id).kind == ProductKind.PHYSICAL
         self._account_ids = [ticket.account_id]

@@ -61,9 +61,9 @@ class SubscriptionListState(PageState):
                 "bill_to": _date(f.get("bill_to", ""), "the last bill date")}
 
     def _search(self):
-        actor = self._actor()
+        actor, leave = self._require_or_login(back=routes.VENDOR_REPORTS)
         if actor is None:
-            return rx.redirect(routes.login(next=routes.VENDOR_REPORTS))
+            return leave
         try:
             with reader(get_engine()) as session:
                 found = subscriber_list.search(session, actor=actor, page=self.sub_page, **self._filters())
@@ -106,9 +106,9 @@ class SubscriptionListState(PageState):
 
     @rx.event
     def download_list(self):
-        actor = self._actor()
+        actor, leave = self._require_or_login()
         if actor is None:
-            return rx.redirect(routes.LOGIN)
+            return leave
         try:
             with reader(get_engine()) as session:
                 data = subscriber_list.export_csv(session, actor=actor, **self._filters())

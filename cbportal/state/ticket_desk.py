@@ -8,14 +8,13 @@ from typing import TypedDict
 
 import reflex as rx
 
-from cbportal import routes
 from cbportal.db import get_engine, reader, session_scope
 from cbportal.services.core.clock import get_clock
 from cbportal.services.core.errors import ServiceError
 from cbportal.services.tickets import desk as ticket_desk
 from cbportal.services.tickets import lifecycle as tickets
 from cbportal.state.session import sentence
-from cbportal.state.vendor_tickets import VendorTicketState
+from cbportal.state.vendor_ticket import VendorTicketState
 
 
 class CannedRow(TypedDict):
@@ -38,9 +37,8 @@ class TicketDeskState(VendorTicketState):
     def _desk(self, change, done: str) -> None:
         """Run one change in a transaction, then show the ticket again."""
         self.error, self.notice = "", ""
-        actor = self._actor()
+        actor = self._require()
         if actor is None:
-            self.error = "Your session has ended; log in again."
             return
         try:
             with session_scope() as session:
@@ -64,8 +62,10 @@ class TicketDeskState(VendorTicketState):
 
     @rx.event
     def load_desk(self):
-        actor = self._actor()
-        if actor is None or self.refused or not self.found:
+        if self.refused or not self.found:
+            return
+        actor = self._require()
+        if actor is None:
             return
         try:
             self._read_canned(actor)
@@ -105,9 +105,9 @@ class TicketDeskState(VendorTicketState):
 
     @rx.event
     def save_canned(self, form: dict):
-        actor = self._actor()
+        actor, leave = self._require_or_login()
         if actor is None:
-            return rx.redirect(routes.LOGIN)
+            return leave
         title, body = str(form.get("title", ""))[:200], str(form.get("body", ""))[:10_000]
         try:
             with session_scope() as session:

@@ -86,9 +86,9 @@ class VendorProductsState(PageState):
     @rx.event
     def create(self, form: dict):
         self.error, self.notice = "", ""
-        actor = self._actor()
+        actor, leave = self._require_or_login()
         if actor is None:
-            return rx.redirect(routes.LOGIN)
+            return leave
         get = lambda k: str(form.get(k, "")).strip()  # noqa: E731
         try:
             terms = None
@@ -128,9 +128,9 @@ class VendorProductsState(PageState):
 
     @rx.event
     def save_description(self, form: dict):
-        actor = self._actor()
+        actor, leave = self._require_or_login()
         if actor is None:
-            return rx.redirect(routes.LOGIN)
+            return leave
         text = str(form.get("description", ""))
         try:
             with session_scope() as session:

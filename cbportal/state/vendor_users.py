@@ -1,9 +1,8 @@
-"""Vendor users: the Users page with Manage Permissions, and each user's own API keys
-(RULES R8). Thin: the services check Manage Users and the account on every call."""
+"""Vendor users: the Users page (its users, adding clerks, linking vendor accounts) and each
+user's own API keys (RULES R8); its Manage Permissions dialog is vendor_permissions.py.
+Thin: the services check Manage Users and the account on every call."""
 
 from __future__ import annotations
-
-from typing import TypedDict
 
 import reflex as rx
 
@@ -13,39 +12,10 @@ from cbportal.models import Role
 from cbportal.services.accounts import accounts, invitations, linking, users
 from cbportal.services.core.clock import get_clock
 from cbportal.services.core.errors import ServiceError
-from cbportal.services.core.timefmt import local_text
 from cbportal.settings import get_settings
 from cbportal.state.base import PageState
 from cbportal.state.session import sentence
-
-ROLE_LABELS = {Role.MANAGE_TICKETS.value: "Manage Tickets", Role.MANAGE_ORDERS.value: "Manage Orders",
-               Role.SUBSCRIPTION_MANAGEMENT.value: "Subscription Management",
-               Role.MANAGE_PRODUCTS.value: "Manage Products", Role.MANAGE_USERS.value: "Manage Users",
-               Role.REPORT_ACCESS.value: "Report access"}
-# The permissions page (the seed's): switches on top, then the roles table.
-SWITCH_ROLES = {Role.MANAGE_USERS.value: "May manage users", Role.REPORT_ACCESS.value: "Report access"}
-TABLE_ROLES = {k: v for k, v in ROLE_LABELS.items() if k not in SWITCH_ROLES}
-
-
-class UserRow(TypedDict):
-    id: str
-    name: str
-    email: str
-    roles: str
-    status: str
-    owner: bool
-    role_list: list[str]
-    api_roles: list[str]
-    keys: str
-
-
-class KeyRow(TypedDict):
-    id: str
-    name: str
-    prefix: str
-    created: str
-    revoked: bool
-
+from cbportal.state.user_rows import ROLE_LABELS, KeyRow, UserRow, key_row, user_row
 
 
 class VendorUsersState(PageState):
@@ -55,14 +25,6 @@ class VendorUsersState(PageState):
     loaded: bool = False
     notice: str = ""
     new_key: str = ""
-    editing_id: str = ""
-    editing_name: str = ""
-    editing_roles: list[str] = []
-    editing_api_roles: list[str] = []
-    editing_active: bool = True
-    editing_email: str = ""
-    editing_keys: str = ""
-    editing_open: bool = False
     add_key: int = 0        # bumped after a clerk is added: the form starts empty; a refused one keeps its values
     is_owner: bool = False
     linked: list[str] = []
@@ -73,19 +35,11 @@ class VendorUsersState(PageState):
         with reader(get_engine()) as session:
             mine = accounts.accounts_of(session, actor) if not actor.is_staff else []
             zone = mine[0].time_zone if mine else "UTC"          # the account's zone, named (timefmt)
-            self.keys = [KeyRow(id=str(k["id"]), name=k["name"], prefix=k["prefix"],
-                                created=local_text(k["created_at"], zone), revoked=k["revoked"])
-                         for k in users.keys_of(session, actor=actor)]
+            self.keys = [key_row(k, zone) for k in users.keys_of(session, actor=actor)]
             self.can_manage_users = actor.has(Role.MANAGE_USERS) and actor.master_account_id is not None
             self.is_owner = actor.is_owner and not actor.is_staff
             self.linked = [a.nickname for a in accounts.accounts_of(session, actor)] if self.is_owner else []
-            self.rows = [] if not self.can_manage_users else [
-                UserRow(id=str(u["id"]), name=u["name"], email=u["email"], owner=u["owner"],
-                        roles=", ".join(ROLE_LABELS[r] for r in u["roles"]) or "no roles",
-                        status=("invited" if u["invited"] else "active") if u["active"] else "deactivated",
-                        role_list=u["roles"], api_roles=u["api_roles"],
-                        keys=", ".join(u["key_prefixes"]) or "no API keys")
-                for u in users.list_users(session, actor=actor)]
+            self.rows = [user_row(u) for u in users.list_users(session, actor=actor)] if self.can_manage_users else []
 
     def _do(self, fn, done: str) -> None:
         actor = self._require()
@@ -125,52 +79,6 @@ class VendorUsersState(PageState):
                      f"An invitation is on its way to {email}: its link lets them choose a password within 7 days.")
         if not self.error:
             self.add_key += 1
-
-    @rx.event
-    def edit_roles(self, user_id: str):
-        row = next((r for r in self.rows if r["id"] == user_id), None)
-        if row is None or row["owner"]:
-            return
-        self.editing_id, self.editing_name, self.editing_email = user_id, row["name"], row["email"]
-        self.editing_roles, self.editing_api_roles = list(row["role_list"]), list(row["api_roles"])
-        self.editing_active, self.editing_keys = row["status"] != "deactivated", row["keys"]
-        self.error, self.editing_open = "", True
-
-    @rx.event
-    def toggle_role(self, role: str, on: bool):
-        if role not in ROLE_LABELS:
-            return
-        roles = set(self.editing_roles)
-        (roles.add if on else roles.discard)(role)
-        self.editing_roles = sorted(roles)
-        if not on:                              # a key never carries a role its user lacks (R8)
-            self.editing_api_roles = [r for r in self.editing_api_roles if r != role]
-
-    @rx.event
-    def toggle_api_role(self, role: str, on: bool):
-        if role not in ROLE_LABELS or (on and role not in self.editing_roles):
-            return
-        roles = set(self.editing_api_roles)
-        (roles.add if on else roles.discard)(role)
-        self.editing_api_roles = sorted(roles)
-
-    @rx.event
-    def set_editing_active(self, value: bool):
-        self.editing_active = bool(value)
-
-    @rx.event
-    def set_editing_open(self, value: bool):
-        self.editing_open = bool(value)
-
-    @rx.event
-    def save_roles(self):
-        if not self.editing_id.isdigit():
-            return
-        self._do(lambda s, a: users.save_permissions(
-            s, now=get_clock().now(), actor=a, user_id=int(self.editing_id), active=self.editing_active,
-            roles=self.editing_roles, api_roles=self.editing_api_roles), f"Permissions of {self.editing_name} saved.")
-        if not self.error:
-            self.editing_open = False
 
     @rx.event
     def set_active(self, user_id: str, active: bool):

@@ -12,6 +12,7 @@ from cbportal.models import ApiKey, Subscription, User
 from cbportal.services.accounts import auth
 from cbportal.services.core import clock as clock_module
 from cbportal.state.manage_subscription import ManageSubscriptionState as VendorOrdersState  # all 3 states
+from cbportal.state.vendor_permissions import PermissionsState
 from cbportal.state.vendor_users import VendorUsersState
 
 
@@ -36,9 +37,9 @@ def forged_calls(world):
               ("open_manage", [], {"receipt": receipt})]
     users = [("add_clerk", [{"name": "Eve", "email": "eve@acme.test", "password": "password-123",
                              "role_manage_users": "on"}], {}),
-             ("set_active", [clerk_id, False], {}), ("revoke_key", [key_id], {}),
-             ("save_roles", [], {"editing_id": clerk_id, "editing_roles": ["manage_users"]})]
-    return [(VendorOrdersState, *c) for c in orders] + [(VendorUsersState, *c) for c in users]
+             ("set_active", [clerk_id, False], {}), ("revoke_key", [key_id], {})]
+    dialog = [(PermissionsState, "save_roles", [], {"editing_id": clerk_id, "editing_roles": ["manage_users"]})]
+    return [(VendorOrdersState, *c) for c in orders] + [(VendorUsersState, *c) for c in users] + dialog
 
 
 @pytest.mark.parametrize("who", ["clerk", "stranger", "nobody"])
