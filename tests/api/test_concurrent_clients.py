@@ -5,6 +5,7 @@ hostile lookups). Not timed: only the statuses are asserted."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import random
@@ -136,3 +137,35 @@ def test_fuzzed_concurrent_customer_lookups_never_get_a_server_error(server, sho
     assert set(statuses) <= {200, 404, 422, 429}, statuses
     assert all(set(body) == {"error"} for status, body in results if status != 200)
     assert not [s for s, _ in results if s >= 500]
+
+
+def test_fifty_customers_looking_up_their_orders_at_once_all_get_them(server, shop):
+    """Issue 12 point 5: 50 customers (each their own address and order) look up at once,
+    3 times each, on the embedded SQLite default with the stored test clock: all 200. The
+    limit read that clock on the event loop and the sessions closed on the route threadpool,
+    so 50 at once starved the connection pool and every lookup failed after 30 s."""
+    base, port = server["base"], int(server["base"].rsplit(":", 1)[1])
+    buyers = []
+    for n in range(50):
+        email = f"many{n}@load.test"
+        status, order = call(base, "POST", "/orders", {"sku": "LOAD", "payment": VISA, "customer": {
+            "email": email, "name": f"Many {n}", "country": "US"}})
+        assert status == 201, order
+        buyers.append((order["receipt"], email))
+
+    def customer(n):
+        receipt, email = buyers[n]
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60, source_address=(f"127.0.0.{10 + n}", 0))
+        statuses = []
+        for _ in range(3):
+            conn.request("POST", "/api/v1/customer/orders/lookup", json.dumps({"receipt": receipt, "email": email}),
+                         {"Content-Type": "application/json"})
+            response = conn.getresponse()
+            statuses.append((response.status, json.loads(response.read())["receipt"]))
+        conn.close()
+        return statuses
+
+    with ThreadPoolExecutor(50) as pool:
+        results = list(pool.map(customer, range(50)))
+    assert results == [[(200, receipt)] * 3 for receipt, _ in buyers]
+    assert "TimeoutError" not in server["log"].read_text()
