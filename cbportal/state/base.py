@@ -59,6 +59,16 @@ class PageState(SessionState):
         self.error = ""
         return True
 
+    def _or_sign_in(self, rule: Callable[[auth.Actor], bool] | None = None,
+                    next: str = "") -> tuple[auth.Actor | None, rx.event.EventSpec | None]:
+        """A start for pages that send whoever may not use them to sign in (the staff desk, the
+        test clock, the email samples): (actor, None), else (None, redirect to sign-in, back to `next`)."""
+        actor = self._actor()
+        self._show(actor)
+        if actor is None or (rule is not None and not rule(actor)):
+            return None, rx.redirect(routes.login(next=next))
+        return actor, None
+
 
 def change_and_refresh(state, actor: auth.Actor, refresh, **changes) -> bool:
     """Set page fields (filters, the account picked) on `state` and refresh with them; when
