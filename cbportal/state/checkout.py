@@ -57,8 +57,8 @@ class CheckoutState(rx.State):
             self.error = "This product is not for sale."
             return
         self.title, self.vendor, self.today, self.terms = view["title"], view["vendor"], view["today"], view["terms"]
-        self.physical, self.ship_to, self.found = view["physical"], view["ship_to"], True
-        self._currency = view["currency"]
+        self.physical, self.ship_to, self._currency = view["physical"], view["ship_to"], view["currency"]
+        self.found = True
         config = get_gateway().browser_config()
         self.js_url, self.js_key = config["js_url"], config["key"]
         self._offer("")
@@ -82,8 +82,7 @@ class CheckoutState(rx.State):
 
     @rx.event
     def choose_country(self, value: str):
-        self.country = str(value)[:2].upper()
-        self.country_error = ""
+        self.country, self.country_error = str(value)[:2].upper(), ""
         self._offer(self.country)
 
     @rx.event

@@ -106,7 +106,7 @@ class SettingsState(PageState):
         self.holiday_country = value if value in codes else NONE
         self.holiday_region = NONE
         self.regions = choices(business_calendars.regions(None if self.holiday_country == NONE
-                                                           else self.holiday_country), "Whole country")
+                                                          else self.holiday_country), "Whole country")
 
     @rx.event
     def pick_region(self, value: str):
