@@ -7,7 +7,8 @@ from cbportal.components import page as registered
 from cbportal.components.layout import public_page
 from cbportal.components.page import PUBLIC
 from cbportal.pages.my_orders import ask_form
-from cbportal.state.portal import BillRow, PortalState, TicketLink
+from cbportal.state.portal import PortalState
+from cbportal.state.portal_rows import BillRow, TicketLink
 
 EXPLAIN = {
     "tech_support": "Ask the vendor for help. Nothing is refunded or canceled.",

@@ -6,8 +6,9 @@ import reflex as rx
 from cbportal import routes
 from cbportal.components import page as registered
 from cbportal.components.layout import page
-from cbportal.state.settings import Choice, DeliveryRow, SettingsState
+from cbportal.state.settings import SettingsState
 from cbportal.state.settings import SettingsState as S
+from cbportal.state.settings_form import Choice, DeliveryRow
 
 
 def field(label: str, name: str, hint=None, **props) -> rx.Component:

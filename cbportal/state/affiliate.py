@@ -8,6 +8,7 @@ from typing import TypedDict
 
 import reflex as rx
 
+from cbportal import routes
 from cbportal.db import get_engine, reader
 from cbportal.services.billing import affiliates
 from cbportal.services.core.errors import ServiceError
@@ -47,9 +48,9 @@ class AffiliateState(PageState):
 
     @rx.event
     def load_referred(self):
-        actor = self._actor()
         self.referred, self.referred_total, self.referred_error = [], "", ""
-        if actor is None or actor.is_staff:
+        actor, _ = self._enter(routes.VENDOR_REPORTS)    # the page's own load sends a visitor to sign in
+        if actor is None:
             return
         try:
             self._refresh(actor)

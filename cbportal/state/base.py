@@ -4,7 +4,9 @@ session helpers the handlers used to repeat (actor, refusal, redirect to sign-in
 `_enter(route)` starts a page load: who is signed in, the navbar for them, a visitor sent
 to sign in, a user who may not open the page told why (services/accounts/page_access.py).
 `_require(rule)` starts an action: the actor when signed in (and, with a rule, allowed),
-else None with `error` saying the session ended. The services check roles again (R8)."""
+else None with `error` saying the session ended. `_or_sign_in(rule, next)` starts what
+sends whoever may not use it to sign in. `_run(fn)` runs a service call and shows its
+refusal. The services check roles again (R8)."""
 
 from __future__ import annotations
 
@@ -60,13 +62,15 @@ class PageState(SessionState):
         self.error = ""
         return True
 
-    def _require_or_login(self, rule: Callable[[auth.Actor], bool] | None = None,
-                          back: str = "") -> tuple[auth.Actor | None, rx.event.EventSpec | None]:
-        """An action's start that sends a visitor (or a user failing `rule`) to sign in, coming
-        back to `back`: (actor, None), else (None, the redirect)."""
+    def _or_sign_in(self, rule: Callable[[auth.Actor], bool] | None = None,
+                    next: str = "") -> tuple[auth.Actor | None, rx.event.EventSpec | None]:
+        """A start that sends a visitor (or a user failing `rule`) to sign in, coming back to
+        `next`: the staff desk, the test clock, the email samples, and actions whose ended
+        session must leave the page: (actor, None), else (None, the redirect)."""
         actor = self._actor()
+        self._show(actor)
         if actor is None or (rule is not None and not rule(actor)):
-            return None, rx.redirect(routes.login(next=back))
+            return None, rx.redirect(routes.login(next=next))
         return actor, None
 
 

@@ -5,7 +5,6 @@ services check the Subscription Management role and the account on every change 
 from __future__ import annotations
 
 import contextlib
-from typing import TypedDict
 
 import reflex as rx
 
@@ -15,17 +14,14 @@ from cbportal.services.billing.gateways import get_gateway
 from cbportal.services.core.clock import get_clock
 from cbportal.services.core.errors import ServiceError
 from cbportal.services.core.money import format_cents
+from cbportal.state import manage_form
 from cbportal.state.base import SESSION_ENDED
+from cbportal.state.manage_form import ProductChoice
 from cbportal.state.order_window import OrderWindowState
 from cbportal.state.session import sentence
 from cbportal.state.vendor_orders import _day
 
 KEEP_NOTICE = "\0"   # `done` for a change whose handler wrote its own notice
-
-
-class ProductChoice(TypedDict):
-    sku: str
-    label: str
 
 
 class ManageSubscriptionState(OrderWindowState):
@@ -39,25 +35,17 @@ class ManageSubscriptionState(OrderWindowState):
     shipping: dict[str, str] = {}
     tab: str = "product"            # the open tab; moves when a change takes its offer away (issue 16)
 
-
     def _load_options(self, actor) -> None:
         with reader(get_engine()) as session:
             offered = subscriptions.options(session, now=get_clock().now(), actor=actor, receipt=self.receipt)
-        self.offers = {k: bool(offered[k]) for k in ("change_product", "change_bill_date", "extend", "reinstate",
-                                                     "shipping", "refund_optional")}
-        self.choices = [ProductChoice(sku=p["sku"], label=f"{p['title']} — {format_cents(p['rebill_price_cents'])} "
-                                                           f"{p['frequency'].lower()}") for p in offered["products"]]
-        self.shipping = {k: str(v or "") for k, v in offered["shipping_address"].items()}
-        order = [("product", "change_product"), ("date", "change_bill_date"), ("extend", "extend"),
-                 ("reinstate", "reinstate"), ("shipping", "shipping")]
-        offered_tabs = [tab for tab, key in order if self.offers[key]]
-        if self.tab not in offered_tabs:
-            self.tab = offered_tabs[0] if offered_tabs else "product"
+        self.offers = on_offer = manage_form.offers(offered)
+        self.choices, self.shipping = manage_form.product_choices(offered), manage_form.shipping(offered)
+        self.tab = manage_form.open_tab(self.tab, on_offer)
 
     def _modal(self, fn, done: str = "") -> None:
         """Run `fn(actor)` for the modal; after a change (`done`), re-read the window and
         what is on offer, also after a refusal: the offer may be what changed."""
-        actor = self._actor()
+        actor = self._require()
         if actor is None:
             self.modal_error = SESSION_ENDED
             return
@@ -84,7 +72,7 @@ class ManageSubscriptionState(OrderWindowState):
 
     @rx.event
     def set_tab(self, value: str):
-        if value in ("product", "date", "extend", "reinstate", "shipping"):
+        if value in manage_form.TAB_NAMES:
             self.tab, self.modal_error = value, ""
 
     @rx.event
@@ -99,12 +87,7 @@ class ManageSubscriptionState(OrderWindowState):
             plan = subscriptions.preview_change_product(session, now=get_clock().now(), actor=actor,
                                                         receipt=self.receipt, sku=self.chosen_sku,
                                                         prorated=not self.refund_declined)
-        refund = format_cents(plan["prorated_refund_cents"], plan["currency"])
-        rebill = format_cents(plan["rebill_price_cents"], plan["currency"])
-        self.preview = (f"Prorated refund: {refund}. From then on {rebill}"
-                        f" {plan['frequency'].lower()}; next bill {plan['next_bill_date']}"
-                        + (f"; {plan['payments_remaining']} payments left." if plan["payments_remaining"] is not None
-                           else "."))
+        self.preview = manage_form.preview_words(plan)
 
     @rx.event
     def choose_product(self, sku: str):
@@ -133,25 +116,20 @@ class ManageSubscriptionState(OrderWindowState):
         if not self.modal_error:
             self.preview, self.chosen_sku = "", ""
 
-    def _in_session(self, fn, done: str):
+    def _change(self, service, done: str, **args) -> None:
+        """One change in one transaction: `service(session, now, actor, receipt, **args)`."""
         def run(actor):
             with session_scope() as session:
-                fn(session, actor)
+                service(session, now=get_clock().now(), actor=actor, receipt=self.receipt, **args)
         self._modal(run, done)
 
     @rx.event
     def save_bill_date(self, form: dict):
-        try:
-            day = _day(str(form.get("date", "")))
-        except ServiceError as error:
-            self.modal_error = sentence(error)
+        day, problem = manage_form.typed_bill_date(form)
+        if problem:
+            self.modal_error = problem
             return
-        if day is None:
-            self.modal_error = "Enter the new bill date (YYYY-MM-DD)."
-            return
-        self._in_session(lambda s, a: subscriptions.change_bill_date(s, now=get_clock().now(), actor=a,
-                                                                     receipt=self.receipt, day=day),
-                         "Bill date changed. The customer was emailed.")
+        self._change(subscriptions.change_bill_date, "Bill date changed. The customer was emailed.", day=day)
 
     @rx.event
     def save_extend(self, form: dict):
@@ -159,19 +137,15 @@ class ManageSubscriptionState(OrderWindowState):
         if not text.isdigit():
             self.modal_error = "Extend by a whole number of billing periods, 1 or more."
             return
-        self._in_session(lambda s, a: subscriptions.extend(s, now=get_clock().now(), actor=a, receipt=self.receipt,
-                                                           periods=int(text)),
-                         f"Extended by {text} billing period{'' if text == '1' else 's'}. The customer was emailed.")
+        self._change(subscriptions.extend,
+                     f"Extended by {text} billing period{'' if text == '1' else 's'}. The customer was emailed.",
+                     periods=int(text))
 
     @rx.event
     def reinstate(self):
-        self._in_session(lambda s, a: subscriptions.reinstate(s, now=get_clock().now(), actor=a, receipt=self.receipt),
-                         "Subscription reinstated. The customer was emailed.")
+        self._change(subscriptions.reinstate, "Subscription reinstated. The customer was emailed.")
 
     @rx.event
     def save_shipping(self, form: dict):
-        address = {k: str(form.get(k, "")).strip() for k in ("name", "line1", "line2", "city", "region",
-                                                             "postal_code", "country")}
-        self._in_session(lambda s, a: subscriptions.change_shipping(s, now=get_clock().now(), actor=a,
-                                                                    receipt=self.receipt, address=address),
-                         "Shipping address saved. The customer was emailed.")
+        self._change(subscriptions.change_shipping, "Shipping address saved. The customer was emailed.",
+                     address=manage_form.typed_address(form))

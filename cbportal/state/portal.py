@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import TypedDict
-
 import reflex as rx
 
 from cbportal.db import get_engine, reader, session_scope
@@ -13,28 +10,11 @@ from cbportal.services.accounts import ratelimit
 from cbportal.services.billing import orders, purchase
 from cbportal.services.core.clock import get_clock
 from cbportal.services.core.errors import ServiceError
-from cbportal.services.core.money import format_cents
 from cbportal.services.delivery import links
 from cbportal.services.tickets import lifecycle as tickets
-from cbportal.services.tickets import thread as ticket_thread
 from cbportal.settings import get_settings
 from cbportal.state.customer_words import customer_sentence
-
-
-class BillRow(TypedDict):
-    seq: int
-    kind: str
-    date: str
-    amount: str
-    status: str
-    receipt_url: str
-    pdf_url: str
-
-
-class TicketLink(TypedDict):
-    id: int
-    label: str
-    url: str
+from cbportal.state.portal_rows import BillRow, TicketLink, bill_rows, subscription_line, ticket_links
 
 
 class PortalState(rx.State):
@@ -96,19 +76,7 @@ class PortalState(rx.State):
         self.has_subscription = view["subscription"] is not None and view["subscription"]["status"] in (
             "active", "dunning")
         self._load_tickets()
-        secret = get_settings().secret
-        self.bills = [BillRow(seq=b["seq"], kind="First payment" if b["kind"] == "initial" else "Renewal",
-                              date=purchase.day_words(date.fromisoformat(b["scheduled_date"])),
-                              amount=format_cents(b["amount_cents"], view["currency"]),
-                              status=orders.bill_status_words(b, view["currency"]),
-                              **dict(zip(("receipt_url", "pdf_url"),
-                                         links.receipt_urls("", secret, view["receipt"], email, b["seq"]),
-                                         strict=False)))
-                      for b in view["bills"]]
-        sub = view["subscription"]
-        self.subscription = "" if sub is None else (
-            f"{sub['status'].capitalize()} — {format_cents(sub['rebill_price_cents'], view['currency'])} "
-            f"{sub['frequency']['label']}" + (f", next bill {sub['next_bill_date']}" if sub["next_bill_date"] else ""))
+        self.bills, self.subscription = bill_rows(view, email, get_settings().secret), subscription_line(view)
         with reader(get_engine()) as session:
             order = orders.customer_lookup(session, receipt=self.receipt, email=email)
             summary = purchase.summary(session, order, base_url="", secret=get_settings().secret)
@@ -118,13 +86,10 @@ class PortalState(rx.State):
         self.found = True
 
     def _load_tickets(self) -> None:
-        secret, base = get_settings().secret, ""
         with reader(get_engine()) as session:
             order = orders.customer_lookup(session, receipt=self.receipt, email=self.email)
             rows = tickets.order_tickets(session, order)
-        self.tickets = [TicketLink(id=t.id, label=f"#{t.id} {ticket_thread.TYPE_TITLE.get(str(t.type), 'Ticket')} — "
-                                                  f"{ticket_thread.STATUS_WORDS.get(str(t.status), '').lower()}",
-                                   url=links.customer_ticket_url(base, secret, t.id, self.email)) for t in rows]
+        self.tickets = ticket_links(rows, self.email, get_settings().secret)
 
     @rx.event
     def choose_type(self, value: str):

@@ -83,12 +83,9 @@ class ReportsState(PageState):
 
     @rx.event
     def download_csv(self):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect(routes.LOGIN)
-        self._guarded()                       # recompute for this user now: never a stale or forged table
-        if self.error:
-            return
+        leave = self._guarded()               # recompute for this user now: never a stale or forged table
+        if leave is not None or self.refused or self.error:
+            return leave
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=["month", "mrr_cents", "rebill_cents", "refund_cents", "saved",
                                                  "processed"])

@@ -5,8 +5,6 @@ user and the account on every event."""
 
 from __future__ import annotations
 
-from typing import TypedDict
-
 import reflex as rx
 
 from cbportal import routes
@@ -17,29 +15,7 @@ from cbportal.services.core.errors import ServiceError
 from cbportal.services.delivery import ins_admin
 from cbportal.state.base import PageState
 from cbportal.state.session import sentence
-
-
-class DeliveryRow(TypedDict):
-    id: int
-    event: str
-    created_at: str
-    attempts: int
-    state: str
-    last_result: str
-    duration_ms: int
-
-
-class Choice(TypedDict):
-    value: str
-    label: str
-
-
-NONE = "none"  # the select's value for "no holiday calendar" / "whole country"
-
-
-def _choices(pairs, none_label: str) -> list[Choice]:
-    return [Choice(value=NONE, label=none_label)] + [
-        Choice(value=code, label=f"{name} ({code})") for code, name in pairs]
+from cbportal.state.settings_form import NONE, Choice, DeliveryRow, choices, shown_values, typed_changes
 
 
 class SettingsState(PageState):
@@ -70,31 +46,22 @@ class SettingsState(PageState):
             closed = business_calendars.closed_dates(session, account.id)
         view = accounts.account_view(account)
         self.nicknames, self.account, self.is_owner = mine, nickname, actor.is_owner
-        self.values = {k: "" if view[k] is None else str(view[k]) for k in (
-            "time_zone", "customer_service_email", "contact_phone", "contact_url", "reminder_days", "ins_url",
-            "account_email")}
+        self.values = shown_values(view)
         self.has_secret = bool(account.ins_secret)
         self.log = [DeliveryRow(**row) for row in log]
         if not self.countries:
-            self.countries = _choices(business_calendars.countries(), "No holiday calendar")
+            self.countries = choices(business_calendars.countries(), "No holiday calendar")
         self.holiday_country = account.holiday_country or NONE
         self.holiday_region = account.holiday_region or NONE
-        self.regions = _choices(business_calendars.regions(account.holiday_country), "Whole country")
+        self.regions = choices(business_calendars.regions(account.holiday_country), "Whole country")
         self.closed_text = business_calendars.closed_lines(closed)
         self.form_key += 1                    # the form shows the stored values again
 
-    def _signed_in(self):
-        actor = self._actor()
-        self._show(actor)
-        return actor
-
-    def _run(self, change=None, done: str = ""):
+    def _change(self, change=None, done: str = ""):
         """Check the user, make the change (if any) in one transaction, show the stored values again."""
-        actor = self._signed_in()
+        actor, leave = self._enter(routes.VENDOR_SETTINGS)
         if actor is None:
-            return rx.redirect(routes.login(next=routes.VENDOR_SETTINGS))
-        if not self._gate(actor, routes.VENDOR_SETTINGS):
-            return
+            return leave
         self.error, self.notice = "", ""
         try:
             if change is not None:
@@ -108,34 +75,29 @@ class SettingsState(PageState):
 
     @rx.event
     def load(self):
-        return self._run()
+        return self._change()
 
     @rx.event
     def pick_account(self, value: str):
         self.account = str(value)[:40]
-        return self._run()
+        return self._change()
 
     @rx.event
     def save(self, form: dict):
         """The form as typed; the services check every value (time zone, email, 0-60 days, URL)."""
-        days = str(form.get("reminder_days", "")).strip()
-        changes = {name: str(form.get(name, "")).strip() or None for name in (
-            "time_zone", "customer_service_email", "contact_phone", "contact_url", "ins_url")}
-        changes["reminder_days"] = int(days) if days.isdigit() else days
-        if str(form.get("ins_secret", "")).strip():
-            changes["ins_secret"] = str(form["ins_secret"]).strip()[:200]
-        return self._run(lambda session, actor, now: accounts.update_settings(
+        changes = typed_changes(form)
+        return self._change(lambda session, actor, now: accounts.update_settings(
             session, now=now, actor=actor, nickname=self.account, **changes), "Settings saved.")
 
     @rx.event
     def send_test(self):
-        return self._run(lambda session, actor, now: ins_admin.send_test(
+        return self._change(lambda session, actor, now: ins_admin.send_test(
             session, now=now, actor=actor, nickname=self.account),
             "A TEST notification is queued; its delivery shows in the log below.")
 
     @rx.event
     def refresh_log(self):
-        return self._run()
+        return self._change()
 
     @rx.event
     def pick_country(self, value: str):
@@ -143,8 +105,8 @@ class SettingsState(PageState):
         codes = {c["value"] for c in self.countries}
         self.holiday_country = value if value in codes else NONE
         self.holiday_region = NONE
-        self.regions = _choices(business_calendars.regions(None if self.holiday_country == NONE
-                                                           else self.holiday_country), "Whole country")
+        self.regions = choices(business_calendars.regions(None if self.holiday_country == NONE
+                                                          else self.holiday_country), "Whole country")
 
     @rx.event
     def pick_region(self, value: str):
@@ -156,6 +118,6 @@ class SettingsState(PageState):
         text = str(form.get("closed_dates", ""))[:20_000]
         country = None if self.holiday_country == NONE else self.holiday_country
         region = None if self.holiday_region == NONE else self.holiday_region
-        return self._run(lambda session, actor, now: business_calendars.set_calendar(
+        return self._change(lambda session, actor, now: business_calendars.set_calendar(
             session, now=now, actor=actor, nickname=self.account, country=country, region=region,
             closed=business_calendars.parse_closed_lines(text)), "Calendar saved.")

@@ -14,7 +14,8 @@ from cbportal.services.core.clock import get_clock
 from cbportal.services.core.errors import ServiceError
 from cbportal.services.staff import desk as staff_desk
 from cbportal.services.tickets import lifecycle as tickets
-from cbportal.state.base import PageState
+from cbportal.state import phone_form
+from cbportal.state.base import PageState, is_staff
 from cbportal.state.session import sentence
 from cbportal.state.staff_products import StaffProductsState
 from cbportal.state.staff_refunds import StaffRefundsState
@@ -68,25 +69,17 @@ class StaffHomeState(PageState):
     @rx.event
     def review(self, ticket_id: int, decision: str, flag_vendor: bool):
         """Uphold the vendor, or refund now; optionally flag the vendor for abuse (R3)."""
-        actor = self._actor()
-        if actor is None or not actor.is_staff:
-            return rx.redirect(routes.LOGIN)
-        try:
-            with session_scope() as session:
-                ticket = tickets.get_ticket(session, int(ticket_id))
-                tickets.review(session, now=get_clock().now(), actor=actor, ticket=ticket, decision=decision,
-                               flag_vendor=bool(flag_vendor))
-        except ServiceError as error:
-            self.notice = sentence(error)
-        else:
-            self.notice = f"Ticket #{ticket_id}: {'upheld' if decision == 'uphold' else 'refund processing now'}" + (
-                ", vendor flagged." if flag_vendor else ".")
-        return StaffHomeState.load
+        flag_vendor = bool(flag_vendor)
+        return self._staff_change(
+            lambda s, actor, now: tickets.review(s, now=now, actor=actor, ticket=tickets.get_ticket(s, int(ticket_id)),
+                                                 decision=decision, flag_vendor=flag_vendor),
+            f"Ticket #{ticket_id}: {'upheld' if decision == 'uphold' else 'refund processing now'}"
+            + (", vendor flagged." if flag_vendor else "."))
 
     def _staff_change(self, change, done: str):
-        actor = self._actor()
-        if actor is None or not actor.is_staff:
-            return rx.redirect(routes.LOGIN)
+        actor, leave = self._or_sign_in(is_staff)
+        if actor is None:
+            return leave
         try:
             with session_scope() as session:
                 change(session, actor, get_clock().now())
@@ -135,15 +128,12 @@ class StaffPhoneState(PageState):
 
     @rx.event
     def open_ticket(self, form: dict):
-        actor = self._actor()
-        if actor is None or not actor.is_staff:
-            return rx.redirect(routes.LOGIN)
-        receipt, email = str(form.get("receipt", "")).strip()[:32], str(form.get("email", "")).strip()[:254]
+        actor, leave = self._or_sign_in(is_staff)
+        if actor is None:
+            return leave
+        receipt, email = phone_form.read(form)
         self.error = ""
-        self.receipt_error = "" if receipt else "Enter the receipt number the caller reads from their receipt."
-        self.email_error = ("" if "@" in email[1:-1] else
-                            "Enter the email address the caller bought with." if not email else
-                            "This is not an email address; check it with the caller.")
+        self.receipt_error, self.email_error = phone_form.problems(receipt, email)
         if self.receipt_error or self.email_error:
             return
         try:

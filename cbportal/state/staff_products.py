@@ -12,7 +12,7 @@ from cbportal.db import get_engine, reader, session_scope
 from cbportal.services.core.clock import get_clock
 from cbportal.services.core.errors import Invalid, ServiceError
 from cbportal.services.staff import products as staff_products
-from cbportal.state.base import PageState
+from cbportal.state.base import PageState, is_staff
 from cbportal.state.session import sentence
 
 
@@ -44,10 +44,6 @@ class StaffProductsState(PageState):
     queue: list[ReviewRow] = []
     notice: str = ""
 
-    def _staff(self):
-        actor = self._actor()
-        return actor if actor is not None and actor.is_staff else None
-
     def _refresh(self, actor) -> None:
         with reader(get_engine()) as session:
             rows = staff_products.review_queue(session, actor=actor)
@@ -59,15 +55,15 @@ class StaffProductsState(PageState):
 
     @rx.event
     def load(self):
-        actor = self._staff()
+        actor, leave = self._or_sign_in(is_staff, next=routes.STAFF)
         if actor is None:
-            return rx.redirect(routes.login(next=routes.STAFF))
+            return leave
         self._refresh(actor)
 
     def _decide(self, sku: str, approve: bool, reason: str):
-        actor = self._staff()
+        actor, leave = self._or_sign_in(is_staff)
         if actor is None:
-            return rx.redirect(routes.LOGIN)
+            return leave
         self.notice, self.error = "", ""
         try:
             with session_scope() as session:

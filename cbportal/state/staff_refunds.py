@@ -13,7 +13,7 @@ from cbportal.db import get_engine, reader, session_scope
 from cbportal.services.core.clock import get_clock
 from cbportal.services.core.errors import Invalid, ServiceError
 from cbportal.services.staff import desk as staff_desk
-from cbportal.state.base import PageState
+from cbportal.state.base import PageState, is_staff
 from cbportal.state.session import sentence
 
 
@@ -33,10 +33,6 @@ class StaffRefundsState(PageState):
     notice: str = ""
     loaded: bool = False
 
-    def _staff(self):
-        actor = self._actor()
-        return actor if actor is not None and actor.is_staff else None
-
     def _refresh(self, actor) -> None:
         with reader(get_engine()) as session:
             rows = staff_desk.stuck_refunds(session, now=get_clock().now(), actor=actor)
@@ -48,15 +44,15 @@ class StaffRefundsState(PageState):
 
     @rx.event
     def load(self):
-        actor = self._staff()
+        actor, leave = self._or_sign_in(is_staff, next=routes.STAFF)
         if actor is None:
-            return rx.redirect(routes.login(next=routes.STAFF))
+            return leave
         self._refresh(actor)
 
     def _act(self, change, done: str):
-        actor = self._staff()
+        actor, leave = self._or_sign_in(is_staff)
         if actor is None:
-            return rx.redirect(routes.LOGIN)
+            return leave
         self.notice, self.error = "", ""
         try:
             with session_scope() as session:

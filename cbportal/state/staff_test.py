@@ -12,7 +12,7 @@ from cbportal.db import get_engine
 from cbportal.services.core.clock import StoredClock
 from cbportal.services.engine import testmode, worker
 from cbportal.settings import get_settings
-from cbportal.state.base import PageState
+from cbportal.state.base import PageState, is_staff
 
 
 class KindRow(TypedDict):
@@ -32,11 +32,6 @@ class StaffTestState(PageState):
     summary: str = ""
     ran: list[KindRow] = []
 
-    def _allowed(self) -> bool:
-        actor = self._actor()
-        self._show(actor)
-        return actor is not None and actor.is_staff
-
     def _read(self) -> None:
         engine = get_engine()
         self.clock_now = _stamp(StoredClock(engine).now())
@@ -44,8 +39,9 @@ class StaffTestState(PageState):
 
     @rx.event
     def load(self):
-        if not self._allowed():
-            return rx.redirect(routes.login(next=routes.STAFF_TEST))
+        actor, leave = self._or_sign_in(is_staff, next=routes.STAFF_TEST)
+        if actor is None:
+            return leave
         self.test_mode = get_settings().test_mode
         if self.test_mode:
             self._read()
@@ -54,8 +50,9 @@ class StaffTestState(PageState):
     @rx.event
     def advance(self):
         """Move the test clock to the next due instant and run what is due there."""
-        if not self._allowed():
-            return rx.redirect(routes.login(next=routes.STAFF_TEST))
+        actor, leave = self._or_sign_in(is_staff, next=routes.STAFF_TEST)
+        if actor is None:
+            return leave
         if not get_settings().test_mode:
             self.summary = "Test mode is off: the clock is the real one."
             return

@@ -61,7 +61,7 @@ class SubscriptionListState(PageState):
                 "bill_to": _date(f.get("bill_to", ""), "the last bill date")}
 
     def _search(self):
-        actor, leave = self._require_or_login(back=routes.VENDOR_REPORTS)
+        actor, leave = self._or_sign_in(next=routes.VENDOR_REPORTS)
         if actor is None:
             return leave
         try:
@@ -106,7 +106,7 @@ class SubscriptionListState(PageState):
 
     @rx.event
     def download_list(self):
-        actor, leave = self._require_or_login()
+        actor, leave = self._or_sign_in()
         if actor is None:
             return leave
         try:

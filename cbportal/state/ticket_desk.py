@@ -105,7 +105,7 @@ class TicketDeskState(VendorTicketState):
 
     @rx.event
     def save_canned(self, form: dict):
-        actor, leave = self._require_or_login()
+        actor, leave = self._or_sign_in()
         if actor is None:
             return leave
         title, body = str(form.get("title", ""))[:200], str(form.get("body", ""))[:10_000]

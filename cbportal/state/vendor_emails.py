@@ -25,21 +25,18 @@ class VendorEmailsState(PageState):
     samples: list[SampleRow] = []
     loaded: bool = False
 
-    def _signed_in(self):
-        actor = self._actor()
-        self._show(actor)
-        return actor
-
     @rx.event
     def load(self):
-        if self._signed_in() is None:
-            return rx.redirect(routes.login(next=routes.VENDOR_EMAILS))
+        actor, leave = self._or_sign_in(next=routes.VENDOR_EMAILS)
+        if actor is None:
+            return leave
         self.samples = [SampleRow(kind=s["kind"], label=s["label"], group=s["group"], subject=s["subject"],
                                   to=", ".join(s["to"]), html=s["html"]) for s in email_samples.samples()]
         self.loaded = True
 
     @rx.event
     def download_pdf(self):
-        if self._signed_in() is None:
-            return rx.redirect(routes.login(next=routes.VENDOR_EMAILS))
+        actor, leave = self._or_sign_in(next=routes.VENDOR_EMAILS)
+        if actor is None:
+            return leave
         return rx.download(data=email_samples.pdf(), filename="cbportal-email-samples.pdf")

@@ -94,7 +94,7 @@ class VendorOrdersState(PageState):
 
     @rx.event
     def export_csv(self):
-        actor = self._actor()
+        actor = self._require()
         if actor is None:
             return
         f = self.filters

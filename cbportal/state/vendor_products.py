@@ -86,7 +86,7 @@ class VendorProductsState(PageState):
     @rx.event
     def create(self, form: dict):
         self.error, self.notice = "", ""
-        actor, leave = self._require_or_login()
+        actor, leave = self._or_sign_in()
         if actor is None:
             return leave
         get = lambda k: str(form.get(k, "")).strip()  # noqa: E731
@@ -128,7 +128,7 @@ class VendorProductsState(PageState):
 
     @rx.event
     def save_description(self, form: dict):
-        actor, leave = self._require_or_login()
+        actor, leave = self._or_sign_in()
         if actor is None:
             return leave
         text = str(form.get("description", ""))

@@ -104,7 +104,7 @@ class VendorTicketState(PageState):
 
     def _act(self, action, done: str):
         self.error, self.notice = "", ""
-        actor, leave = self._require_or_login()
+        actor, leave = self._or_sign_in()
         if actor is None:
             return leave
         who = tickets.acting_for(actor)

@@ -88,7 +88,7 @@ class VendorTicketsState(PageState):
     def open_ticket(self, form: dict):
         """A vendor-requested refund or cancel: processes in 5 minutes (R3)."""
         self.error = ""
-        actor, leave = self._require_or_login(lambda a: not a.is_staff)
+        actor, leave = self._or_sign_in(lambda a: not a.is_staff)
         if actor is None:
             return leave
         try:
