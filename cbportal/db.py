@@ -2,6 +2,10 @@
 
 SQLite gets WAL, foreign keys and a busy timeout so the app, the worker and the
 tests can share one file; PostgreSQL gets a pre-pinging pool.
+
+Pools hold enough connections for the API's 40 route threads: past the pool's size every
+request opened (and SQLite ran its pragmas on) a connection of its own, which cost a third
+of a `GET /orders/{receipt}` at 20 concurrent clients (benchmarks/bench_api.py).
 """
 
 from __future__ import annotations
@@ -13,9 +17,15 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlmodel import Session
 
+SQLITE_POOL = {"pool_size": 40, "max_overflow": 20}      # a connection is a file handle and a cache
+POSTGRES_POOL = {"pool_size": 10, "max_overflow": 30}    # a connection is a server process: kept fewer
+
 
 def make_engine(url: str, **kw) -> Engine:
+    pooled = "poolclass" not in kw
     if url.startswith("sqlite"):
+        if pooled and ":memory:" not in url and url.rstrip("/") != "sqlite:":
+            kw = {**SQLITE_POOL, **kw}
         path = url.split("sqlite:///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -41,7 +51,7 @@ def make_engine(url: str, **kw) -> Engine:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kw)
+    return create_engine(url, pool_pre_ping=True, **({**POSTGRES_POOL, **kw} if pooled else kw))
 
 
 _engine_override: Engine | None = None
