@@ -501,15 +501,20 @@ class CannedReply(SQLModel, table=True):
 # --- outboxes, audit, clock ------------------------------------------------------------
 
 class EmailOutbox(SQLModel, table=True):
-    """An email written in the same transaction as its cause, delivered with retries (R4)."""
+    """An email written in the same transaction as its cause (its kind, template and
+    parameters), rendered and delivered later with retries (R4)."""
     __tablename__ = "email_outbox"
     __table_args__ = (Index("ix_email_outbox_due", "sent_at", "next_attempt_at"),)
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=40)
     to_addr: str = Field(max_length=254)
     subject: str = Field(max_length=300)
-    body_text: str = Field(sa_type=Text)
-    body_html: str = Field(sa_type=Text)
+    # What was sent, recorded at delivery (rows queued before migration 0014 carry it from the
+    # start); until then the email is `template` rendered with `params` (mail.bodies).
+    body_text: str | None = Field(default=None, sa_type=Text)
+    body_html: str | None = Field(default=None, sa_type=Text)
+    template: str | None = Field(default=None, max_length=40)
+    params: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     account_id: int | None = Field(default=None, foreign_key="vendor_account.id", index=True)
     order_id: int | None = Field(default=None, foreign_key="customer_order.id", index=True)
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)

@@ -10,6 +10,7 @@ from sqlmodel import select
 from cbportal.models import EmailOutbox, Role, User
 from cbportal.services.accounts import auth, invitations
 from cbportal.services.core.errors import Forbidden, Invalid, Unauthorized
+from cbportal.services.delivery.mail import bodies
 from tests import factories
 
 SECRET = "test-secret"
@@ -17,7 +18,7 @@ SECRET = "test-secret"
 
 def link_of(session):
     row = session.exec(select(EmailOutbox).where(EmailOutbox.kind == "invitation")).one()
-    url = next(line for line in row.body_text.splitlines() if "/invite?" in line).split(": ", 1)[1]
+    url = next(line for line in bodies(row)[0].splitlines() if "/invite?" in line).split(": ", 1)[1]
     q = {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
     return row, {"user_id": int(q["user"]), "expires": int(q["exp"]), "email": q["email"], "sig": q["sig"]}
 

@@ -11,6 +11,7 @@ from sqlmodel import select
 from cbportal.models import AuditLog, EmailOutbox, Opener, Party, Ticket
 from cbportal.services.billing import products
 from cbportal.services.core.errors import Forbidden, Invalid, NotFound
+from cbportal.services.delivery.mail import bodies
 from cbportal.services.staff import desk as staff_desk
 from cbportal.services.staff import products as staff_products
 from cbportal.services.staff import samples as staff_samples
@@ -134,7 +135,7 @@ def test_r8_a_rejection_needs_a_reason_and_emails_it_to_the_vendor(session, desk
     session.commit()
     mail = session.exec(select(EmailOutbox).where(EmailOutbox.kind == "product_rejected")).one()
     assert mail.to_addr == "owner@acme.test" and mail.subject == "Your product NEWPRO was not approved"
-    assert "The reason: The title promises results the terms do not deliver." in mail.body_text
+    assert "The reason: The title promises results the terms do not deliver." in bodies(mail)[0]
     assert products.get_product(session, "NEWPRO").status == "rejected"
     assert session.exec(select(AuditLog.detail).where(AuditLog.action == "product.reject_reason")).one()["reason"] \
         == "The title promises results the terms do not deliver."

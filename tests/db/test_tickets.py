@@ -21,6 +21,7 @@ from cbportal.services.billing import refunds
 from cbportal.services.billing.gateways.sandbox import SandboxGateway
 from cbportal.services.core.clock import StoredClock
 from cbportal.services.core.errors import Conflict, Forbidden, Invalid
+from cbportal.services.delivery.mail import bodies
 from cbportal.services.engine import worker
 from cbportal.services.tickets import lifecycle as tickets
 from cbportal.services.tickets import processing as tp
@@ -220,7 +221,7 @@ def test_r3_inactivity_customer_last_on_the_test_clock(session, world, engine, m
         assert sorted({pendulum.instance(w.created_at).in_timezone(NY).format("ddd HH:mm") for w in warnings}) == \
             ["Fri 09:00", "Wed 09:00"]
         assert len(warnings) == 4          # two warnings, each to both parties
-        assert "refund request" in warnings[0].body_text
+        assert "refund request" in bodies(warnings[0])[0]
         ticket = s.get(Ticket, t.id)
         # +144 h = Sunday 09:00, deferred to Monday 09:00
         assert ticket.close_reason == "inactivity"
@@ -245,13 +246,13 @@ def test_r4_email_escapes_script_and_carries_the_whole_history(session, world):
     session.commit()
     replies = emails(session, "reply")
     assert sorted(e.to_addr for e in replies) == ["buyer@example.test", "support@acme.test"]
-    html, text = replies[0].body_html, replies[0].body_text
+    text, html = bodies(replies[0])
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert text.index("first <b>message</b>") < text.rindex("<script>alert('x')</script>")
     customer_copy = next(e for e in replies if e.to_addr == "buyer@example.test")
-    assert "sig=" in customer_copy.body_text and "/portal/ticket?id=" in customer_copy.body_text
+    assert "sig=" in bodies(customer_copy)[0] and "/portal/ticket?id=" in bodies(customer_copy)[0]
     vendor_copy = next(e for e in replies if e.to_addr == "support@acme.test")
-    assert f"/vendor/ticket?id={t.id}" in vendor_copy.body_text and "sig=" not in vendor_copy.body_text
+    assert f"/vendor/ticket?id={t.id}" in bodies(vendor_copy)[0] and "sig=" not in bodies(vendor_copy)[0]
 
 
 def test_two_workers_race_over_the_same_due_tickets(session, world, engine, clock):

@@ -30,6 +30,7 @@ from cbportal.services.accounts import auth
 from cbportal.services.billing import products
 from cbportal.services.billing.gateways.sandbox import SandboxGateway
 from cbportal.services.core.clock import FixedClock
+from cbportal.services.delivery.mail import bodies
 from cbportal.services.tickets import lifecycle as tickets
 from cbportal.services.tickets import processing as ticket_processing
 from tests import factories
@@ -183,7 +184,7 @@ def test_product_review_phone_form_gallery_and_phone_layout(page: Page, base_url
         assert s.exec(select(Product.status).where(Product.sku == "E2E-REVIEW")).one() == "rejected"
         mail = s.exec(select(EmailOutbox).where(EmailOutbox.kind == "product_rejected")).one()
         assert mail.to_addr == "owner@acme.test"
-        assert "The reason: The title does not say what the buyer gets." in mail.body_text
+        assert "The reason: The title does not say what the buyer gets." in bodies(mail)[0]
 
     page.goto(f"{base_url}/staff/phone")
     page.get_by_role("button", name="Open ticket").click()

@@ -150,9 +150,10 @@ def _render(base_url: str, secret: str) -> tuple[dict, ...]:
         if not copies:
             raise RuntimeError(f"the email sample example wrote no {kind} email")
         first = copies[0]
+        text, html = mail.bodies(first)
         out.append({"kind": kind, "label": LABELS[kind], "group": GROUPS[kind],
                     "subject": _mask(first.subject, receipt), "to": [c.to_addr for c in copies],
-                    "html": _mask(first.body_html, receipt), "text": _mask(first.body_text, receipt)})
+                    "html": _mask(html, receipt), "text": _mask(text, receipt)})
     return tuple(out)
 
 

@@ -1,6 +1,7 @@
-"""Email (RULES R4): written to the outbox in the caller's transaction, rendered from
-Jinja2 templates (text and HTML, user text escaped), delivered from the outbox to a
-folder of .eml files or over SMTP, with retries and backoff so nothing is lost."""
+"""Email (RULES R4): written to the outbox in the caller's transaction as its kind, template
+and parameters (plain JSON values), rendered from Jinja2 templates (text and HTML, user
+text escaped) just before delivery to a folder of .eml files or over SMTP, with retries and
+backoff so nothing is lost. What was sent is recorded on the row; `bodies` reads any row."""
 
 from __future__ import annotations
 
@@ -40,6 +41,9 @@ _html_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_au
 _text_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False, keep_trailing_newline=True)
 
 
+TEMPLATE_NAMES = frozenset(p.stem for p in TEMPLATES.glob("*.txt") if p.with_suffix(".html").exists())
+
+
 def render(template: str, **context) -> tuple[str, str]:
     """(text, html) of `template`.txt / `template`.html with `context`."""
     text = _text_env.get_template(f"{template}.txt").render(**context)
@@ -47,25 +51,60 @@ def render(template: str, **context) -> tuple[str, str]:
     return text, html
 
 
+def _check_plain(value, where: str) -> None:
+    """Parameters are stored as JSON and rendered later: only values that come back from
+    JSON exactly as they went in (text, whole numbers, true/false, none, lists, and
+    objects with text keys) are taken, so the email sent is the one the caller meant.
+    Instants and dates are passed already written out, money as cents or as text."""
+    if value is None or isinstance(value, str) or type(value) in (bool, int):
+        return
+    if type(value) is list:
+        for i, item in enumerate(value):
+            _check_plain(item, f"{where}[{i}]")
+        return
+    if type(value) is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                raise TypeError(f"email parameter {where} has a key {key!r} that is not text")
+            _check_plain(item, f"{where}.{key}")
+        return
+    raise TypeError(f"email parameter {where} is a {type(value).__name__}, which is not stored as it is: "
+                    "pass text, a whole number, true/false, none, a list or an object")
+
+
 def queue(session: Session, *, now: datetime, kind: str, to: str, subject: str, template: str = "base",
           account_id: int | None = None, order_id: int | None = None, ticket_id: int | None = None,
           reply_to: str | None = None, **context) -> EmailOutbox:
-    """Write one email to the outbox, in the caller's transaction (R4)."""
+    """Write one email to the outbox, in the caller's transaction (R4): its kind, template
+    and parameters; it is rendered just before delivery (`bodies`)."""
     if kind not in KINDS:
         raise ValueError(f"unknown email kind {kind!r}")
-    text, html = render(template, **context)
-    row = EmailOutbox(kind=kind, to_addr=to, subject=subject, body_text=text, body_html=html,
+    if template not in TEMPLATE_NAMES:
+        raise ValueError(f"unknown email template {template!r}")
+    for key, value in context.items():
+        _check_plain(value, key)
+    row = EmailOutbox(kind=kind, to_addr=to, subject=subject, template=template, params=context,
                       account_id=account_id, order_id=order_id, ticket_id=ticket_id,
                       created_at=now, next_attempt_at=now, reply_to=reply_to)
     session.add(row)
     return row
 
 
+def bodies(row: EmailOutbox) -> tuple[str, str]:
+    """(text, html) of an outbox email: what was sent once it is delivered (and for rows
+    queued before migration 0014), else what will be sent, rendered now."""
+    if row.body_text is not None and row.body_html is not None:
+        return row.body_text, row.body_html
+    return render(row.template or "base", **(row.params or {}))
+
+
 def backoff(attempts: int) -> timedelta:
     return BACKOFF[attempts - 1] if attempts <= len(BACKOFF) else MAX_BACKOFF
 
 
-def to_message(row: EmailOutbox, sender: str) -> EmailMessage:
+def to_message(row: EmailOutbox, sender: str, rendered: tuple[str, str] | None = None) -> EmailMessage:
+    """The message of `row` (its bodies rendered now unless `rendered` gives them)."""
+    text, html = rendered or bodies(row)
     message = EmailMessage()
     message["From"] = sender
     # Folded to one line: a stored title with a line break must never wedge the outbox.
@@ -79,8 +118,8 @@ def to_message(row: EmailOutbox, sender: str) -> EmailMessage:
     message["Auto-Submitted"] = "auto-replied" if row.kind in INBOUND_KINDS else "auto-generated"
     if row.reply_to:
         message["Reply-To"] = header_safe(row.reply_to)
-    message.set_content(row.body_text)
-    message.add_alternative(row.body_html, subtype="html")
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
     return message
 
 
@@ -161,21 +200,27 @@ def deliver_due(engine: Engine, *, now: datetime, transport=None, sender: str | 
         return max(now, clock.now()) if clock is not None else now
 
     def send(row: EmailOutbox):
+        """Render (in the sending thread, outside every business transaction) and send."""
         try:
-            transport.send(to_message(row, sender), row)
-        except Exception as error:  # delivery failed: keep it, retry after the backoff
-            return instant(), f"{type(error).__name__}: {error}"[:2000]
-        return instant(), None
+            rendered = bodies(row)
+            transport.send(to_message(row, sender, rendered), row)
+        except Exception as error:  # rendering or delivery failed: keep it, retry after the backoff
+            return instant(), f"{type(error).__name__}: {error}"[:2000], None
+        return instant(), None, rendered
 
     def record(got) -> None:
         with Session(engine) as session:
-            for row, (at, error) in got:
-                values = {"sent_at": at, "last_error": None} if error is None else \
-                    {"last_error": error, "next_attempt_at": at + backoff(row.attempts)}
+            for row, (at, error, rendered) in got:
+                if error is not None:
+                    values = {"last_error": error, "next_attempt_at": at + backoff(row.attempts)}
+                elif row.body_text is None or row.body_html is None:   # what was sent stays readable
+                    values = {"sent_at": at, "last_error": None, "body_text": rendered[0], "body_html": rendered[1]}
+                else:
+                    values = {"sent_at": at, "last_error": None}
                 session.execute(update(EmailOutbox).where(EmailOutbox.id == row.id, EmailOutbox.sent_at.is_(None),
                                                           EmailOutbox.attempts == row.attempts).values(**values))
             session.commit()
-        sent[0] += sum(1 for _, (_, error) in got if error is None)
+        sent[0] += sum(1 for _, (_, error, _) in got if error is None)
 
     sent = [0]
     fanout.deliver(claim=lambda limit, _full: _claim(engine, instant(), limit), send=send, record=record,
