@@ -273,10 +273,11 @@ def revoke_api_key(session: Session, *, now: datetime, actor: Actor, key_id: int
 def actor_for_api_key(session: Session, *, raw: str | None) -> Actor:
     if not raw:
         raise Unauthorized("an API key is needed: Authorization: Bearer <key>", "missing_api_key")
-    key = session.exec(select(ApiKey).where(ApiKey.key_hash == _sha256(raw))).first()
+    row = session.exec(select(ApiKey, User).join(User, User.id == ApiKey.user_id)
+                       .where(ApiKey.key_hash == _sha256(raw))).first()
+    key, user = row if row else (None, None)
     if not key or key.revoked_at is not None:
         raise Unauthorized("that API key is not valid", "invalid_api_key")
-    user = session.get(User, key.user_id)
     if not user or not user.active:
         raise Unauthorized("that API key is not valid", "invalid_api_key")
     return actor_for(session, user, via_api=True)

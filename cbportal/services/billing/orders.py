@@ -43,13 +43,15 @@ def order_view(session: Session, order: Order) -> dict:
     customer = session.get(Customer, order.customer_id)
     bills = list(session.exec(select(Bill).where(Bill.order_id == order.id).order_by(Bill.seq)))
     attempts: dict[int, list] = {}
-    if bills:
-        for a in session.exec(select(PaymentAttempt).where(PaymentAttempt.bill_id.in_([b.id for b in bills]),
-                                                           PaymentAttempt.kind == "charge")
+    pending: dict[int, int] = {}
+    if bills:   # charges and refunds in one read: the charges listed, the refunds not yet through summed
+        for a in session.exec(select(PaymentAttempt).where(PaymentAttempt.bill_id.in_([b.id for b in bills]))
                               .order_by(PaymentAttempt.at, PaymentAttempt.id)):
-            attempts.setdefault(a.bill_id, []).append({"at": _iso(a.at), "outcome": str(a.outcome)})
+            if a.kind == AttemptKind.CHARGE:
+                attempts.setdefault(a.bill_id, []).append({"at": _iso(a.at), "outcome": str(a.outcome)})
+            elif a.kind == AttemptKind.REFUND and refund_in_flight(a):
+                pending[a.bill_id] = pending.get(a.bill_id, 0) + a.amount_cents
     sub = session.exec(select(Subscription).where(Subscription.order_id == order.id)).first()
-    pending = pending_by_bill(session, [b.id for b in bills])
     return {
         "receipt": order.receipt, "sku": product.sku, "title": product.title, "account": account.nickname,
         "customer_email": customer.email, "customer_name": customer.name, "currency": order.currency,
@@ -73,7 +75,14 @@ def order_view(session: Session, order: Order) -> dict:
 
 
 def by_receipt(session: Session, receipt: str) -> Order | None:
-    return session.exec(select(Order).where(Order.receipt == (receipt or "").strip().upper())).first()
+    """The order with its product, account and customer loaded in the same read (the views
+    and the access checks then find them in the session without a query each)."""
+    row = session.exec(select(Order, Product, VendorAccount, Customer)
+                       .join(Product, Product.id == Order.product_id)
+                       .join(VendorAccount, VendorAccount.id == Order.account_id)
+                       .join(Customer, Customer.id == Order.customer_id)
+                       .where(Order.receipt == (receipt or "").strip().upper())).first()
+    return row[0] if row else None
 
 
 def customer_lookup(session: Session, *, receipt: str, email: str) -> Order:
@@ -109,6 +118,12 @@ def bill_status_words(bill: dict, currency: str) -> str:
     if bill.get("refund_pending_cents"):
         words += f", refund of {format_cents(bill['refund_pending_cents'], currency)} pending"
     return words
+
+
+def refund_in_flight(attempt: PaymentAttempt) -> bool:
+    """A refund begun and not yet through: pending, or refused and due another try."""
+    return attempt.outcome == AttemptOutcome.PENDING or (
+        attempt.outcome == AttemptOutcome.FAILED and attempt.check_at is not None)
 
 
 def pending_by_bill(session: Session, bill_ids: list[int]) -> dict[int, int]:
