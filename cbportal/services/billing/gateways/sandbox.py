@@ -29,6 +29,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from cbportal.db import reader
 from cbportal.models import SandboxCharge
 from cbportal.services.billing.gateways.base import (
     METHOD_TYPES,
@@ -193,18 +194,17 @@ class SandboxGateway:
                            outcome=Outcome.INVALID_CARD if outcome == Outcome.INVALID_CARD else Outcome.PAID)
 
     def _record(self, row: SandboxCharge) -> GatewayResult:
-        with Session(self.engine) as session:
-            existing = session.exec(select(SandboxCharge).where(
-                SandboxCharge.idempotency_key == row.idempotency_key)).first()
-            if existing is None:
-                session.add(row)
-                try:
-                    session.commit()
-                    existing = row
-                except IntegrityError:  # a racing replay got there first
-                    session.rollback()
-                    existing = session.exec(select(SandboxCharge).where(
-                        SandboxCharge.idempotency_key == row.idempotency_key)).one()
+        """Store the call under its idempotency key (one INSERT), or answer as the first call
+        with that key did: the unique key, not a read before the write, decides."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            session.add(row)
+            try:
+                session.commit()
+                existing = row
+            except IntegrityError:  # a replay, or a racing one got there first
+                session.rollback()
+                existing = session.exec(select(SandboxCharge).where(
+                    SandboxCharge.idempotency_key == row.idempotency_key)).one()
             return GatewayResult(outcome=existing.outcome, ref=f"sbx_{existing.kind}_{existing.id}",
                                  metadata=dict(existing.metadata_json))
 
@@ -217,7 +217,7 @@ class SandboxGateway:
 
     def refund(self, *, charge_ref, amount_cents, idempotency_key):
         self._round_trip()
-        with Session(self.engine) as session:
+        with reader(self.engine) as session:
             charge_id = int(charge_ref.rsplit("_", 1)[-1]) if charge_ref.startswith("sbx_charge_") else None
             charge = session.get(SandboxCharge, charge_id) if charge_id else None
             if not charge or charge.outcome != Outcome.PAID or amount_cents > charge.amount_cents:
@@ -229,7 +229,7 @@ class SandboxGateway:
 
     def find(self, *, idempotency_key):
         self._round_trip()
-        with Session(self.engine) as session:
+        with reader(self.engine) as session:
             row = session.exec(select(SandboxCharge).where(SandboxCharge.idempotency_key == idempotency_key)).first()
             if row is None:
                 return None
