@@ -24,6 +24,7 @@ from cbportal.models import (
 )
 from cbportal.services.accounts import ratelimit
 from cbportal.services.accounts.auth import Actor
+from cbportal.services.billing import preload
 from cbportal.services.core.calendar import frequency_label
 from cbportal.services.core.errors import NotFound
 
@@ -82,7 +83,7 @@ def by_receipt(session: Session, receipt: str) -> Order | None:
                        .join(VendorAccount, VendorAccount.id == Order.account_id)
                        .join(Customer, Customer.id == Order.customer_id)
                        .where(Order.receipt == (receipt or "").strip().upper())).first()
-    return row[0] if row else None
+    return preload.keep(session, tuple(row))[0] if row else None
 
 
 def customer_lookup(session: Session, *, receipt: str, email: str) -> Order:
