@@ -4,6 +4,7 @@ and the "saved sales" figures (refund/cancel requests closed or converted vs pro
 from __future__ import annotations
 
 import collections
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -61,10 +62,18 @@ def board_accounts(session: Session, actor: Actor, nickname: str = "") -> list[V
 
 
 def open_tickets(session: Session, *, actor: Actor, now: datetime, where: BoardFilter = BoardFilter(),
-                 limit: int = PAGE_SIZE) -> tuple[list[dict], int]:
-    """Open tickets of the actor's accounts, soonest processing first; returns (first page, total)."""
+                 limit: int = PAGE_SIZE, share: Callable | None = None) -> tuple[list[dict], int]:
+    """Open tickets of the actor's accounts, soonest processing first; returns (first page, total).
+    `share(ids, where, limit, read)` may hand back a page read earlier with the same accounts
+    (the ones this actor may see, checked on every call), filter and size, or call `read()`."""
     where, limit = where.checked(), min(max(1, limit), MAX_SHOWN)
     ids = [a.id for a in board_accounts(session, actor, where.account)]
+    if share is None:
+        return _page(session, ids, now, where, limit)
+    return share(ids, where, limit, lambda: _page(session, ids, now, where, limit))
+
+
+def _page(session: Session, ids: list[int], now: datetime, where: BoardFilter, limit: int) -> tuple[list[dict], int]:
     conditions = [Ticket.account_id.in_(ids), Ticket.status == TicketStatus.OPEN]
     if where.type:
         conditions.append(Ticket.type == where.type)
