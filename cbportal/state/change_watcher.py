@@ -1,5 +1,5 @@
 """One change watcher per app process (`ChangeWatcher`): it reads the change feed
-(services/changes) four times a second and wakes the live pages of the accounts that
+(services/changes) ten times a second and wakes the live pages of the accounts that
 changed. A change made by another app process or by the worker reaches it the same way:
 through the database. `SharedFigures` holds what is read once per account change in a
 process and handed to every open page of those accounts. Plain asyncio and threads, no
@@ -27,7 +27,7 @@ log = logging.getLogger("cbportal.state.live_feed")
 
 
 class ChangeWatcher:
-    def __init__(self, engine: Callable[[], Engine] = get_engine, *, poll_seconds: float = 0.25,
+    def __init__(self, engine: Callable[[], Engine] = get_engine, *, poll_seconds: float = 0.1,
                  settle_seconds: float = 10.0):
         self._engine = engine
         self.poll_seconds = poll_seconds
