@@ -22,8 +22,12 @@ Targets on the 2-core machine: ≤ 8 ms CPU per filter event; p95 < 100 ms at 50
 one process; p95 < 250 ms at 100 clients with Redis; push delay p95 < 200 ms with 50
 dashboards open.
 
-Where a filter event's CPU goes (benchmarks/profile_live.py: cProfile of the backend, 20
-clients, per event; see docs/live-profile.md for the table and what was cut).
+Where a filter event's CPU goes (benchmarks/profile_live.py, 20 clients, one process; the
+table and what was cut: docs/live-profile.md): ~8.6 ms in all, of which the handler 4.7
+(session check 2.3, ticket page 1.2, the rest of the refresh 1.0), the rest of Reflex's event
+loop work ~1.7 (queue, state lock, payload, emit, websocket), delta + packets 0.3, the log
+line 0.2, other threads 1.6 (granian's runtime, the change watcher). Most of the handler is
+~10 synchronous database round trips (two reader sessions: pre-ping, BEGIN, reads, ROLLBACK).
 
 BENCH_LIVE_CLIENTS ("1,20,50,100"), BENCH_LIVE_SETUPS ("one,redis"), BENCH_LIVE_SECONDS (20),
 BENCH_LIVE_PUSH_SECONDS (10; 0 skips the push run), BENCH_LIVE_REDIS_URL, BENCH_LIVE_ROOT
