@@ -81,6 +81,31 @@ def test_a_filter_change_reads_only_the_ticket_page(world, fresh_watcher, statem
     assert statements["user_role"] == 0             # the session check is the cached one: no role read
 
 
+def test_dashboards_with_the_same_filter_share_one_ticket_page_read(mw, fresh_watcher):
+    fresh_watcher._task = SimpleNamespace(done=lambda: False)      # the feed is being read
+    pages = [dashboard(mw), dashboard(mw), dashboard(mw, "clerk")]  # the clerk sees acme's board too
+    reads = fresh_watcher.pages.reads
+    for page in pages:
+        VendorHomeState.pick_type.fn(page, "refund")
+    assert fresh_watcher.pages.reads == reads + 1                   # one read for three dashboards
+    assert [page.rows for page in pages] == [pages[0].rows] * 3 and pages[0].total == 1
+    assert [(row["id"], row["type"]) for row in pages[0].rows] == [(mw["ticket_id"], "refund")]
+    fresh_watcher._take([(10_000, acme_id(mw))], now=0.0)          # acme changed: read again, once
+    for page in pages:
+        page._live_refresh(page._actor())
+    assert fresh_watcher.pages.reads == reads + 2
+    VendorHomeState.pick_due.fn(pages[0], "24")                     # moves with the clock: never shared
+    VendorHomeState.pick_due.fn(pages[1], "24")
+    assert fresh_watcher.pages.reads == reads + 2 and pages[0].due_filter == pages[1].due_filter == "24"
+
+
+def test_without_the_watcher_running_every_filter_change_reads_its_page(world, fresh_watcher):
+    page = dashboard(world)
+    VendorHomeState.pick_type.fn(page, "refund")
+    VendorHomeState.pick_type.fn(page, "refund")
+    assert fresh_watcher.pages.reads == 0
+
+
 def test_a_filter_change_assigns_only_what_changed(world, fresh_watcher):
     page = dashboard(world)
     page.dirty_vars.clear()

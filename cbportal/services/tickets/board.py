@@ -4,6 +4,7 @@ and the "saved sales" figures (refund/cancel requests closed or converted vs pro
 from __future__ import annotations
 
 import collections
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -61,10 +62,18 @@ def board_accounts(session: Session, actor: Actor, nickname: str = "") -> list[V
 
 
 def open_tickets(session: Session, *, actor: Actor, now: datetime, where: BoardFilter = BoardFilter(),
-                 limit: int = PAGE_SIZE) -> tuple[list[dict], int]:
-    """Open tickets of the actor's accounts, soonest processing first; returns (first page, total)."""
+                 limit: int = PAGE_SIZE, share: Callable | None = None) -> tuple[list[dict], int]:
+    """Open tickets of the actor's accounts, soonest processing first; returns (first page, total).
+    `share(ids, where, limit, read)` may hand back a page read earlier with the same accounts
+    (the ones this actor may see, checked on every call), filter and size, or call `read()`."""
     where, limit = where.checked(), min(max(1, limit), MAX_SHOWN)
     ids = [a.id for a in board_accounts(session, actor, where.account)]
+    if share is None:
+        return _page(session, ids, now, where, limit)
+    return share(ids, where, limit, lambda: _page(session, ids, now, where, limit))
+
+
+def _page(session: Session, ids: list[int], now: datetime, where: BoardFilter, limit: int) -> tuple[list[dict], int]:
     conditions = [Ticket.account_id.in_(ids), Ticket.status == TicketStatus.OPEN]
     if where.type:
         conditions.append(Ticket.type == where.type)
@@ -83,9 +92,13 @@ def open_tickets(session: Session, *, actor: Actor, now: datetime, where: BoardF
     if where.search:
         count = count.join(Order, Ticket.order_id == Order.id).join(Customer, Order.customer_id == Customer.id)
     total = session.exec(count.where(*conditions)).one()
-    base = (select(Ticket, Order, Customer, VendorAccount).join(Order, Ticket.order_id == Order.id)
-            .join(Customer, Order.customer_id == Customer.id).join(VendorAccount, Ticket.account_id == VendorAccount.id)
-            .where(*conditions))
+    # the columns the board shows, not whole rows: loading four ORM objects a row was most of
+    # a filter change's CPU (issue 18)
+    base = (select(Ticket.id, Order.receipt, Customer.email, VendorAccount.nickname, Ticket.type, Ticket.opened_by,
+                   Ticket.opened_at, VendorAccount.time_zone, Ticket.process_at, Ticket.last_actor, Ticket.escalation,
+                   Customer.name)
+            .join(Order, Ticket.order_id == Order.id).join(Customer, Order.customer_id == Customer.id)
+            .join(VendorAccount, Ticket.account_id == VendorAccount.id).where(*conditions))
     # soonest processing first, then tickets with no processing time (tech support), newest first;
     # two queries so each can walk an index instead of sorting every open ticket
     found = list(session.exec(base.where(Ticket.process_at.is_not(None)).order_by(Ticket.process_at, Ticket.id)
@@ -93,15 +106,15 @@ def open_tickets(session: Session, *, actor: Actor, now: datetime, where: BoardF
     if len(found) < limit:
         found += session.exec(base.where(Ticket.process_at.is_(None)).order_by(Ticket.id.desc())
                               .limit(limit - len(found))).all()
-    rows = [{"id": t.id, "receipt": o.receipt, "email": c.email, "account": a.nickname, "type": str(t.type),
-             "opened_by": str(t.opened_by),
-             "opened_at": local_text(t.opened_at, a.time_zone),
-             "process_at": t.process_at.isoformat() if t.process_at else "",
-             "last_actor": str(t.last_actor), "escalated": str(t.escalation) != "none",
+    rows = [{"id": ticket_id, "receipt": receipt, "email": email, "account": nickname, "type": str(kind),
+             "opened_by": str(opened_by), "opened_at": local_text(opened_at, zone),
+             "process_at": process_at.isoformat() if process_at else "",
+             "last_actor": str(last_actor), "escalated": str(escalation) != "none",
              # who must act next: the customer wrote last (or just opened it) -> the vendor
-             "waiting_on": "the customer" if str(t.last_actor) == "vendor" else "you",
-             "name": c.name}
-            for t, o, c, a in found]
+             "waiting_on": "the customer" if str(last_actor) == "vendor" else "you",
+             "name": name}
+            for (ticket_id, receipt, email, nickname, kind, opened_by, opened_at, zone, process_at, last_actor,
+                 escalation, name) in found]
     return rows, total
 
 
