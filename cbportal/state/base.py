@@ -26,6 +26,17 @@ def is_staff(actor: auth.Actor) -> bool:
     return actor.is_staff
 
 
+def enter(state: SessionState, route: str, back: str = "") -> tuple[auth.Actor | None, rx.event.EventSpec | None]:
+    """`PageState._enter` for any page state (the live dashboard's base is SessionState)."""
+    actor = state._actor()
+    state._show(actor)
+    if actor is None:
+        return None, rx.redirect(routes.login(next=back or route))
+    if not state._gate(actor, route):
+        return None, None
+    return actor, None
+
+
 class PageState(SessionState):
     error: str = ""
 
@@ -33,13 +44,7 @@ class PageState(SessionState):
         """A page load's start: (actor, None) when the page may open; (None, redirect to
         sign-in, coming back to `back` or `route`) for a visitor; (None, None) when refused
         (the page shows why)."""
-        actor = self._actor()
-        self._show(actor)
-        if actor is None:
-            return None, rx.redirect(routes.login(next=back or route))
-        if not self._gate(actor, route):
-            return None, None
-        return actor, None
+        return enter(self, route, back)
 
     def _require(self, rule: Callable[[auth.Actor], bool] | None = None) -> auth.Actor | None:
         """An action's start: the signed-in actor (passing `rule`), else None and a sentence."""

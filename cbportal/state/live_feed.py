@@ -25,6 +25,12 @@ class LivePage(rx.State, mixin=True):
     _watcher_for: str = ""          # the watch_id a follower already runs for
     _account_ids: list[int] = []    # the accounts whose changes refresh the page
 
+    def _put(self, **values) -> None:
+        """Assign only the vars whose value changed: the delta to the browser stays small."""
+        for name, value in values.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
+
 
 _watcher: ChangeWatcher | None = None
 

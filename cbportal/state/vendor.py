@@ -1,11 +1,8 @@
-"""The live vendor dashboard: figures and open tickets of the user's linked accounts,
-with filters, search and an account switcher. A background task per open dashboard
-waits on this process's change watcher and refreshes when one of its accounts changes;
-countdowns tick in the browser. Every refresh re-checks the session user (a cached check,
-auth.SessionCache). A filter change reads only the ticket page, and dashboards with the same
-accounts and filter share that read until one of the accounts changes; the per-account
-figures come from the process's shared figures (change_watcher.SharedFigures). What the page
-shows, as plain data, is built in state/vendor_view.py."""
+"""The live vendor dashboard: figures and open tickets of the user's linked accounts, with
+filters, search and an account switcher, followed live (live_feed.follow; countdowns tick in
+the browser). A filter change reads only the ticket page, shared by dashboards with the same
+accounts and filter until one of them changes; the per-account figures are the process's
+(change_watcher.SharedFigures). What the page shows is built in state/vendor_view.py."""
 
 from __future__ import annotations
 
@@ -20,7 +17,7 @@ from cbportal.services.core.clock import get_clock
 from cbportal.services.tickets import board as ticket_board
 from cbportal.state import live_feed
 from cbportal.state import vendor_view as view
-from cbportal.state.base import change_and_refresh
+from cbportal.state.base import change_and_refresh, enter
 from cbportal.state.session import SessionState
 from cbportal.state.vendor_view import AccountRow, BoardRow
 
@@ -63,12 +60,6 @@ class VendorHomeState(live_feed.LivePage, SessionState):
     def _live_refresh(self, actor) -> None:
         self._refresh(actor, live=True)
 
-    def _put(self, **values) -> None:
-        """Assign only the vars whose value changed: the delta to the browser stays small."""
-        for name, value in values.items():
-            if getattr(self, name) != value:
-                setattr(self, name, value)
-
     def _load_linked(self, session, actor) -> None:
         """The user's accounts, read on load and on every live refresh (links change rarely)."""
         self._linked = view.linked_accounts(session, actor)
@@ -109,7 +100,7 @@ class VendorHomeState(live_feed.LivePage, SessionState):
         """Change a filter and refresh; a bad value or a lost session changes nothing."""
         actor = self._actor()
         if actor is None or actor.is_staff:
-            return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR}")
+            return rx.redirect(routes.login(next=routes.VENDOR))
         changes.setdefault("shown", ticket_board.PAGE_SIZE)     # a new filter starts at the first 50 again
         self._user_id = actor.user_id
         if change_and_refresh(self, actor, self._refresh, **changes):
@@ -117,12 +108,9 @@ class VendorHomeState(live_feed.LivePage, SessionState):
 
     @rx.event
     def load(self):
-        actor = self._actor()
-        self._show(actor)
+        actor, leave = enter(self, routes.VENDOR)
         if actor is None:
-            return rx.redirect(f"{routes.LOGIN}?next={routes.VENDOR}")
-        if not self._gate(actor, routes.VENDOR):
-            return
+            return leave
         self.roles = sorted(role.value.replace("_", " ") for role in actor.roles)
         self.loaded, self._seen, self._linked = False, [], []
         with reader(get_engine()) as session:           # a page opened shows the figures as they are now
@@ -151,11 +139,8 @@ class VendorHomeState(live_feed.LivePage, SessionState):
     @rx.event(supersedes=True)
     def pick_due(self, value: str):
         """A preset ("all", "24") or any number of hours typed in the box ("" = any time)."""
-        value = str(value).strip()
-        if value not in ("all", "") and not value.isdigit():
-            self.error = "Due within takes a whole number of hours."
-            return
-        return self._apply(due_filter="" if value in ("all", "", "0") else value[:5])
+        hours, self.error = view.due_hours(value)
+        return None if self.error else self._apply(due_filter=hours)
 
     @rx.event(supersedes=True)
     def search_tickets(self, form: dict):

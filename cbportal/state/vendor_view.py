@@ -50,6 +50,15 @@ URL_KEYS = {"account": "account", "type_filter": "type", "opener_filter": "opene
 NO_FILTERS = {"account": "", "type_filter": "", "opener_filter": "", "due_filter": "", "search": "", "mine": False}
 
 
+def due_hours(value) -> tuple[str, str]:
+    """The "due within" filter from a preset ("all", "24") or hours typed ("" = any time):
+    (the filter, "") or ("", why it is refused)."""
+    value = str(value).strip()
+    if value not in ("all", "") and not value.isdigit():
+        return "", "Due within takes a whole number of hours."
+    return ("" if value in ("all", "", "0") else value[:5]), ""
+
+
 def filters_from_query(query) -> dict:
     """The filter fields in a page address's query (bounded; a due time is whole hours)."""
     due = str(query.get("due", ""))
