@@ -8,8 +8,6 @@ are shown in the browser's time zone (asked once on load, checked, and stated)."
 
 from __future__ import annotations
 
-import secrets
-
 import reflex as rx
 
 from cbportal.db import get_engine, reader, session_scope
@@ -28,6 +26,7 @@ BROWSER_ZONE = "Intl.DateTimeFormat().resolvedOptions().timeZone"
 
 
 class CustomerTicketState(live_feed.LivePage, rx.State):
+    error: str = ""
     ticket_id: int = 0
     email: str = ""
     sig: str = ""
@@ -91,8 +90,7 @@ class CustomerTicketState(live_feed.LivePage, rx.State):
         except ServiceError as error:
             self.error = customer_sentence(error)
             return
-        self.watch_id = secrets.token_hex(8)
-        return [rx.call_script(BROWSER_ZONE, callback=CustomerTicketState.set_zone), CustomerTicketState.watch]
+        return [rx.call_script(BROWSER_ZONE, callback=CustomerTicketState.set_zone), self._follow()]
 
     @rx.event
     def set_zone(self, zone: str):
@@ -104,14 +102,8 @@ class CustomerTicketState(live_feed.LivePage, rx.State):
             except ServiceError as error:
                 self.error = customer_sentence(error)
 
-    @rx.event
-    def stop_watching(self):
-        self.watch_id, self.live = "", False
-
-    @rx.event(background=True)
-    async def watch(self):
-        """Refresh the ticket whenever its account changes, until the page closes."""
-        await live_feed.follow(self, self._refresh)
+    def _live_refresh(self, actor) -> None:
+        self._refresh(actor)
 
     def _act(self, action, done: str):
         self.error, self.notice = "", ""

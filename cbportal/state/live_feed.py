@@ -5,6 +5,7 @@ change watcher and the figures it shares live in state/change_watcher.py (no Ref
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
@@ -16,20 +17,37 @@ from cbportal.state.session import sentence
 
 
 class LivePage(rx.State, mixin=True):
-    """What `follow` needs of a live page: these vars, the signed-in user (`_actor()`, from
-    SessionState) and a refresh method. Mix it into the page state."""
+    """What makes a page live: these vars, `watch` (the background task running `follow`),
+    `stop_watching`, and `_follow()` to end its load with. The page defines `_live_refresh(actor)`
+    (what a change re-reads), has the signed-in user (`_actor()`) and an `error` var."""
 
     live: bool = False              # the page follows changes (shown as "live")
     watch_id: str = ""              # the current follower's id; changing it stops the old one
-    error: str = ""                 # a refused refresh says why here
     _watcher_for: str = ""          # the watch_id a follower already runs for
     _account_ids: list[int] = []    # the accounts whose changes refresh the page
+
+    def _live_refresh(self, actor) -> None:
+        raise NotImplementedError("a live page says what a change re-reads")
+
+    def _follow(self):
+        """The end of a live page's load: a new follower id, and the event that starts it."""
+        self.watch_id = secrets.token_hex(8)
+        return type(self).watch
 
     def _put(self, **values) -> None:
         """Assign only the vars whose value changed: the delta to the browser stays small."""
         for name, value in values.items():
             if getattr(self, name) != value:
                 setattr(self, name, value)
+
+    @rx.event
+    def stop_watching(self):
+        self.watch_id, self.live = "", False
+
+    @rx.event(background=True)
+    async def watch(self):
+        """Refresh the page whenever one of its accounts changes, until it closes."""
+        await follow(self, self._live_refresh)
 
 
 _watcher: ChangeWatcher | None = None

@@ -6,8 +6,6 @@ accounts and filter until one of them changes; the per-account figures are the p
 
 from __future__ import annotations
 
-import secrets
-
 import reflex as rx
 
 from cbportal import routes
@@ -25,6 +23,7 @@ __all__ = ["AccountRow", "BoardRow", "VendorHomeState"]
 
 
 class VendorHomeState(live_feed.LivePage, SessionState):
+    error: str = ""
     accounts: list[AccountRow] = []
     nicknames: list[str] = []
     roles: list[str] = []
@@ -120,8 +119,7 @@ class VendorHomeState(live_feed.LivePage, SessionState):
         if self.error:          # a bad address: show everything rather than nothing
             self._apply(**view.NO_FILTERS)
         self.loaded = True
-        self.watch_id = secrets.token_hex(8)
-        return VendorHomeState.watch
+        return self._follow()
 
     # The filter changes: when several are queued, only the latest runs (supersedes).
     @rx.event(supersedes=True)
@@ -163,11 +161,3 @@ class VendorHomeState(live_feed.LivePage, SessionState):
     def show_more(self):
         return self._apply(shown=min(self.shown + ticket_board.PAGE_SIZE, ticket_board.MAX_SHOWN))
 
-    @rx.event
-    def stop_watching(self):
-        self.watch_id, self.live = "", False
-
-    @rx.event(background=True)
-    async def watch(self):
-        """Push every change of the user's accounts to this browser, until it leaves."""
-        await live_feed.follow(self, self._live_refresh)

@@ -6,8 +6,6 @@ user, the account and the Manage Tickets role in the services."""
 
 from __future__ import annotations
 
-import secrets
-
 import reflex as rx
 
 from cbportal import routes
@@ -23,13 +21,9 @@ from cbportal.state.session import sentence
 from cbportal.state.ticket_rows import CommentRow, ContextRow, DeskThreadRow, desk_fields, ticket_fields
 
 
-class VendorTicketState(PageState):
+class VendorTicketState(live_feed.LivePage, PageState):
     """The ticket page is live too: a customer's reply or the worker processing it shows at once."""
     ticket_id: int = 0
-    live: bool = False
-    watch_id: str = ""
-    _watcher_for: str = ""
-    _account_ids: list[int] = []
     found: bool = False
     notice: str = ""
     receipt: str = ""
@@ -83,8 +77,7 @@ class VendorTicketState(PageState):
         except ServiceError as error:
             self.error = sentence(error)
             return
-        self.watch_id = secrets.token_hex(8)
-        return VendorTicketState.watch
+        return self._follow()
 
     def _reload(self, actor) -> None:
         with reader(get_engine()) as session:
@@ -93,14 +86,8 @@ class VendorTicketState(PageState):
             self._show_desk(session, actor, ticket)
             self._account_ids = [ticket.account_id]
 
-    @rx.event
-    def stop_watching(self):
-        self.watch_id, self.live = "", False
-
-    @rx.event(background=True)
-    async def watch(self):
-        """Refresh the ticket whenever its account changes (services/changes), until the page closes."""
-        await live_feed.follow(self, self._reload)
+    def _live_refresh(self, actor) -> None:
+        self._reload(actor)
 
     def _act(self, action, done: str):
         self.error, self.notice = "", ""

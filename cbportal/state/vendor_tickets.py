@@ -5,8 +5,6 @@ Tickets role in the services."""
 
 from __future__ import annotations
 
-import secrets
-
 import reflex as rx
 
 from cbportal import routes
@@ -24,30 +22,21 @@ from cbportal.state.session import sentence
 from cbportal.state.ticket_rows import TicketRow
 
 
-class VendorTicketsState(PageState):
+class VendorTicketsState(live_feed.LivePage, PageState):
     """The ticket list, live like the dashboard (live_feed.follow)."""
     rows: list[TicketRow] = []
     status_filter: str = "open"
     loaded: bool = False
     new_type: str = "refund"
     prefill_receipt: str = ""
-    live: bool = False
-    watch_id: str = ""
-    _watcher_for: str = ""
-    _account_ids: list[int] = []
 
     def _refresh(self, actor) -> None:
         with reader(get_engine()) as session:
             self.rows = [TicketRow(**r) for r in dashboard.ticket_list(session, actor=actor, status=self.status_filter)]
             self._account_ids = [a.id for a in accounts_of(session, actor)]
 
-    @rx.event
-    def stop_watching(self):
-        self.watch_id, self.live = "", False
-
-    @rx.event(background=True)
-    async def watch(self):
-        await live_feed.follow(self, self._refresh)
+    def _live_refresh(self, actor) -> None:
+        self._refresh(actor)
 
     @rx.event
     def load(self):
@@ -62,8 +51,7 @@ class VendorTicketsState(PageState):
             self.loaded = True
             return
         self.loaded = True
-        self.watch_id = secrets.token_hex(8)
-        return VendorTicketsState.watch
+        return self._follow()
 
     @rx.event
     def set_filter(self, value: str | list[str]):
