@@ -73,6 +73,15 @@ def shared_page(key: Hashable, account_ids: Iterable[int], read: Callable[[], An
     return feed.pages.shared(key, account_ids, read) if feed.running else read()
 
 
+def shared_board_page(ids: list[int], where, limit: int, read: Callable[[], Any]) -> Any:
+    """A dashboard's ticket page, read once per change of its accounts for every open dashboard
+    with this filter (board.open_tickets' `share`); a time filter is read every time (it moves
+    with the clock)."""
+    if where.due_within_hours:
+        return read()
+    return shared_page(("board", tuple(ids), where, limit), ids, read)
+
+
 async def _browser_connected(token: str) -> bool:
     """Whether the browser's socket is still open on any app process (Reflex's token manager)."""
     try:

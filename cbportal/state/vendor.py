@@ -53,9 +53,6 @@ class VendorHomeState(live_feed.LivePage, SessionState):
     def _filter(self) -> ticket_board.BoardFilter:
         return view.board_filter(self._fields(), self._user_id)
 
-    def _query_string(self) -> str:
-        return view.query_string(self._fields())
-
     def _live_refresh(self, actor) -> None:
         self._refresh(actor, live=True)
 
@@ -68,13 +65,6 @@ class VendorHomeState(live_feed.LivePage, SessionState):
         """Per-account summaries and saved-sales figures, shared by the process's open pages."""
         return view.account_figures(session, self._linked, self.account, now, live_feed.watcher().figures, fresh)
 
-    def _share_page(self, ids, where, limit, read):
-        """The ticket page, read once per change of its accounts for every open dashboard with
-        this filter (a time filter is read every time: it moves with the clock)."""
-        if where.due_within_hours:
-            return read()
-        return live_feed.shared_page(("board", tuple(ids), where, limit), ids, read)
-
     def _refresh(self, actor, live: bool = False, fresh: bool = False) -> None:
         """Read everything first, then assign: a refused filter leaves the page as it was."""
         now = get_clock().now()
@@ -84,8 +74,9 @@ class VendorHomeState(live_feed.LivePage, SessionState):
             if live or fresh or not self._linked:
                 self._load_linked(session, actor)
             if can_see_tickets:
+                share = None if fresh else live_feed.shared_board_page
                 rows, total = ticket_board.open_tickets(session, actor=actor, now=now, where=self._filter(),
-                                                        limit=self.shown, share=None if fresh else self._share_page)
+                                                        limit=self.shown, share=share)
             summaries, figures = self._figures(session, now, fresh=fresh)
         seen = set(self._seen)                          # new = arrived by a live push, not by a filter change
         self._seen = sorted({row["id"] for row in rows})
@@ -103,7 +94,8 @@ class VendorHomeState(live_feed.LivePage, SessionState):
         changes.setdefault("shown", ticket_board.PAGE_SIZE)     # a new filter starts at the first 50 again
         self._user_id = actor.user_id
         if change_and_refresh(self, actor, self._refresh, **changes):
-            return rx.call_script(f"window.history.replaceState(null, '', '{routes.VENDOR}{self._query_string()}')")
+            address = routes.VENDOR + view.query_string(self._fields())
+            return rx.call_script(f"window.history.replaceState(null, '', '{address}')")
 
     @rx.event
     def load(self):
