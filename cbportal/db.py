@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import weakref
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
@@ -77,14 +78,48 @@ def use_engine(engine: Engine | None) -> None:
 
 
 _DEFERRED: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+_ONE_READ: ContextVar[dict | None] = ContextVar("cbportal_one_read", default=None)
+
+
+class _Borrowed:
+    """`with reader(engine) as session` inside `one_read()`: the block's session, left open."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def __enter__(self) -> Session:
+        return self.session
+
+    def __exit__(self, *_exc) -> None:
+        return None
 
 
 def reader(engine: Engine) -> Session:
-    """A session for reads only: on SQLite it does not take the write lock."""
+    """A session for reads only: on SQLite it does not take the write lock. Inside
+    `one_read()`, every reader of the engine is the same session."""
     deferred = _DEFERRED.get(engine)
     if deferred is None:   # made once per engine: building it cost ~8 % of a small API read
         deferred = _DEFERRED[engine] = engine.execution_options(cbportal_deferred=True)
-    return Session(deferred)
+    shared = _ONE_READ.get()
+    if shared is None:
+        return Session(deferred)
+    if engine not in shared:
+        shared[engine] = Session(deferred)
+    return _Borrowed(shared[engine])
+
+
+@contextmanager
+def one_read():
+    """Readers opened in this block share one session (one pool checkout, one transaction):
+    a live page's session check and its refresh in one round of the database, not two."""
+    token = _ONE_READ.set({})
+    try:
+        yield
+    finally:
+        opened = _ONE_READ.get() or {}
+        _ONE_READ.reset(token)
+        for session in opened.values():
+            session.close()
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from typing import Any
 
 import reflex as rx
 
+from cbportal.db import one_read
 from cbportal.services.core.errors import ServiceError
 from cbportal.state.change_watcher import ChangeWatcher, SharedFigures  # noqa: F401 - here for the pages and tests
 from cbportal.state.session import sentence
@@ -131,12 +132,13 @@ async def follow(state, refresh: Callable) -> None:
         async with state:
             if state.watch_id != mine:
                 return
-            actor = state._actor() if changed else None
-            if actor is None:                       # signed out, deactivated, or the browser left
-                state.watch_id, state._watcher_for, state.live = "", "", False
-                return
-            try:
-                refresh(actor)
-            except ServiceError as error:
-                state.error = sentence(error)
+            with one_read():                        # the session check and the reads: one transaction
+                actor = state._actor() if changed else None
+                if actor is None:                   # signed out, deactivated, or the browser left
+                    state.watch_id, state._watcher_for, state.live = "", "", False
+                    return
+                try:
+                    refresh(actor)
+                except ServiceError as error:
+                    state.error = sentence(error)
         await asyncio.sleep(COALESCE_SECONDS)       # a burst of changes shows as one refresh

@@ -9,7 +9,7 @@ from __future__ import annotations
 import reflex as rx
 
 from cbportal import routes
-from cbportal.db import get_engine, reader
+from cbportal.db import get_engine, one_read, reader
 from cbportal.models import Role
 from cbportal.services.core.clock import get_clock
 from cbportal.services.tickets import board as ticket_board
@@ -87,13 +87,16 @@ class VendorHomeState(live_feed.LivePage, SessionState):
                   saved_rate=figures["rate"], refreshed_at=view.refreshed_text(now, summaries))
 
     def _apply(self, **changes):
-        """Change a filter and refresh; a bad value or a lost session changes nothing."""
-        actor = self._actor()
-        if actor is None or actor.is_staff:
-            return rx.redirect(routes.login(next=routes.VENDOR))
-        changes.setdefault("shown", ticket_board.PAGE_SIZE)     # a new filter starts at the first 50 again
-        self._user_id = actor.user_id
-        if change_and_refresh(self, actor, self._refresh, **changes):
+        """Change a filter and refresh (with the session check, one read transaction); a bad
+        value or a lost session changes nothing."""
+        with one_read():
+            actor = self._actor()
+            if actor is None or actor.is_staff:
+                return rx.redirect(routes.login(next=routes.VENDOR))
+            changes.setdefault("shown", ticket_board.PAGE_SIZE)     # a new filter starts at the first 50 again
+            self._user_id = actor.user_id
+            refreshed = change_and_refresh(self, actor, self._refresh, **changes)
+        if refreshed:
             address = routes.VENDOR + view.query_string(self._fields())
             return rx.call_script(f"window.history.replaceState(null, '', '{address}')")
 

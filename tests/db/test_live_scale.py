@@ -14,6 +14,7 @@ from sqlalchemy import event, text
 from sqlmodel import Session, select
 
 from cbportal.app_events import DepartingEventProcessor
+from cbportal.db import one_read
 from cbportal.models import User, VendorAccount
 from cbportal.services.accounts import auth
 from cbportal.services.core import clock as clock_module
@@ -79,6 +80,25 @@ def test_a_filter_change_reads_only_the_ticket_page(world, fresh_watcher, statem
     assert page.type_filter == "refund" and page.error == ""
     assert statements["subscription"] == 0 and statements["ticket_event"] == 0
     assert statements["user_role"] == 0             # the session check is the cached one: no role read
+
+
+def test_a_filter_change_checks_the_session_and_reads_in_one_transaction(world, fresh_watcher):
+    """Issue 18: the session check and the page's reads share one pool checkout (one BEGIN,
+    one ROLLBACK, one PostgreSQL pre-ping), on a filter event and on a live refresh."""
+    page = dashboard(world)
+    checkouts = []
+    listener = lambda *_args: checkouts.append(1)  # noqa: E731
+    event.listen(world["engine"].pool, "checkout", listener)
+    try:
+        VendorHomeState.pick_type.fn(page, "refund")
+        assert page.type_filter == "refund" and len(checkouts) == 1
+        with one_read():
+            page._live_refresh(page._actor())
+        assert len(checkouts) == 2
+        page._live_refresh(page._actor())        # outside the block: two sessions, as before
+        assert len(checkouts) == 4
+    finally:
+        event.remove(world["engine"].pool, "checkout", listener)
 
 
 def test_dashboards_with_the_same_filter_share_one_ticket_page_read(mw, fresh_watcher):
