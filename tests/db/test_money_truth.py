@@ -269,3 +269,37 @@ def test_r6_two_workers_an_hour_late_call_the_gateway_once_per_refund_and_charge
     assert len(charges_made) == len(set(charges_made)) == 4
     with Session(engine) as s:
         assert {str(t.refund_status) for t in s.exec(select(Ticket))} == {"succeeded"}
+
+
+def test_r4_refund_confirmations_recorded_in_a_group_say_what_a_fresh_read_says(session, engine, clock):
+    """Issue 12: the refund recorder loads a group's bills, attempts, subscriptions and threads
+    once (preload.remember) and composes every confirmation from them; each stored email
+    equals the same email composed afterwards, alone, from the database."""
+    from cbportal.models import Ticket as TicketRow
+    from cbportal.services.tickets import mail as ticket_mail
+
+    clock.set(WED)
+    acct, owner = factories.account(session, WED)
+    prod = factories.product(session, WED, owner, acct)
+    ids = []
+    for i in range(5):
+        order = factories.order(session, engine, clock, prod, acct, paid_at=WED - timedelta(days=10),
+                                email=f"group{i}@example.test")
+        session.commit()
+        ids.append(tickets.open_ticket(session, now=WED, order=order, type="refund", who=CUSTOMER,
+                                       opener=Opener.CUSTOMER, comment=f"Refund number {i}, please.").id)
+        session.commit()
+    with Session(engine) as s:
+        due = max(s.get(TicketRow, i).process_at for i in ids)
+    assert tp.process_due_tickets(engine, due, gateway=SandboxGateway(engine, FixedClock(due))) == 5
+    with Session(engine) as s:
+        stored = s.exec(select(EmailOutbox).where(EmailOutbox.kind == "refund_confirmation")
+                        .order_by(EmailOutbox.ticket_id, EmailOutbox.id)).all()
+        assert len(stored) == 10
+        for ticket_id in ids:
+            fresh = ticket_mail.compose(s, kind="refund_confirmation", ticket=s.get(TicketRow, ticket_id))
+            mine = [row for row in stored if row.ticket_id == ticket_id]
+            assert [(row.to_addr, row.subject, row.params) for row in mine] == \
+                [(m["to"], m["subject"], {k: v for k, v in m.items() if k not in ("to", "subject", "reply_to")})
+                 for m in fresh]
+            assert mine[0].params["order"]["status"] == "refunded"

@@ -42,17 +42,19 @@ def order_view(session: Session, order: Order) -> dict:
     product = session.get(Product, order.product_id)
     account = session.get(VendorAccount, order.account_id)
     customer = session.get(Customer, order.customer_id)
-    bills = list(session.exec(select(Bill).where(Bill.order_id == order.id).order_by(Bill.seq)))
+    bills = preload.remembered(session, "bills", order.id)       # a batch's, else read
+    if bills is preload.MISSING:
+        bills = list(session.exec(select(Bill).where(Bill.order_id == order.id).order_by(Bill.seq)))
     attempts: dict[int, list] = {}
     pending: dict[int, int] = {}
-    if bills:   # charges and refunds in one read: the charges listed, the refunds not yet through summed
-        for a in session.exec(select(PaymentAttempt).where(PaymentAttempt.bill_id.in_([b.id for b in bills]))
-                              .order_by(PaymentAttempt.at, PaymentAttempt.id)):
-            if a.kind == AttemptKind.CHARGE:
-                attempts.setdefault(a.bill_id, []).append({"at": _iso(a.at), "outcome": str(a.outcome)})
-            elif a.kind == AttemptKind.REFUND and refund_in_flight(a):
-                pending[a.bill_id] = pending.get(a.bill_id, 0) + a.amount_cents
-    sub = session.exec(select(Subscription).where(Subscription.order_id == order.id)).first()
+    for a in _attempts(session, [b.id for b in bills]):   # the charges listed, the refunds not yet through summed
+        if a.kind == AttemptKind.CHARGE:
+            attempts.setdefault(a.bill_id, []).append({"at": _iso(a.at), "outcome": str(a.outcome)})
+        elif a.kind == AttemptKind.REFUND and refund_in_flight(a):
+            pending[a.bill_id] = pending.get(a.bill_id, 0) + a.amount_cents
+    sub = preload.remembered(session, "subscription", order.id)
+    if sub is preload.MISSING:
+        sub = session.exec(select(Subscription).where(Subscription.order_id == order.id)).first()
     return {
         "receipt": order.receipt, "sku": product.sku, "title": product.title, "account": account.nickname,
         "customer_email": customer.email, "customer_name": customer.name, "currency": order.currency,
@@ -73,6 +75,17 @@ def order_view(session: Session, order: Order) -> dict:
             "rebill_price_cents": sub.rebill_price_cents, "canceled_at": _iso(sub.canceled_at)},
         "vendor_contact": {"email": account.ticket_email, "phone": account.contact_phone, "url": account.contact_url},
     }
+
+
+def _attempts(session: Session, bill_ids: list[int]) -> list[PaymentAttempt]:
+    """The bills' payment attempts in time order: the batch's when it loaded them all, else one read."""
+    known = [preload.remembered(session, "attempts", i) for i in bill_ids]
+    if preload.MISSING not in known:
+        return sorted((a for found in known for a in found), key=lambda a: (a.at, a.id))
+    if not bill_ids:
+        return []
+    return list(session.exec(select(PaymentAttempt).where(PaymentAttempt.bill_id.in_(bill_ids))
+                             .order_by(PaymentAttempt.at, PaymentAttempt.id)))
 
 
 def by_receipt(session: Session, receipt: str) -> Order | None:

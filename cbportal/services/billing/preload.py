@@ -9,6 +9,12 @@ batch first puts them in the session's identity map, so the per-item code's
 The identity map holds its rows weakly: a row nobody refers to is dropped and read again
 by the next `session.get`. So what is loaded here is also kept (`keep`) in `session.info`
 for as long as the session lives.
+
+Rows found by another column than their key (an order's bills, a bill's attempts, an
+order's subscription, a ticket's comments) are `remember`ed by kind for the batch's
+session; the readers (billing/orders.order_view, tickets/mail.compose) ask `remembered`
+first and query only what the batch did not load. Only the refund recorder's batch does
+this, which changes those rows through the same objects, so what is remembered stays true.
 """
 
 from __future__ import annotations
@@ -17,9 +23,33 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, select
 
-from cbportal.models import Bill, Customer, Order, PaymentMethod, Product, Subscription, Ticket, VendorAccount
+from cbportal.models import (
+    Bill,
+    Customer,
+    Order,
+    PaymentAttempt,
+    PaymentMethod,
+    Product,
+    Subscription,
+    Ticket,
+    TicketComment,
+    VendorAccount,
+)
 
 KEPT = "cbportal.preloaded"
+REMEMBERED = "cbportal.remembered"
+MISSING = object()   # `remembered`: this batch did not load that
+
+
+def remember(session: Session, kind: str, found: dict) -> dict:
+    """Remember `found` (key -> rows, every key asked for present) as the batch's `kind`."""
+    session.info.setdefault(REMEMBERED, {})[kind] = keep(session, found)
+    return found
+
+
+def remembered(session: Session, kind: str, key):
+    """What the batch loaded of `kind` for `key`, or MISSING."""
+    return session.info.get(REMEMBERED, {}).get(kind, {}).get(key, MISSING)
 
 
 def keep(session: Session, loaded):
@@ -66,3 +96,25 @@ def bills_of_orders(session: Session, order_ids: Iterable[int]) -> dict[int, lis
 
 def tickets(session: Session, ids: Iterable[int | None]) -> dict[int, Ticket]:
     return rows(session, Ticket, ids)
+
+
+def attempts_of_bills(session: Session, bill_ids: Iterable[int]) -> dict[int, list[PaymentAttempt]]:
+    """Every payment attempt of each bill (by bill id, in time order), in one query."""
+    wanted = set(bill_ids)
+    found: dict[int, list[PaymentAttempt]] = {i: [] for i in wanted}
+    if wanted:
+        for attempt in session.exec(select(PaymentAttempt).where(PaymentAttempt.bill_id.in_(wanted))
+                                    .order_by(PaymentAttempt.at, PaymentAttempt.id)):
+            found[attempt.bill_id].append(attempt)
+    return found
+
+
+def comments_of_tickets(session: Session, ticket_ids: Iterable[int]) -> dict[int, list[TicketComment]]:
+    """Every comment of each ticket (by ticket id, in thread order), in one query."""
+    wanted = set(ticket_ids)
+    found: dict[int, list[TicketComment]] = {i: [] for i in wanted}
+    if wanted:
+        for comment in session.exec(select(TicketComment).where(TicketComment.ticket_id.in_(wanted))
+                                    .order_by(TicketComment.at, TicketComment.id)):
+            found[comment.ticket_id].append(comment)
+    return found

@@ -152,7 +152,14 @@ def record_answers(engine: Engine, got: list[tuple[_Answer, GatewayResult | None
         orders = preload.rows(session, Order, (b.order_id for b in bills.values()))
         preload.order_parties(session, orders.values())
         preload.tickets(session, (a.ticket_id for a in attempts.values()))
-        session.info[BILLS_OF_ORDERS] = preload.bills_of_orders(session, orders)
+        bills_of_orders = preload.remember(session, "bills", preload.bills_of_orders(session, orders))
+        # what the confirmation emails show (the order view, the thread), for the whole group
+        preload.remember(session, "attempts", preload.attempts_of_bills(
+            session, (b.id for found in bills_of_orders.values() for b in found)))
+        subs = preload.subscriptions_of(session, orders)
+        preload.remember(session, "subscription", {order_id: subs.get(order_id) for order_id in orders})
+        preload.remember(session, "comments", preload.comments_of_tickets(
+            session, (a.ticket_id for a in attempts.values() if a.ticket_id)))
         for item, result in got:
             item.outcomes[item.attempt_id] = _record_in(session, attempt_id=item.attempt_id, lease=item.lease,
                                                         result=result, now=item.now, as_of_due=item.as_of_due)
@@ -185,33 +192,37 @@ def _record_in(session: Session, *, attempt_id: int, lease: datetime | None, res
             PaymentAttempt.check_at.is_(None) if lease is None else PaymentAttempt.check_at == lease]
     ref = (result.ref if result else None) or attempt.gateway_ref
     if result is not None and result.outcome == Outcome.REFUNDED:
-        done = session.execute(update(PaymentAttempt).where(*held).values(
-            outcome=AttemptOutcome.REFUNDED, gateway_ref=ref, finished_at=now, check_at=None, message=None)
-            .execution_options(synchronize_session=False)).rowcount
+        done = _set(session, attempt, held, outcome=AttemptOutcome.REFUNDED, gateway_ref=ref, finished_at=now,
+                    check_at=None, message=None)
         if done:
-            for name, value in dict(outcome=AttemptOutcome.REFUNDED, gateway_ref=ref, finished_at=now, check_at=None,
-                                    message=None).items():
-                set_committed_value(attempt, name, value)   # what the update wrote
             _succeeded(session, attempt, at=attempt.at if as_of_due else now, actor="system")
         state = "refunded" if done else "lost_lease"
     elif result is not None and result.outcome not in (Outcome.PENDING,):
-        done = session.execute(update(PaymentAttempt).where(*held).values(
-            outcome=AttemptOutcome.FAILED, gateway_ref=ref, finished_at=now, message=(result.message or "")[:300],
-            check_at=now + backoff(attempt.try_no)).execution_options(synchronize_session=False)).rowcount
+        done = _set(session, attempt, held, outcome=AttemptOutcome.FAILED, gateway_ref=ref, finished_at=now,
+                    message=(result.message or "")[:300], check_at=now + backoff(attempt.try_no))
         state = "failed" if done else "lost_lease"
     else:  # pending at the gateway, or no answer: look it up later, less often as time goes by
         waited = now - (attempt.chain_started_at or attempt.at)
-        done = session.execute(update(PaymentAttempt).where(*held).values(
-            gateway_ref=ref, check_at=now + min(MAX_BACKOFF, max(BACKOFF[0], waited / 2)),
-            message="waiting for the payment processor" if result else "no answer from the payment processor")
-            .execution_options(synchronize_session=False)).rowcount
+        later = now + min(MAX_BACKOFF, max(BACKOFF[0], waited / 2))
+        done = _set(session, attempt, held, gateway_ref=ref, check_at=later,
+                    message="waiting for the payment processor" if result else "no answer from the payment processor")
         state = "pending" if done else "lost_lease"
     return state
 
 
+def _set(session: Session, attempt: PaymentAttempt, held: list, **values) -> bool:
+    """Compare-and-set the attempt we hold; on success the loaded row says what was written
+    (the group's emails read it: preload.remembered)."""
+    done = session.execute(update(PaymentAttempt).where(*held).values(**values)
+                           .execution_options(synchronize_session=False)).rowcount
+    if done:
+        for name, value in values.items():
+            set_committed_value(attempt, name, value)
+    return bool(done)
+
+
 # --- the one success path ----------------------------------------------------------------------
 
-BILLS_OF_ORDERS = "cbportal.bills_of_orders"  # session.info: a batch's orders' bills, loaded together
 
 
 def order_status(session: Session, order_id: int, bills: list[Bill] | None = None) -> OrderStatus:
@@ -234,8 +245,9 @@ def _succeeded(session: Session, attempt: PaymentAttempt, *, at: datetime, actor
         bill.status = BillStatus.REFUNDED
     bill.refunded_at = at
     session.add(bill)
-    loaded = session.info.get(BILLS_OF_ORDERS, {}).get(bill.order_id)
-    if loaded is None:
+    loaded = preload.remembered(session, "bills", bill.order_id)
+    if loaded is preload.MISSING:
+        loaded = None
         session.flush()
     order = session.get(Order, bill.order_id)
     order.status = order_status(session, order.id, loaded)

@@ -10,6 +10,7 @@ import pendulum
 from sqlmodel import Session, select
 
 from cbportal.models import Customer, Order, Ticket, TicketComment, VendorAccount
+from cbportal.services.billing import preload
 from cbportal.services.billing.orders import order_view
 from cbportal.services.core.money import format_cents
 from cbportal.services.delivery import links, mail, mail_addresses
@@ -69,8 +70,10 @@ def compose(session: Session, *, kind: str, ticket: Ticket, extra: str = "") -> 
     account = session.get(VendorAccount, ticket.account_id)
     customer = session.get(Customer, order.customer_id)
     view = order_view(session, order)
-    comments = list(session.exec(select(TicketComment).where(TicketComment.ticket_id == ticket.id)
-                                 .order_by(TicketComment.at, TicketComment.id)))
+    comments = preload.remembered(session, "comments", ticket.id)     # a batch's, else read
+    if comments is preload.MISSING:
+        comments = list(session.exec(select(TicketComment).where(TicketComment.ticket_id == ticket.id)
+                                     .order_by(TicketComment.at, TicketComment.id)))
     why = WHY[kind].format(type=TYPE_LABEL[str(ticket.type)], receipt=order.receipt) + (f" {extra}" if extra else "")
     recipients = [
         (customer.email, customer.time_zone,
