@@ -20,7 +20,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlmodel import Session
 
 SQLITE_POOL = {"pool_size": 40, "max_overflow": 20}      # a connection is a file handle and a cache
-POSTGRES_POOL = {"pool_size": 10, "max_overflow": 30}    # a connection is a server process: kept fewer
+POSTGRES_POOL = {"pool_size": 10, "max_overflow": 10}    # a server process each: 20 at most per app process
 
 
 def make_engine(url: str, **kw) -> Engine:
