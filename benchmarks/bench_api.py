@@ -26,14 +26,13 @@ import subprocess
 import tempfile
 import threading
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 
-from benchmarks.fixtures import PG_ADMIN, postgres_available
+from benchmarks.fixtures import PG_ADMIN, postgres_available, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 SECONDS = float(os.environ.get("BENCH_API_SECONDS", "5"))
@@ -46,7 +45,7 @@ VISA = {"type": "card", "card_number": "4242424242424242", "exp_month": 12, "exp
 @contextlib.contextmanager
 def _app(kind: str) -> Iterator[tuple[str, int]]:
     """Serve the app on a fresh database of `kind`; yield (host, port)."""
-    from tests.e2e.server import app_env, stop
+    from tests.e2e.server import app_env
 
     var = Path(tempfile.mkdtemp(prefix="bench_api_"))
     name = f"cbportal_bench_api_{uuid.uuid4().hex[:8]}"
@@ -59,23 +58,12 @@ def _app(kind: str) -> Iterator[tuple[str, int]]:
     env = app_env(var, url, CBPORTAL_WORKER="0", PYTHONPATH=str(ROOT))
     py = str(ROOT / ".venv" / "bin" / "python")
     subprocess.run([py, "-m", "cbportal.cli", "migrate"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-    port = int(env["CBPORTAL_PORT"])
-    with open(var / "server.log", "w") as log:
-        command = [str(ROOT / ".venv" / "bin" / "granian"), "--interface", "asgi", "--factory", "--host", "127.0.0.1",
-                   "--port", str(port), "--workers", "1", "cbportal.cbportal:app"]
-        proc = subprocess.Popen(command, cwd=ROOT, env={**env, "REFLEX_ENV_MODE": "prod"}, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+    command = [str(ROOT / ".venv" / "bin" / "granian"), "--interface", "asgi", "--factory", "--host", "127.0.0.1",
+               "--port", env["CBPORTAL_PORT"], "--workers", "1", "cbportal.cbportal:app"]
     try:
-        deadline = time.time() + 300
-        while True:
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError(f"the app did not start: {(var / 'server.log').read_text()[-2000:]}")
-            with contextlib.suppress(OSError), urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2):
-                break
-            time.sleep(1)
-        yield "127.0.0.1", port
+        with serve(command, env, var, ROOT):
+            yield "127.0.0.1", int(env["CBPORTAL_PORT"])
     finally:
-        stop(proc)
         if kind != "sqlite":
             with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -47,7 +47,6 @@ import statistics
 import subprocess
 import tempfile
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -56,7 +55,7 @@ from pathlib import Path
 import psycopg
 from sqlmodel import Session, select
 
-from benchmarks.fixtures import PG_ADMIN, postgres_available
+from benchmarks.fixtures import PG_ADMIN, postgres_available, serve
 from cbportal.db import make_engine
 from cbportal.models import Opener, Order, Ticket, TicketStatus, User, WebSession
 from cbportal.services.accounts import auth
@@ -127,7 +126,7 @@ def granian(workers: int = 1) -> list[str]:
 def app(database_url: str, command: list[str] | None = None, **extra_env: str) -> Iterator[tuple[str, int]]:
     """Migrate, load the demo, serve the backend (`command`, "{port}" filled in) on a free
     port; yield (base url, pid)."""
-    from tests.e2e.server import app_env, stop
+    from tests.e2e.server import app_env
 
     var = Path(tempfile.mkdtemp(prefix="bench_live_"))
     # test mode off: the system clock, as in production (test mode's stored clock reads the
@@ -136,22 +135,9 @@ def app(database_url: str, command: list[str] | None = None, **extra_env: str) -
     py = str(HERE / ".venv" / "bin" / "python")
     for step in (["migrate"], ["demo", "--if-empty"]):
         subprocess.run([py, "-m", "cbportal.cli", *step], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-    base = env["CBPORTAL_BASE_URL"]
     command = [part.replace("{port}", env["CBPORTAL_PORT"]) for part in (command or granian())]
-    with open(var / "server.log", "w") as log:
-        proc = subprocess.Popen(command, cwd=ROOT, env={**env, "REFLEX_ENV_MODE": "prod"}, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            deadline = time.time() + 300
-            while True:
-                if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"the app did not start: {(var / 'server.log').read_text()[-2000:]}")
-                with contextlib.suppress(OSError), urllib.request.urlopen(f"{base}/ping", timeout=2):
-                    break
-                time.sleep(1)
-            yield base, proc.pid
-        finally:
-            stop(proc)
+    with serve(command, env, var, ROOT) as proc:
+        yield env["CBPORTAL_BASE_URL"], proc.pid
 
 
 def sessions(database_url: str, n: int) -> list[str]:

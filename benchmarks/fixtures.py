@@ -1,13 +1,19 @@
 """Benchmark databases: a fresh migrated SQLite file or PostgreSQL database, and bulk
-rows (accounts, orders with a paid bill, due refund tickets) inserted with core SQL."""
+rows (accounts, orders with a paid bill, due refund tickets) inserted with core SQL; and
+`serve`, the app as production runs it, for the benchmarks that call it over the network."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
 import tempfile
+import time
+import urllib.request
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import psycopg
 from sqlalchemy import insert
@@ -162,3 +168,25 @@ def seed_subscriptions(engine, *, total: int, due: int, now: datetime, chunk: in
             for table in ("customer", "payment_method", "customer_order", "bill", "subscription"):
                 conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {total})")
             conn.exec_driver_sql("ANALYZE")
+
+
+@contextmanager
+def serve(command: list[str], env: dict, var: Path, root: Path):
+    """Run the app's `command` (the backend) with `env` until its /ping answers; yield its
+    process; stop it (and its workers) at the end. The server log is var/server.log."""
+    from tests.e2e.server import stop
+
+    with open(var / "server.log", "w") as log:
+        proc = subprocess.Popen(command, cwd=root, env={**env, "REFLEX_ENV_MODE": "prod"}, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.time() + 300
+        while True:
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"the app did not start: {(var / 'server.log').read_text()[-2000:]}")
+            with contextlib.suppress(OSError), urllib.request.urlopen(f"{env['CBPORTAL_BASE_URL']}/ping", timeout=2):
+                break
+            time.sleep(1)
+        yield proc
+    finally:
+        stop(proc)

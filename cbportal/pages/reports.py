@@ -6,6 +6,7 @@ from cbportal import routes
 from cbportal.components import page as registered
 from cbportal.components.affiliate_subscriptions import referred_section
 from cbportal.components.layout import page
+from cbportal.components.tables import wide
 from cbportal.state.reports import MonthRow, ReportsState
 from cbportal.state.reports import ReportsState as S
 from cbportal.state.subscriber_list import SubRow, SubscriptionListState
@@ -103,7 +104,7 @@ def reports_page() -> rx.Component:
                            value=rx.cond(S.account == "", "all", S.account),
                            on_change=[S.pick_account, L.pick_list_account]),
             rx.button("Download monthly CSV", on_click=S.download_csv, variant="soft"),
-            width="100%", align="center", spacing="3"),
+            width="100%", align="center", spacing="3", wrap="wrap"),
         rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert")),
         rx.cond(
             S.loaded,
@@ -111,9 +112,9 @@ def reports_page() -> rx.Component:
                 rx.text("Monthly recurring revenue now: ", rx.text.strong(S.mrr_now, data_testid="mrr-now"),
                         ". Months are calendar months in ", S.zone, "."),
                 charts(),
-                rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+                wide(rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
                     "Month", "MRR at month end", "Rebill revenue", "Refunds", "Saved", "Processed")])),
-                    rx.table.body(rx.foreach(S.months, month_row)), width="100%", data_testid="monthly-table"),
+                    rx.table.body(rx.foreach(S.months, month_row)), width="100%", data_testid="monthly-table")),
                 subscriptions_list(),
                 referred_section(),  # issue 17: subscriptions this account referred as affiliate
                 spacing="4", width="100%")),

@@ -7,6 +7,7 @@ from cbportal import routes
 from cbportal.components import page as registered
 from cbportal.components.countdown import countdown
 from cbportal.components.layout import page
+from cbportal.components.tables import ticket_type_words, wide
 from cbportal.state.vendor import AccountRow, BoardRow, VendorHomeState
 from cbportal.state.vendor import VendorHomeState as S
 
@@ -74,8 +75,8 @@ def ticket_row(r: BoardRow) -> rx.Component:
         rx.table.cell(r["account"]), rx.table.cell(rx.code(r["receipt"])),
         rx.table.cell(rx.vstack(rx.text(r["name"], size="2"), rx.text(r["email"], size="1", color_scheme="gray"),
                                 spacing="0")),
-        rx.table.cell(rx.badge(r["type"], color_scheme=rx.match(r["type"], ("refund", "red"), ("cancel", "amber"),
-                                                               "blue")),
+        rx.table.cell(rx.badge(ticket_type_words(r["type"]),
+                               color_scheme=rx.match(r["type"], ("refund", "red"), ("cancel", "amber"), "blue")),
                       rx.cond(r["escalated"], rx.badge("escalated", color_scheme="purple", margin_left="0.3em"))),
         rx.table.cell(r["opened_by"]), rx.table.cell(r["opened_at"]),
         rx.table.cell(rx.cond(r["process_at"] != "", countdown(r["process_at"]),
@@ -114,10 +115,10 @@ def board() -> rx.Component:
                                                   " (showing the first " + S.rows.length().to_string() + ")", ""),
                 size="2", color_scheme="gray", data_testid="ticket-total"),
         rx.cond(S.rows.length() > 0,
-                rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+                wide(rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
                     "Ticket", "Account", "Receipt", "Customer", "Type", "Opened by", "Opened (account time)",
                     "Processes in")])),
-                    rx.table.body(rx.foreach(S.rows, ticket_row)), width="100%", size="1"),
+                    rx.table.body(rx.foreach(S.rows, ticket_row)), width="100%", size="1")),
                 rx.callout("No open tickets match. New ones appear here as soon as they are opened.",
                            color_scheme="gray")),
         rx.cond(S.total > S.rows.length(), rx.button("Show 50 more", on_click=S.show_more, variant="soft")),
@@ -132,7 +133,7 @@ def vendor() -> rx.Component:
             rx.cond(S.live, rx.badge("● Live", color_scheme="green", data_testid="live-badge"),
                     rx.badge("Not live", color_scheme="gray")),
             rx.text("Updated ", S.refreshed_at, size="1", color_scheme="gray"),
-            switcher(), width="100%", align="center", spacing="3"),
+            switcher(), width="100%", align="center", spacing="3", wrap="wrap"),
         rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert")),
         rx.cond(
             S.loaded,

@@ -6,6 +6,7 @@ from cbportal import routes
 from cbportal.components import page as registered
 from cbportal.components.countdown import countdown
 from cbportal.components.layout import page
+from cbportal.components.tables import ticket_type_words, wide
 from cbportal.pages.vendor_emails import email_samples_link
 from cbportal.state.ticket_rows import TicketRow
 from cbportal.state.vendor_tickets import VendorTicketsState
@@ -18,7 +19,8 @@ REASONS = [("customer_request", "Customer request"), ("not_as_described", "Not a
 def row(r: TicketRow) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.link("#", r["id"], href=routes.vendor_ticket(r["id"]))),
-        rx.table.cell(r["account"]), rx.table.cell(rx.code(r["receipt"])), rx.table.cell(rx.badge(r["type"])),
+        rx.table.cell(r["account"]), rx.table.cell(rx.code(r["receipt"])),
+        rx.table.cell(rx.badge(ticket_type_words(r["type"]))),
         rx.table.cell(r["opened_by"]), rx.table.cell(r["opened_at"]),
         rx.table.cell(rx.cond((r["status"] == "open") & (r["process_at"] != ""), countdown(r["process_at"]),
                               rx.text(r["status"], color_scheme="gray"))),
@@ -56,16 +58,16 @@ def vendor_tickets() -> rx.Component:
                       rx.segmented_control.item("Open", value="open"),
                       rx.segmented_control.item("Closed", value="closed"),
                       rx.segmented_control.item("All", value="all"), value=S.status_filter, on_change=S.set_filter),
-                  width="100%", align="center"),
+                  width="100%", align="center", wrap="wrap"),
         rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert")),
         email_samples_link(),  # issue 17: every email, rendered, and as one PDF
         rx.cond(
             S.loaded,
             rx.cond(S.rows.length() > 0,
-                    rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+                    wide(rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
                         "Ticket", "Account", "Receipt", "Type", "Opened by",
                         "Opened (account time)", "Processes in")])),
-                        rx.table.body(rx.foreach(S.rows, row)), width="100%"),
+                        rx.table.body(rx.foreach(S.rows, row)), width="100%")),
                     rx.text("No tickets here.", color_scheme="gray")),
             rx.hstack(rx.spinner(), rx.text("Loading tickets…"))),
         open_form(),

@@ -27,9 +27,6 @@ class LivePage(rx.State, mixin=True):
     _watcher_for: str = ""          # the watch_id a follower already runs for
     _account_ids: list[int] = []    # the accounts whose changes refresh the page
 
-    def _live_refresh(self, actor) -> None:
-        raise NotImplementedError("a live page says what a change re-reads")
-
     def _follow(self):
         """The end of a live page's load: a new follower id, and the event that starts it."""
         self.watch_id = secrets.token_hex(8)

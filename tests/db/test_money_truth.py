@@ -229,18 +229,24 @@ class KeylessSlowGateway:
             return self.ledger.get(idempotency_key)
 
 
+def refund_tickets(session, engine, clock, prod, acct, n: int, who: str, comment: str | None = None):
+    """`n` orders paid 10 days before WED (prefix@example.test), each with a customer's refund ticket."""
+    opened = []
+    for i in range(n):
+        order = factories.order(session, engine, clock, prod, acct, paid_at=WED - timedelta(days=10),
+                                email=f"{who}{i}@example.test")
+        session.commit()
+        opened.append(tickets.open_ticket(session, now=WED, order=order, type="refund", who=CUSTOMER,
+                                          opener=Opener.CUSTOMER, comment=comment))
+        session.commit()
+    return opened
+
+
 def test_r6_two_workers_an_hour_late_call_the_gateway_once_per_refund_and_charge(session, engine, clock):
     clock.set(WED)
     acct, owner = factories.account(session, WED)
     prod = factories.product(session, WED, owner, acct)
-    due_refunds = []
-    for i in range(4):
-        order = factories.order(session, engine, clock, prod, acct, paid_at=WED - timedelta(days=10),
-                                email=f"buyer{i}@example.test")
-        session.commit()
-        t = tickets.open_ticket(session, now=WED, order=order, type="refund", who=CUSTOMER, opener=Opener.CUSTOMER)
-        session.commit()
-        due_refunds.append(t.process_at)
+    due_refunds = [t.process_at for t in refund_tickets(session, engine, clock, prod, acct, 4, "buyer")]
     payers = [factories.order(session, engine, clock, prod, acct, paid_at=WED - timedelta(days=30),
                               email=f"payer{i}@example.test").id for i in range(4)]
     for sub in session.exec(select(Subscription).where(Subscription.order_id.in_(payers))).all():
@@ -281,14 +287,7 @@ def test_r4_refund_confirmations_recorded_in_a_group_say_what_a_fresh_read_says(
     clock.set(WED)
     acct, owner = factories.account(session, WED)
     prod = factories.product(session, WED, owner, acct)
-    ids = []
-    for i in range(5):
-        order = factories.order(session, engine, clock, prod, acct, paid_at=WED - timedelta(days=10),
-                                email=f"group{i}@example.test")
-        session.commit()
-        ids.append(tickets.open_ticket(session, now=WED, order=order, type="refund", who=CUSTOMER,
-                                       opener=Opener.CUSTOMER, comment=f"Refund number {i}, please.").id)
-        session.commit()
+    ids = [t.id for t in refund_tickets(session, engine, clock, prod, acct, 5, "group", comment="Refund, please.")]
     with Session(engine) as s:
         due = max(s.get(TicketRow, i).process_at for i in ids)
     assert tp.process_due_tickets(engine, due, gateway=SandboxGateway(engine, FixedClock(due))) == 5

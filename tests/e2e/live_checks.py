@@ -60,7 +60,7 @@ def customer_converts_a_refund_request(browser: Browser, page: Page, base_url: s
     page.get_by_role("alertdialog").get_by_role("button", name="Withdraw the request").click()
     expect(page.get_by_role("status")).to_contain_text("changed")
     converted = time.monotonic()
-    converted_delays = [row_state(d, receipt, "tech_support") - converted for d in dashboards]
+    converted_delays = [row_state(d, receipt, "tech support") - converted for d in dashboards]
     for d in dashboards:
         expect(d.get_by_test_id("saved-sales")).to_contain_text("Converted to support")
     return {"receipt": receipt, "opened": opened_delays, "converted": converted_delays}

@@ -84,14 +84,20 @@ def order_parties(session: Session, orders: Iterable[Order]) -> None:
     rows(session, PaymentMethod, (o.payment_method_id for o in orders))
 
 
+def grouped(session: Session, column, ids: Iterable[int], *order_by) -> dict[int, list]:
+    """The rows whose `column` (e.g. Bill.order_id) is one of `ids`, grouped by it (every id
+    present, [] when it has none) in `order_by` order, in one query."""
+    wanted = set(ids)
+    found: dict[int, list] = {i: [] for i in wanted}
+    if wanted:
+        for row in session.exec(select(column.class_).where(column.in_(wanted)).order_by(*order_by)):
+            found[getattr(row, column.key)].append(row)
+    return keep(session, found)
+
+
 def bills_of_orders(session: Session, order_ids: Iterable[int]) -> dict[int, list[Bill]]:
     """Every bill of each order (by order id, in `seq` order), in one query."""
-    wanted = set(order_ids)
-    found: dict[int, list[Bill]] = {i: [] for i in wanted}
-    if wanted:
-        for bill in session.exec(select(Bill).where(Bill.order_id.in_(wanted)).order_by(Bill.order_id, Bill.seq)):
-            found[bill.order_id].append(bill)
-    return keep(session, found)
+    return grouped(session, Bill.order_id, order_ids, Bill.seq)
 
 
 def tickets(session: Session, ids: Iterable[int | None]) -> dict[int, Ticket]:
@@ -100,21 +106,9 @@ def tickets(session: Session, ids: Iterable[int | None]) -> dict[int, Ticket]:
 
 def attempts_of_bills(session: Session, bill_ids: Iterable[int]) -> dict[int, list[PaymentAttempt]]:
     """Every payment attempt of each bill (by bill id, in time order), in one query."""
-    wanted = set(bill_ids)
-    found: dict[int, list[PaymentAttempt]] = {i: [] for i in wanted}
-    if wanted:
-        for attempt in session.exec(select(PaymentAttempt).where(PaymentAttempt.bill_id.in_(wanted))
-                                    .order_by(PaymentAttempt.at, PaymentAttempt.id)):
-            found[attempt.bill_id].append(attempt)
-    return found
+    return grouped(session, PaymentAttempt.bill_id, bill_ids, PaymentAttempt.at, PaymentAttempt.id)
 
 
 def comments_of_tickets(session: Session, ticket_ids: Iterable[int]) -> dict[int, list[TicketComment]]:
     """Every comment of each ticket (by ticket id, in thread order), in one query."""
-    wanted = set(ticket_ids)
-    found: dict[int, list[TicketComment]] = {i: [] for i in wanted}
-    if wanted:
-        for comment in session.exec(select(TicketComment).where(TicketComment.ticket_id.in_(wanted))
-                                    .order_by(TicketComment.at, TicketComment.id)):
-            found[comment.ticket_id].append(comment)
-    return found
+    return grouped(session, TicketComment.ticket_id, ticket_ids, TicketComment.at, TicketComment.id)

@@ -86,11 +86,12 @@ def context(session: Session, *, actor: Actor, ticket_id: int, now: datetime) ->
     return {
         "customer_name": customer.name, "customer_email": customer.email, "country": customer.country,
         "receipt": order.receipt, "sku": product.sku, "title": product.title,
-        "order_status": orders.status_name(order.status),
+        "order_status": orders.status_name(order.status).replace("_", " "),   # "partially refunded"
         "stake": format_cents(stake, order.currency) if stake else "", "stake_note": stake_note,
         "zone": account.time_zone,
         "other_orders": [{"receipt": o.receipt, "sku": skus.get(o.product_id, ""),
-                          "status": orders.status_name(o.status), "at": local_text(o.created_at, account.time_zone)}
+                          "status": orders.status_name(o.status).replace("_", " "),
+                          "at": local_text(o.created_at, account.time_zone)}
                          for o in their_orders if o.id != order.id],
         "other_tickets": [{"id": t.id, "receipt": receipts.get(t.order_id, ""), "type": TYPE_WORDS[str(t.type)],
                            "status": str(t.status), "at": local_text(t.opened_at, account.time_zone)}
